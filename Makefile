@@ -1,0 +1,47 @@
+# Quick start: `make run` (the app with demo data), `make test` (the whole suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-quick lint bench messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The demo: SQLite unless DATABASE_URL is set in the environment, embedded Redis when none
+# answers, the bundled voice simulator when no Aliyun keys are set.
+run: $(VENV)/.installed
+	$(PY) manage.py rundemo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(VENV)/.installed lint
+	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
+	REDIS_URL=$(REDIS_URL_TEST) $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
+	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Fast local loop: SQLite, no browser tests.
+test-quick: $(VENV)/.installed
+	DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=test-only DJANGO_SECURE_SSL_REDIRECT=0 \
+	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -m "not browser and not slow" -x -q $(PYTEST_ARGS)
+
+messages: $(VENV)/.installed
+	cd campaigns && ../$(PY) ../manage.py makemessages -l zh_Hans
+	cd receipts && ../$(PY) ../manage.py makemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=campaigns --ignore=receipts
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: $(VENV)/.installed
+	for b in bench/*_bench.py; do $(PY) $$b; done
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,497 @@
+"""Contacts, lists, do-not-call, menus, campaigns and calls.
+
+State changes with side effects live in `campaigns.actions` (start, pause, ...);
+this module holds the data and the rules that need nothing but the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MENU_KEYS = [str(d) for d in range(10)] + ["*", "#"]
+PLACEHOLDER_RE = re.compile(r"\$\{([^}]*)\}")
+# Fields of a contact that TTS params may name besides its own variables.
+BUILTIN_CONTACT_FIELDS = ("name", "phone")
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value}) from exc
+
+
+class CallerNumber(models.Model):
+    """A purchased display number (Aliyun's CalledShowNumber)."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    max_concurrent_calls = models.PositiveIntegerField(
+        _("max concurrent calls"),
+        default=50,
+        help_text=_("Aliyun refuses calls over this number's concurrency cap."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("caller number")
+        verbose_name_plural = _("caller numbers")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.label})" if self.label else self.number
+
+
+class ContactList(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact list")
+        verbose_name_plural = _("contact lists")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def variable_names(self) -> set[str]:
+        """Names of the variables its contacts carry (sampled: lists are uniform)."""
+        names: set[str] = set()
+        for variables in self.contacts.values_list("variables", flat=True)[:200]:
+            names.update(variables or {})
+        return names
+
+
+class Contact(models.Model):
+    contact_list = models.ForeignKey(
+        ContactList, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("list")
+    )
+    # National form Aliyun takes: 11-digit mobile, or 0 + area code + number.
+    phone = models.CharField(_("phone"), max_length=20)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    variables = models.JSONField(_("variables"), default=dict, blank=True)
+    do_not_call = models.BooleanField(
+        _("do not call"), default=False, help_text=_("On the do-not-call list when imported.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [models.UniqueConstraint(fields=["contact_list", "phone"], name="contact_unique_per_list")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.phone}>" if self.name else self.phone
+
+    def tts_context(self) -> dict[str, str]:
+        context = {key: "" if value is None else str(value) for key, value in (self.variables or {}).items()}
+        context["name"] = self.name
+        context["phone"] = self.phone
+        return context
+
+
+class DoNotCall(models.Model):
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("do-not-call number")
+        verbose_name_plural = _("do-not-call list")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.phone
+
+    def clean(self) -> None:
+        from campaigns.phones import InvalidNumber, normalize
+
+        try:
+            self.phone = normalize(self.phone)
+        except InvalidNumber as exc:
+            raise ValidationError({"phone": str(exc)}) from exc
+
+
+class ImportJob(models.Model):
+    """One upload of a contact file, run in the request or by a worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("importing")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    contact_list = models.ForeignKey(
+        ContactList, on_delete=models.CASCADE, related_name="imports", verbose_name=_("list")
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_bytes = models.BigIntegerField(_("size"), default=0)
+    processed_bytes = models.BigIntegerField(_("bytes read"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.contact_list}"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_bytes:
+            return 0
+        return min(99, int(100 * self.processed_bytes / self.total_bytes))
+
+
+def parse_tts_params(text: str) -> dict:
+    """Parse a TTS params template: empty, or a JSON object of strings."""
+    if not text or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(_("Not valid JSON: %(error)s"), params={"error": exc.msg}) from exc
+    if not isinstance(value, dict):
+        raise ValidationError(_('TTS params must be a JSON object, like {"name": "${name}"}.'))
+    return value
+
+
+def placeholders(text: str) -> set[str]:
+    return {name.strip() for name in PLACEHOLDER_RE.findall(text or "")}
+
+
+def render_tts_params(text: str, context: dict[str, str]) -> str:
+    """Fill `${var}` placeholders in every value; returns compact JSON (Chinese kept as is)."""
+    params = parse_tts_params(text)
+    if not params:
+        return ""
+    rendered = {
+        key: PLACEHOLDER_RE.sub(lambda m: context.get(m.group(1).strip(), ""), str(value))
+        for key, value in params.items()
+    }
+    return json.dumps(rendered, ensure_ascii=False, separators=(",", ":"))
+
+
+def code_kind(code: str) -> str:
+    return "tts" if code.upper().startswith("TTS_") else "voice"
+
+
+class MenuTemplate(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    start_code = models.CharField(
+        _("start code"), max_length=100, help_text=_("Voice file id or TTS template id (TTS_…) played first.")
+    )
+    start_tts_params = models.TextField(
+        _("start TTS params"),
+        blank=True,
+        help_text=_('JSON object; may use contact fields, e.g. {"name": "${name}"}.'),
+    )
+    play_times = models.PositiveSmallIntegerField(_("play times"), default=2)
+    timeout_ms = models.PositiveIntegerField(_("key-press timeout (ms)"), default=5000)
+    bye_code = models.CharField(_("bye code"), max_length=100, blank=True)
+    bye_tts_params = models.TextField(_("bye TTS params"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("menu template")
+        verbose_name_plural = _("menu templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        if not 1 <= (self.play_times or 0) <= 3:
+            errors.setdefault("play_times", []).append(_("Play times must be between 1 and 3."))
+        if not 1000 <= (self.timeout_ms or 0) <= 60000:
+            errors.setdefault("timeout_ms", []).append(
+                _("Timeout is in milliseconds, between 1000 and 60000 (e.g. 5000 for five seconds).")
+            )
+        if self.bye_code and self.start_code and code_kind(self.bye_code) != code_kind(self.start_code):
+            errors.setdefault("bye_code", []).append(
+                _("Bye code must be of the same kind as the start code (both TTS_… templates or both voice files).")
+            )
+        for field in ("start_tts_params", "bye_tts_params"):
+            try:
+                parse_tts_params(getattr(self, field))
+            except ValidationError as exc:
+                errors.setdefault(field, []).extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+
+    def unknown_placeholders(self, known: set[str]) -> set[str]:
+        """Placeholders in any TTS params that name no known contact field."""
+        texts = [self.start_tts_params, self.bye_tts_params] + [o.tts_params for o in self.options.all()]
+        used = set().union(*(placeholders(t) for t in texts))
+        return used - known - set(BUILTIN_CONTACT_FIELDS)
+
+    def snapshot(self) -> dict:
+        """The frozen copy a campaign keeps when it starts."""
+        return {
+            "name": self.name,
+            "start_code": self.start_code,
+            "start_tts_params": self.start_tts_params,
+            "play_times": self.play_times,
+            "timeout_ms": self.timeout_ms,
+            "bye_code": self.bye_code,
+            "bye_tts_params": self.bye_tts_params,
+            "options": [
+                {"key": o.key, "label": o.label, "code": o.code, "tts_params": o.tts_params}
+                for o in self.options.order_by("position", "key")
+            ],
+        }
+
+
+class MenuOption(models.Model):
+    template = models.ForeignKey(MenuTemplate, on_delete=models.CASCADE, related_name="options", verbose_name=_("menu"))
+    key = models.CharField(_("key"), max_length=1, choices=[(k, k) for k in MENU_KEYS])
+    label = models.CharField(_("answer label"), max_length=200)
+    code = models.CharField(_("code"), max_length=100, blank=True, help_text=_("Played after the key is pressed."))
+    tts_params = models.TextField(_("TTS params"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("key option")
+        verbose_name_plural = _("key options")
+        ordering = ["position", "key"]
+        constraints = [models.UniqueConstraint(fields=["template", "key"], name="menu_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.label}"
+
+    def clean(self) -> None:
+        if self.key not in MENU_KEYS:
+            raise ValidationError({"key": _("Key must be one of 0–9, * or #.")})
+        try:
+            parse_tts_params(self.tts_params)
+        except ValidationError as exc:
+            raise ValidationError({"tts_params": exc.messages}) from exc
+
+
+def default_retry_outcomes() -> list[str]:
+    return ["no_answer", "busy", "unreachable"]
+
+
+def default_weekdays() -> list[int]:
+    return [0, 1, 2, 3, 4, 5, 6]
+
+
+class Campaign(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        RUNNING = "running", _("running")
+        PAUSED = "paused", _("paused")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    name = models.CharField(_("name"), max_length=200)
+    contact_lists = models.ManyToManyField(ContactList, related_name="campaigns", verbose_name=_("contact lists"))
+    caller_numbers = models.ManyToManyField(CallerNumber, related_name="campaigns", verbose_name=_("caller numbers"))
+    menu = models.ForeignKey(MenuTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("menu"))
+    menu_snapshot = models.JSONField(_("frozen menu"), null=True, blank=True, editable=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    state_reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was paused, if it was."))
+
+    # Calling window, evaluated in `timezone`.
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default=settings.DEFAULT_CAMPAIGN_TIMEZONE, validators=[validate_timezone]
+    )
+    starts_at = models.DateTimeField(_("not before"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("not after"), null=True, blank=True)
+    daily_start = models.TimeField(_("daily start"), default=dt.time(9, 0))
+    daily_end = models.TimeField(
+        _("daily end"), default=dt.time(20, 0), help_text=_("Exclusive. Equal to the start: all day.")
+    )
+    weekdays = models.JSONField(_("weekdays"), default=default_weekdays, help_text=_("0 = Monday … 6 = Sunday."))
+
+    # Pacing and retries.
+    max_qps = models.PositiveIntegerField(
+        _("max calls per second"), null=True, blank=True, help_text=_("Blank: the account's whole rate.")
+    )
+    max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=3)
+    retry_delay_seconds = models.PositiveIntegerField(_("retry delay (s)"), default=1800)
+    retry_outcomes = models.JSONField(_("outcomes that retry"), default=default_retry_outcomes, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The campaign must end after it starts.")})
+        bad = [w for w in self.weekdays or [] if w not in range(7)]
+        if bad or not self.weekdays:
+            raise ValidationError({"weekdays": _("Pick at least one weekday, 0 (Monday) to 6 (Sunday).")})
+        unknown = set(self.retry_outcomes or []) - set(Call.RETRYABLE_CHOICES)
+        if unknown:
+            raise ValidationError(
+                {"retry_outcomes": _("Unknown outcomes: %(names)s") % {"names": ", ".join(sorted(unknown))}}
+            )
+
+    def in_window(self, when: dt.datetime) -> bool:
+        """Whether `when` (aware) falls inside the calling window, in the campaign's zone.
+
+        Daily hours are start-inclusive, end-exclusive; an end earlier than the start
+        spans midnight (e.g. 20:00–02:00), and the weekday is that of the window's start.
+        Equal start and end mean all day.
+        """
+        if self.starts_at and when < self.starts_at:
+            return False
+        if self.ends_at and when >= self.ends_at:
+            return False
+        local = when.astimezone(self.zone)
+        t = local.time().replace(tzinfo=None)
+        start, end = self.daily_start, self.daily_end
+        if start == end:
+            return local.weekday() in self.weekdays
+        if start < end:
+            return start <= t < end and local.weekday() in self.weekdays
+        if t >= start:
+            return local.weekday() in self.weekdays
+        if t < end:
+            return (local - dt.timedelta(days=1)).weekday() in self.weekdays
+        return False
+
+    def next_window_start(self, when: dt.datetime) -> dt.datetime | None:
+        """The first moment at or after `when` that is inside the window (None: never again)."""
+        if self.in_window(when):
+            return when
+        if self.ends_at and when >= self.ends_at:
+            return None
+        if self.starts_at and when < self.starts_at:
+            when = self.starts_at
+            if self.in_window(when):
+                return when
+        local = when.astimezone(self.zone)
+        for days in range(0, 9):
+            day = (local + dt.timedelta(days=days)).date()
+            candidate = dt.datetime.combine(day, self.daily_start, tzinfo=self.zone)
+            # Normalise through UTC so a start inside a DST gap lands on a real instant.
+            candidate = candidate.astimezone(dt.UTC)
+            if candidate >= when and self.in_window(candidate):
+                return candidate
+        return None
+
+    @property
+    def qps(self) -> int:
+        account = settings.VOICE_QPS
+        return min(self.max_qps, account) if self.max_qps else account
+
+
+class Call(models.Model):
+    """One dial attempt of one contact in one campaign."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        CLAIMED = "claimed", _("claimed")  # taken by a worker, request not sent yet
+        SENDING = "sending", _("sending")  # request may be on the wire
+        PLACED = "placed", _("placed")  # Aliyun accepted it; waiting for the receipt
+        UNKNOWN = "unknown", _("outcome unknown")
+        ANSWERED = "answered", _("answered")
+        NO_ANSWER = "no_answer", _("no answer")
+        BUSY = "busy", _("busy")
+        UNREACHABLE = "unreachable", _("unreachable")
+        FAILED = "failed", _("failed")
+        INVALID = "invalid", _("invalid number")
+        DNC = "dnc", _("do not call")
+        CANCELLED = "cancelled", _("cancelled")
+
+    IN_FLIGHT = (Status.CLAIMED, Status.SENDING, Status.PLACED)
+    PENDING = (Status.QUEUED, Status.CLAIMED, Status.SENDING, Status.PLACED)
+    FINAL = (
+        Status.ANSWERED,
+        Status.NO_ANSWER,
+        Status.BUSY,
+        Status.UNREACHABLE,
+        Status.FAILED,
+        Status.INVALID,
+        Status.DNC,
+        Status.CANCELLED,
+    )
+    RETRYABLE_CHOICES = ("no_answer", "busy", "unreachable", "failed")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="calls", verbose_name=_("campaign"))
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="calls", verbose_name=_("contact"))
+    phone = models.CharField(_("phone"), max_length=20)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    is_latest = models.BooleanField(_("latest attempt"), default=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    due_at = models.DateTimeField(_("due"), default=timezone.now)
+    caller_number = models.ForeignKey(
+        CallerNumber, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("caller number")
+    )
+    out_id = models.CharField(_("OutId"), max_length=15, null=True, blank=True, unique=True)
+    call_id = models.CharField(_("CallId"), max_length=64, null=True, blank=True, db_index=True)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error_message = models.CharField(_("error message"), max_length=500, blank=True)
+    status_code = models.CharField(_("receipt status"), max_length=16, blank=True)
+    dtmf = models.CharField(_("keys pressed"), max_length=64, blank=True)
+    answer_key = models.CharField(_("answer key"), max_length=1, blank=True)
+    answer_label = models.CharField(_("answer"), max_length=200, blank=True)
+    duration = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "phone", "attempt"], name="one_attempt_per_number"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "due_at"], name="call_due"),
+            models.Index(fields=["campaign", "is_latest", "status"], name="call_latest"),
+            models.Index(fields=["status", "sent_at"], name="call_status_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} #{self.attempt} ({self.get_status_display()})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
