@@ -487,6 +487,7 @@ class Call(models.Model):
             models.Index(fields=["campaign", "status", "due_at"], name="call_due"),
             models.Index(fields=["campaign", "is_latest", "status"], name="call_latest"),
             models.Index(fields=["status", "sent_at"], name="call_status_sent"),
+            models.Index(fields=["caller_number", "status"], name="call_caller_status"),
         ]
 
     def __str__(self) -> str:
