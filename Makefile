@@ -17,7 +17,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 # The demo: SQLite unless DATABASE_URL is set in the environment, embedded Redis when none
 # answers, the bundled voice simulator when no Aliyun keys are set.
 run: $(VENV)/.installed
-	$(PY) manage.py rundemo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
+	DATABASE_URL=$${DEMO_DATABASE_URL:-sqlite:///db.sqlite3} $(PY) manage.py rundemo
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,8 +1,49 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from campaigns import admin_contacts  # noqa: F401  (contact lists, contacts, imports)
+from campaigns import (
+    actions,
+    admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
+)
 from campaigns.models import Call, CallerNumber, Campaign, DoNotCall, MenuOption, MenuTemplate
+from campaigns.outcomes import progress
+
+State = Campaign.State
+
+# action name → (function, states it applies to, button label, confirmation question)
+TRANSITIONS = {
+    "start": (
+        actions.start_campaign,
+        [State.DRAFT],
+        gettext_lazy("Start"),
+        gettext_lazy("Start calling? The menu is frozen and every contact of the lists is enrolled."),
+    ),
+    "pause": (
+        actions.pause_campaign,
+        [State.RUNNING],
+        gettext_lazy("Pause"),
+        gettext_lazy("Pause? No new calls are made until you resume; calls in progress finish."),
+    ),
+    "resume": (
+        actions.resume_campaign,
+        [State.PAUSED],
+        gettext_lazy("Resume"),
+        gettext_lazy("Resume calling?"),
+    ),
+    "cancel": (
+        actions.cancel_campaign,
+        [State.DRAFT, State.RUNNING, State.PAUSED],
+        gettext_lazy("Cancel"),
+        gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
+    ),
+}
 
 
 @admin.register(CallerNumber)
@@ -31,9 +72,13 @@ class MenuTemplateAdmin(admin.ModelAdmin):
     inlines = [MenuOptionInline]
 
 
+def progress_cell(campaign_id: int, key: str, value) -> str:
+    return format_html('<span data-campaign="{}" data-figure="{}">{}</span>', campaign_id, key, value)
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "state", "menu", "created_at"]
+    list_display = ["name", "state_badge", "dialled_of_total", "answered", "pending", "unknown", "created_at"]
     list_filter = ["state"]
     search_fields = ["name"]
     filter_horizontal = ["contact_lists", "caller_numbers"]
@@ -41,12 +86,152 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "state_reason"]}),
         (
-            _("Calling window"),
+            gettext_lazy("Calling window"),
             {"fields": ["timezone", "starts_at", "ends_at", "daily_start", "daily_end", "weekdays"]},
         ),
-        (_("Pacing and retries"), {"fields": ["max_qps", "max_attempts", "retry_delay_seconds", "retry_outcomes"]}),
-        (_("History"), {"fields": ["created_at", "started_at", "finished_at"]}),
+        (
+            gettext_lazy("Pacing and retries"),
+            {"fields": ["max_qps", "max_attempts", "retry_delay_seconds", "retry_outcomes"]},
+        ),
+        (gettext_lazy("History"), {"fields": ["created_at", "started_at", "finished_at"]}),
     ]
+    actions = ["pause_selected", "resume_selected"]
+
+    class Media:
+        js = ["campaigns/progress.js"]
+        css = {"all": ["campaigns/campaigns.css"]}
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj and obj.state != State.DRAFT:
+            # Once started, what was frozen stays frozen.
+            fields += ["contact_lists", "menu"]
+        return fields
+
+    def changelist_view(self, request, extra_context=None):
+        self._progress = {}
+        return super().changelist_view(request, extra_context)
+
+    def figures(self, obj: Campaign) -> dict:
+        cache = getattr(self, "_progress", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = progress(obj)
+        return cache[obj.pk]
+
+    @admin.display(description=gettext_lazy("state"), ordering="state")
+    def state_badge(self, obj: Campaign) -> str:
+        return format_html(
+            '<span class="state state-{}" data-campaign="{}" data-figure="state_display">{}</span>',
+            obj.state,
+            obj.pk,
+            obj.get_state_display(),
+        )
+
+    @admin.display(description=gettext_lazy("dialled / contacts"))
+    def dialled_of_total(self, obj: Campaign) -> str:
+        f = self.figures(obj)
+        return format_html(
+            "{} / {}", progress_cell(obj.pk, "dialled", f["dialled"]), progress_cell(obj.pk, "contacts", f["contacts"])
+        )
+
+    @admin.display(description=gettext_lazy("answered"))
+    def answered(self, obj: Campaign) -> str:
+        return progress_cell(obj.pk, "answered", self.figures(obj)["answered"])
+
+    @admin.display(description=gettext_lazy("pending"))
+    def pending(self, obj: Campaign) -> str:
+        return progress_cell(obj.pk, "pending", self.figures(obj)["pending"])
+
+    @admin.display(description=gettext_lazy("outcome unknown"))
+    def unknown(self, obj: Campaign) -> str:
+        return progress_cell(obj.pk, "unknown", self.figures(obj)["unknown"])
+
+    def get_urls(self):
+        return [
+            path("progress/", self.admin_site.admin_view(self.progress_view), name="campaigns_campaign_progress"),
+            path(
+                "<int:pk>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="campaigns_campaign_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request: HttpRequest) -> JsonResponse:
+        if not self.has_view_permission(request):
+            return JsonResponse({}, status=403)
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()][:200]
+        data = {}
+        for campaign in Campaign.objects.filter(pk__in=ids):
+            figures = progress(campaign)
+            figures["state_display"] = campaign.get_state_display()
+            figures["reason"] = campaign.state_reason
+            figures.pop("by_status")
+            data[campaign.pk] = figures
+        return JsonResponse(data)
+
+    def transition_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if action not in TRANSITIONS or not self.has_change_permission(request, campaign):
+            return HttpResponse(status=403)
+        function, states, label, question = TRANSITIONS[action]
+        change_url = reverse("admin:campaigns_campaign_change", args=[pk])
+        if request.method == "POST":
+            try:
+                function(campaign)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Campaign “%(name)s”: %(action)s done.") % {"name": campaign.name, "action": label},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(change_url)
+        problems = actions.check_ready(campaign) if action == "start" else []
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "campaign": campaign,
+            "action": action,
+            "label": label,
+            "question": question,
+            "problems": problems,
+            "allowed": campaign.state in states,
+            "figures": progress(campaign),
+            "title": _("%(action)s campaign") % {"action": label},
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/confirm_transition.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        campaign = Campaign.objects.filter(pk=object_id).first()
+        if campaign:
+            extra_context["transitions"] = [
+                (name, label, reverse("admin:campaigns_campaign_transition", args=[campaign.pk, name]))
+                for name, (_f, states, label, _q) in TRANSITIONS.items()
+                if campaign.state in states
+            ]
+            extra_context["figures"] = progress(campaign)
+            extra_context["dashboard_url"] = self.dashboard_url(campaign)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def dashboard_url(self, campaign: Campaign) -> str:
+        try:
+            return reverse("receipts:dashboard", args=[campaign.pk])
+        except NoReverseMatch:
+            return ""
+
+    @admin.action(description=gettext_lazy("Pause selected running campaigns"))
+    def pause_selected(self, request, queryset):
+        done = [c for c in queryset.filter(state=State.RUNNING) if actions.pause_campaign(c)]
+        self.message_user(request, _("%(count)d campaigns paused.") % {"count": len(done)})
+
+    @admin.action(description=gettext_lazy("Resume selected paused campaigns"))
+    def resume_selected(self, request, queryset):
+        done = [c for c in queryset.filter(state=State.PAUSED) if actions.resume_campaign(c)]
+        self.message_user(request, _("%(count)d campaigns resumed.") % {"count": len(done)})
 
 
 @admin.register(Call)

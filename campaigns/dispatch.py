@@ -1,0 +1,262 @@
+"""Dialling: claim due calls, pace them, send them, record what Aliyun said.
+
+The database is the source of truth (design rule 1). A call moves
+queued → claimed (taken by one worker; never sent yet, safe to hand back)
+→ sending (OutId persisted; the request may be on the wire) → placed | unknown | final.
+A worker killed at any point leaves claimed calls (handed back by `recover_stale`) or
+sending calls (marked unknown by `recover_stale`, never re-dialled blindly).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import string
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns import aliyun, pacing
+from campaigns.models import Call, CallerNumber, Campaign, Contact, DoNotCall, render_tts_params
+from campaigns.outcomes import after_calls_settled
+
+log = logging.getLogger(__name__)
+S = Call.Status
+Outcome = aliyun.Outcome
+
+CLAIM_BATCH = 20
+# Calls placed longer ago than this no longer hold a slot of their caller number.
+CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
+# A claim older than this belongs to a dead worker (a live one sends within seconds).
+STALE_CLAIM = dt.timedelta(minutes=2)
+STALE_SENDING = dt.timedelta(minutes=2)
+THROTTLE_BACKOFF = dt.timedelta(seconds=1)
+FREQUENCY_BACKOFF = dt.timedelta(minutes=1)
+CALLER_BUSY_BACKOFF = dt.timedelta(seconds=5)
+OUT_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_out_id(call_id: int) -> str:
+    """≤ 15 bytes, unique: the call's id in base 36 (traceable) plus random characters."""
+    digits = ""
+    n = call_id
+    while True:
+        n, r = divmod(n, 36)
+        digits = OUT_ID_ALPHABET[r] + digits
+        if n == 0:
+            break
+    suffix = "".join(secrets.choice(OUT_ID_ALPHABET) for _ in range(max(4, 14 - len(digits))))
+    return f"{digits}-{suffix}"[:15]
+
+
+def caller_capacity(campaign: Campaign, now: dt.datetime) -> dict[int, int]:
+    """Free concurrent-call slots of the campaign's active caller numbers (all campaigns count)."""
+    numbers = list(campaign.caller_numbers.filter(active=True).values_list("id", "max_concurrent_calls"))
+    busy = dict(
+        Call.objects.filter(caller_number_id__in=[n for n, _cap in numbers])
+        .filter(
+            Q(status=S.CLAIMED) | Q(status__in=[S.SENDING, S.PLACED, S.UNKNOWN], sent_at__gte=now - CONCURRENCY_HORIZON)
+        )
+        .values_list("caller_number_id")
+        .annotate(n=Count("id"))
+        .values_list("caller_number_id", "n")
+    )
+    return {number: cap - busy.get(number, 0) for number, cap in numbers if cap > busy.get(number, 0)}
+
+
+def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None = None) -> list[Call]:
+    """Atomically take up to `limit` due calls for this worker, each with a caller number."""
+    now = now or timezone.now()
+    token = secrets.token_hex(8)
+    with transaction.atomic():
+        # Locking the caller numbers serialises capacity checks between workers.
+        list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))
+        capacity = caller_capacity(campaign, now)
+        room = min(limit, sum(capacity.values()))
+        if room <= 0:
+            return []
+        due = (
+            Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at__lte=now)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due[:room])
+        if not ids:
+            return []
+        assignments = spread(ids, capacity)
+        for number_id, call_ids in assignments.items():
+            Call.objects.filter(pk__in=call_ids, status=S.QUEUED).update(
+                status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id
+            )
+    return list(
+        Call.objects.filter(pk__in=ids, status=S.CLAIMED, claim_token=token)
+        .select_related("contact", "caller_number")
+        .order_by("pk")
+    )
+
+
+def spread(call_ids: list[int], capacity: dict[int, int]) -> dict[int, list[int]]:
+    """Hand calls to caller numbers round-robin, each within its free capacity."""
+    free = dict(capacity)
+    assignments: dict[int, list[int]] = {}
+    numbers = sorted(free, key=lambda n: -free[n])
+    i = 0
+    for call_id in call_ids:
+        for _attempt in range(len(numbers)):
+            number = numbers[i % len(numbers)]
+            i += 1
+            if free[number] > 0:
+                free[number] -= 1
+                assignments.setdefault(number, []).append(call_id)
+                break
+    return assignments
+
+
+def build_request(call: Call, snapshot: dict) -> aliyun.IvrCallRequest:
+    context = call.contact.tts_context()
+    return aliyun.IvrCallRequest(
+        called_show_number=call.caller_number.number,
+        called_number=call.phone,
+        start_code=snapshot["start_code"],
+        out_id=call.out_id,
+        start_tts_params=render_tts_params(snapshot.get("start_tts_params", ""), context),
+        play_times=snapshot.get("play_times"),
+        timeout_ms=snapshot.get("timeout_ms"),
+        bye_code=snapshot.get("bye_code", ""),
+        bye_tts_params=render_tts_params(snapshot.get("bye_tts_params", ""), context),
+        menu_keys=tuple(
+            aliyun.MenuKey(
+                key=o["key"], code=o.get("code", ""), tts_params=render_tts_params(o.get("tts_params", ""), context)
+            )
+            for o in snapshot.get("options", [])
+            if o.get("code")
+        ),
+    )
+
+
+def mark_sending(call: Call, now: dt.datetime) -> bool:
+    """Persist OutId and `sending` before the request, only while the campaign still runs."""
+    call.out_id = new_out_id(call.pk)
+    running = Campaign.objects.filter(pk=call.campaign_id, state=Campaign.State.RUNNING)
+    # The claim token guards against a claim that recover_stale handed to another worker.
+    mine = Call.objects.filter(pk=call.pk, status=S.CLAIMED, claim_token=call.claim_token)
+    updated = mine.filter(campaign__in=running).update(status=S.SENDING, out_id=call.out_id, sent_at=now)
+    return bool(updated)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    placed: int = 0
+    throttled: int = 0
+    released: int = 0
+    stopped: str = ""
+
+
+def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> None:
+    """Apply what the API said to the call (and to its campaign when it is a configuration error)."""
+    now = timezone.now()
+    fields = {"error_code": result.code if result.outcome != Outcome.PLACED else "", "error_message": result.message}
+    base = Call.objects.filter(pk=call.pk, status=S.SENDING)
+    if result.outcome == Outcome.PLACED:
+        report.placed += 1
+        base.update(status=S.PLACED, call_id=result.call_id, **fields)
+        log.info("call placed out_id=%s call_id=%s", call.out_id, result.call_id)
+        return
+    if result.outcome in (Outcome.THROTTLED, Outcome.CALLER_BUSY, Outcome.FREQUENCY_LIMITED):
+        # Not an attempt: nothing was dialled. Back to the queue, a little later.
+        backoff = {
+            Outcome.THROTTLED: THROTTLE_BACKOFF,
+            Outcome.CALLER_BUSY: CALLER_BUSY_BACKOFF,
+            Outcome.FREQUENCY_LIMITED: FREQUENCY_BACKOFF,
+        }[result.outcome]
+        report.throttled += result.outcome == Outcome.THROTTLED
+        base.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=now + backoff, **fields)
+        log.info("call deferred out_id=%s code=%s", call.out_id, result.code)
+        return
+    if result.outcome == Outcome.CONFIG_ERROR:
+        base.update(status=S.QUEUED, out_id=None, sent_at=None, **fields)
+        reason = _("Paused by the dispatcher: Aliyun refused the call (%(code)s: %(message)s).") % {
+            "code": result.code,
+            "message": result.message,
+        }
+        from campaigns.actions import pause_campaign
+
+        pause_campaign(call.campaign, reason=reason)
+        report.stopped = reason
+        log.warning("campaign %s paused: %s", call.campaign_id, result.code)
+        return
+    if result.outcome == Outcome.INVALID_NUMBER:
+        base.update(status=S.INVALID, settled_at=now, **fields)
+    elif result.outcome == Outcome.BLOCKED_NUMBER:
+        base.update(status=S.FAILED, settled_at=now, **fields)
+        DoNotCall.objects.get_or_create(phone=call.phone, defaults={"reason": _("Blocked after complaints")})
+        Contact.objects.filter(phone=call.phone).update(do_not_call=True)
+    else:  # Outcome.UNKNOWN: the call may have been placed; a receipt or a query settles it.
+        base.update(status=S.UNKNOWN, **fields)
+        log.warning("call outcome unknown out_id=%s code=%s", call.out_id, result.code)
+        return
+    after_calls_settled([call.pk])
+
+
+def release(calls: list[Call]) -> int:
+    """Hand back calls this worker claimed but will not send (campaign paused, window closed)."""
+    if not calls:
+        return 0
+    mine = Call.objects.filter(pk__in=[c.pk for c in calls], status=S.CLAIMED, claim_token=calls[0].claim_token)
+    cancelled = mine.filter(campaign__state=Campaign.State.CANCELLED).update(
+        status=S.CANCELLED, settled_at=timezone.now()
+    )
+    requeued = mine.update(status=S.QUEUED, claimed_at=None)
+    return cancelled + requeued
+
+
+def dial_campaign(campaign_id: int, max_seconds: float = 30.0, client: aliyun.VoiceClient | None = None) -> dict:
+    """RQ job: dial due calls of one campaign for up to `max_seconds`, paced across all workers."""
+    client = client or aliyun.voice_client()
+    pacer = pacing.Pacer()
+    report = SendReport()
+    deadline = time.monotonic() + max_seconds
+    while time.monotonic() < deadline and not report.stopped:
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is None or campaign.state != Campaign.State.RUNNING:
+            report.stopped = "not running"
+            break
+        if not campaign.in_window(timezone.now()):
+            report.stopped = "outside window"
+            break
+        calls = claim(campaign)
+        if not calls:
+            report.stopped = "nothing due"
+            break
+        limits = {pacing.campaign_key(campaign.pk): campaign.max_qps} if campaign.max_qps else {}
+        for index, call in enumerate(calls):
+            if report.stopped or not pacer.wait_for_slot(limits) or not campaign.in_window(timezone.now()):
+                report.released += release(calls[index:])
+                break
+            if not mark_sending(call, timezone.now()):
+                report.released += release([call])
+                continue
+            result = client.ivr_call(build_request(call, campaign.menu_snapshot))
+            report.sent += 1
+            record_result(call, result, report)
+    return report.__dict__
+
+
+def recover_stale(now: dt.datetime | None = None) -> dict[str, int]:
+    """Undo what dead workers left: unsent claims go back to the queue, sends become unknown."""
+    now = now or timezone.now()
+    requeued = Call.objects.filter(status=S.CLAIMED, claimed_at__lt=now - STALE_CLAIM).update(
+        status=S.QUEUED, claimed_at=None
+    )
+    unknown = Call.objects.filter(status=S.SENDING, sent_at__lt=now - STALE_SENDING).update(
+        status=S.UNKNOWN, error_code="WorkerLost", error_message=_("The worker stopped while sending this call.")
+    )
+    return {"requeued": requeued, "unknown": unknown}

@@ -1,0 +1,111 @@
+import datetime as dt
+import json
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from campaigns import actions
+from campaigns.models import CallerNumber, Campaign, ContactList, MenuTemplate
+from campaigns.outcomes import progress
+
+WINDOW_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+class Command(BaseCommand):
+    help = "Create campaigns and start, pause, resume, cancel or inspect them."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="Create a draft campaign; prints its id on the last line.")
+        create.add_argument("name")
+        create.add_argument("--list", dest="lists", nargs="+", required=True, help="Contact list names.")
+        create.add_argument("--caller", dest="callers", action="append", required=True, help="Caller number.")
+        create.add_argument("--menu", required=True, help="Menu template name.")
+        create.add_argument("--qps", type=int, help="Max calls per second for this campaign.")
+        create.add_argument("--max-attempts", type=int, default=3)
+        create.add_argument("--retry-delay", type=int, default=1800, help="Seconds between attempts.")
+        create.add_argument("--window", help="Daily hours HH:MM-HH:MM (start inclusive, end exclusive).")
+        create.add_argument("--timezone", default="Asia/Shanghai")
+        for name in ("start", "pause", "resume", "cancel"):
+            sub.add_parser(name).add_argument("id", type=int)
+        status = sub.add_parser("status")
+        status.add_argument("id", type=int)
+        status.add_argument("--json", action="store_true", dest="as_json")
+
+    def handle(self, *args, action: str, **options):
+        try:
+            getattr(self, f"do_{action}")(**options)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+
+    def get(self, campaign_id: int) -> Campaign:
+        try:
+            return Campaign.objects.get(pk=campaign_id)
+        except Campaign.DoesNotExist:
+            raise CommandError(f"No campaign with id {campaign_id}.") from None
+
+    def do_create(self, name, lists, callers, menu, qps, max_attempts, retry_delay, window, timezone, **_):
+        contact_lists = []
+        for list_name in lists:
+            try:
+                contact_lists.append(ContactList.objects.get(name=list_name))
+            except ContactList.DoesNotExist:
+                raise CommandError(f"No contact list named {list_name!r}.") from None
+        try:
+            template = MenuTemplate.objects.get(name=menu)
+        except MenuTemplate.DoesNotExist:
+            raise CommandError(f"No menu template named {menu!r}.") from None
+        campaign = Campaign(
+            name=name,
+            menu=template,
+            max_qps=qps,
+            max_attempts=max_attempts,
+            retry_delay_seconds=retry_delay,
+            timezone=timezone,
+        )
+        if window:
+            match = WINDOW_RE.match(window)
+            if not match:
+                raise CommandError("--window must look like 09:00-20:00.")
+            h1, m1, h2, m2 = map(int, match.groups())
+            try:
+                campaign.daily_start, campaign.daily_end = dt.time(h1, m1), dt.time(h2, m2)
+            except ValueError as exc:
+                raise CommandError(f"--window: {exc}") from None
+        campaign.full_clean(exclude=["menu_snapshot"])
+        campaign.save()
+        campaign.contact_lists.set(contact_lists)
+        campaign.caller_numbers.set([CallerNumber.objects.get_or_create(number=n)[0] for n in callers])
+        self.stdout.write(f"Created campaign {campaign.name!r} (draft).")
+        self.stdout.write(str(campaign.pk))
+
+    def do_start(self, id, **_):
+        campaign = self.get(id)
+        enrolled = actions.start_campaign(campaign)
+        self.stdout.write(f"Campaign {id} started: {enrolled} contacts enrolled.")
+
+    def do_pause(self, id, **_):
+        actions.pause_campaign(self.get(id), reason="Paused from the command line.")
+        self.stdout.write(f"Campaign {id} paused.")
+
+    def do_resume(self, id, **_):
+        actions.resume_campaign(self.get(id))
+        self.stdout.write(f"Campaign {id} resumed.")
+
+    def do_cancel(self, id, **_):
+        cancelled = actions.cancel_campaign(self.get(id))
+        self.stdout.write(f"Campaign {id} cancelled; {cancelled} calls will not be made.")
+
+    def do_status(self, id, as_json: bool = False, **_):
+        campaign = self.get(id)
+        figures = progress(campaign)
+        figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason})
+        if as_json:
+            self.stdout.write(json.dumps(figures, ensure_ascii=False))
+            return
+        self.stdout.write(f"{campaign.name} [{campaign.state}] {campaign.state_reason}".rstrip())
+        for key in ("contacts", "dialled", "answered", "unknown", "failed", "dnc", "pending"):
+            self.stdout.write(f"  {key:<10} {figures[key]}")
+        for label, count in figures["answers"].items():
+            self.stdout.write(f"  answer {label}: {count}")

@@ -1,0 +1,79 @@
+"""Request pacing shared by every worker on every machine, kept in Redis.
+
+A generic cell rate algorithm (GCRA) per limiter: each limiter stores the theoretical
+arrival time (TAT) of its next request. A caller *reserves* the next slot of every
+limiter it must respect (the account's QPS and its campaign's own rate) in one atomic
+script, then sleeps until that slot. Slots are spaced 1/rate apart with no burst, so
+no sliding one-second window ever sees more than `rate` requests, whichever worker
+sends them. Redis' own clock is the clock, so machines need not agree on the time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import redis
+from django.conf import settings
+
+ACCOUNT_KEY = "ivrsite:pace:account"
+
+# KEYS: limiter keys. ARGV: max_wait_us, then one interval_us per key.
+# Returns the wait in microseconds before the reserved slot, or -wait when the slot is
+# further away than max_wait (nothing reserved then: the caller should do other work).
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local max_wait = tonumber(ARGV[1])
+local start = now
+for i, key in ipairs(KEYS) do
+    local tat = tonumber(redis.call('GET', key) or '0')
+    if tat > start then start = tat end
+end
+local wait = start - now
+if wait > max_wait then return -wait end
+for i, key in ipairs(KEYS) do
+    local interval = tonumber(ARGV[i + 1])
+    redis.call('SET', key, start + interval, 'PX', math.floor(interval / 1000) + 60000)
+end
+return wait
+"""
+
+
+class Pacer:
+    """Reserve request slots across the account limit and any narrower limits."""
+
+    def __init__(self, connection: redis.Redis | None = None, account_qps: int | None = None):
+        self.redis = connection or redis.Redis.from_url(settings.REDIS_URL)
+        self.account_qps = account_qps or settings.VOICE_QPS
+        self._script = self.redis.register_script(_RESERVE)
+
+    def reserve(self, limits: dict[str, float], max_wait: float = 1.0) -> float | None:
+        """Reserve one slot under the account limit and `limits` ({key: requests/s}).
+
+        Returns the seconds to sleep before sending, or None when the next slot is more
+        than `max_wait` away (nothing was reserved).
+        """
+        rates = {ACCOUNT_KEY: float(self.account_qps), **limits}
+        keys = list(rates)
+        intervals = [int(1_000_000 / rate) for rate in rates.values()]
+        wait_us = self._script(keys=keys, args=[int(max_wait * 1_000_000), *intervals])
+        if wait_us < 0:
+            return None
+        return wait_us / 1_000_000
+
+    def wait_for_slot(self, limits: dict[str, float], give_up_after: float = 5.0) -> bool:
+        """Block until a slot is reserved and its time has come; False if none within the bound."""
+        deadline = time.monotonic() + give_up_after
+        while True:
+            wait = self.reserve(limits, max_wait=1.0)
+            if wait is not None:
+                if wait > 0:
+                    time.sleep(wait)
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+
+def campaign_key(campaign_id: int) -> str:
+    return f"ivrsite:pace:campaign:{campaign_id}"

@@ -1,0 +1,71 @@
+"""The dispatcher's tick: housekeeping plus handing dial jobs to RQ workers.
+
+Runs in a small loop (`manage.py dispatcher`); any number of dispatchers may run, since
+everything here is idempotent and jobs have fixed ids (a campaign never has more than
+`DIAL_JOBS_PER_CAMPAIGN` dial jobs queued or running).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import django_rq
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from campaigns.dispatch import dial_campaign, recover_stale
+from campaigns.models import Call, Campaign
+from campaigns.outcomes import complete_if_done
+
+log = logging.getLogger(__name__)
+S = Call.Status
+ACTIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def jobs_per_campaign() -> int:
+    return getattr(settings, "DIAL_JOBS_PER_CAMPAIGN", 2)
+
+
+def enqueue_dialling(campaign: Campaign) -> int:
+    """Make sure the campaign has its dial jobs queued or running; returns how many were added."""
+    queue = django_rq.get_queue("dial")
+    added = 0
+    for slot in range(jobs_per_campaign()):
+        job_id = f"dial-{campaign.pk}-{slot}"
+        try:
+            if Job.fetch(job_id, connection=queue.connection).get_status() in ACTIVE_JOB_STATES:
+                continue
+        except NoSuchJobError:
+            pass
+        queue.enqueue(dial_campaign, campaign.pk, job_id=job_id, result_ttl=60, failure_ttl=3600)
+        added += 1
+    return added
+
+
+def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
+    """After its end date, a campaign's unsent calls will never be made: close them."""
+    if not campaign.ends_at or now < campaign.ends_at:
+        return 0
+    return campaign.calls.filter(status=S.QUEUED).update(
+        status=S.CANCELLED, settled_at=now, error_message=_("The campaign's calling window ended.")
+    )
+
+
+def tick(now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0}
+    for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
+        expire_ended(campaign, now)
+        if complete_if_done(campaign, now):
+            summary["completed"] += 1
+            log.info("campaign %s completed", campaign.pk)
+            continue
+        if not campaign.in_window(now):
+            continue
+        if campaign.calls.filter(status=S.QUEUED, due_at__lte=now).exists():
+            summary["enqueued"] += enqueue_dialling(campaign)
+    return summary
