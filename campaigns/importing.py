@@ -1,0 +1,582 @@
+"""Contact import: read a CSV/XLSX stream, normalise, merge into a list.
+
+One code path for every entry point (admin preview and confirm, the background job,
+`manage.py import_contacts`, the benchmark):
+
+    read_table(stream, filename) -> Table           # encoding, delimiter, header
+    import_contacts(contact_list, stream, filename) -> ImportSummary
+
+Rows are read as a stream and merged in batches. For each batch the contacts that
+already exist in the list (including those written by earlier batches of the same
+file) are fetched in one query, every row is classified, and only new or changed
+contacts are written: on PostgreSQL with ``COPY`` into a temporary staging table and
+one ``INSERT … ON CONFLICT DO UPDATE``, elsewhere with ``bulk_create(update_conflicts=…)``.
+Memory is one batch, whatever the file size.
+
+Every data row ends in exactly one outcome (the vocabulary of django-import-export):
+- ``new``: a number not in the list yet;
+- ``update``: merged into a contact that existed in the list or earlier in the file,
+  changing its name, variables or do-not-call flag (blank cells never erase a value);
+- ``skip``: identical to what the list already holds;
+- ``invalid``: rejected, with the spreadsheet row number (header = row 1) and a reason.
+Blank lines are not data rows. Numbers on the do-not-call list are imported with
+``do_not_call=True``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Contact, ContactList, DoNotCall, ImportJob
+from campaigns.phones import InvalidNumber, normalize
+
+log = logging.getLogger(__name__)
+
+PHONE_ALIASES = (
+    "phone", "mobile", "手机号码", "手机号", "手机", "联系电话", "电话号码", "电话", "号码", "tel",
+    "telephone", "phone number", "phonenumber", "mobile number", "mobile phone", "cell", "移动电话", "number",
+)  # fmt: skip
+NAME_ALIASES = ("name", "姓名", "名字", "客户姓名", "客户名称", "联系人", "full name", "contact name", "customer")
+# Columns our own export writes that are not contact data (do-not-call comes from the DNC list).
+IGNORED_COLUMNS = ("do_not_call", "do not call", "免打扰")
+NAME_MAX_LENGTH = Contact._meta.get_field("name").max_length
+DETECT_BYTES = 1 << 16
+BATCH_SIZE = 5000
+XLSX_MAGIC = b"PK\x03\x04"
+
+NEW, UPDATE, SKIP, INVALID = "new", "update", "skip", "invalid"
+
+
+class ImportFileError(ValueError):
+    """The whole file cannot be imported (no phone column, unreadable...); user-facing."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    phone: int
+    name: int | None
+    variables: tuple[tuple[int, str], ...]
+
+
+@dataclass
+class RowResult:
+    row: int
+    outcome: str
+    phone: str = ""
+    name: str = ""
+    reason: str = ""
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected_count: int = 0
+    rejected: list[dict] = field(default_factory=list)  # {"row": n, "reason": "..."}
+    rows: list[RowResult] = field(default_factory=list)  # per-row results, when asked for
+    encoding: str = ""
+    delimiter: str = ""
+    columns: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.skipped + self.rejected_count
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+            "rejected_count": self.rejected_count,
+            "rows": self.total,
+            "encoding": self.encoding,
+            "columns": self.columns,
+            "duration_seconds": round(self.duration, 3),
+        }
+
+
+class CountingReader(io.RawIOBase):
+    """A binary stream that counts the bytes read through it (for progress)."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+    def seekable(self) -> bool:
+        return self.raw.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterator[tuple[int, list]]  # (spreadsheet row number, cells)
+    encoding: str
+    delimiter: str
+    bytes_read: Callable[[], int]
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(_("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again.")) from exc
+
+
+def _encoding_sample(stream: IO[bytes]) -> bytes:
+    """Enough bytes to decide: the first block, extended until a non-ASCII byte shows up."""
+    sample = stream.read(DETECT_BYTES)
+    while sample.isascii() and len(sample) < 64 * DETECT_BYTES:
+        more = stream.read(DETECT_BYTES)
+        if not more:
+            break
+        sample += more
+    return sample
+
+
+def sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_table(stream: IO[bytes], filename: str = "") -> Table:
+    """Open a CSV or XLSX stream (seekable) and return its header and a row iterator."""
+    counter = CountingReader(stream)
+    head = stream.read(4)
+    stream.seek(0)
+    if head == XLSX_MAGIC or filename.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(counter)
+    if filename.lower().endswith(".xls") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(_("Old Excel .xls files are not supported; save as .xlsx or CSV."))
+    encoding = detect_encoding(_encoding_sample(stream))
+    stream.seek(0)
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding, newline="")
+    first = text.readline()
+    delimiter = sniff_delimiter(first)
+    lines = _chain_first(first, text)
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise ImportFileError(_("The file is empty.")) from exc
+    except csv.Error as exc:
+        raise ImportFileError(_("Cannot read the file as CSV: %(error)s") % {"error": exc}) from exc
+
+    def rows() -> Iterator[tuple[int, list]]:
+        try:
+            # csv counts physical lines; quoted cells may span lines, the row number is
+            # the record number as a spreadsheet shows it.
+            yield from enumerate(reader, start=2)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                _("The file mixes text encodings (bad bytes near byte %(pos)d); save it again as UTF-8 CSV.")
+                % {"pos": counter.count}
+            ) from exc
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("Cannot read the file as CSV after row %(row)d: %(error)s") % {"row": reader.line_num, "error": exc}
+            ) from exc
+
+    return Table(
+        header=[str(h) for h in header],
+        rows=rows(),
+        encoding=encoding.replace("-sig", " (BOM)"),
+        delimiter=delimiter,
+        bytes_read=lambda: counter.count,
+    )
+
+
+def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _read_xlsx(counter: CountingReader) -> Table:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BufferedReader(counter, 1 << 16), read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(_("Cannot read the file as an Excel workbook (.xlsx).")) from exc
+    import zipfile
+
+    sheet = workbook.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    try:
+        header = next(values)
+    except (StopIteration, zipfile.BadZipFile) as exc:
+        raise ImportFileError(_("The file is empty.")) from exc
+
+    def rows() -> Iterator[tuple[int, list]]:
+        try:
+            for number, row in enumerate(values, start=2):
+                yield number, [_xlsx_cell(v) for v in row]
+        finally:
+            workbook.close()
+
+    return Table(
+        header=[_xlsx_cell(h) for h in header],
+        rows=rows(),
+        encoding="xlsx",
+        delimiter="",
+        bytes_read=lambda: counter.count,
+    )
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        # A phone typed into a numeric cell keeps all its digits in .xlsx (unlike CSV's 1.38E+10).
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _header_key(text: str) -> str:
+    return " ".join(str(text).replace("\ufeff", "").replace("_", " ").replace("-", " ").split()).casefold()
+
+
+def map_columns(header: list[str]) -> Columns:
+    """Find the phone and name columns (case-insensitive aliases); every other column is a variable."""
+    keys = [_header_key(h) for h in header]
+
+    def find(aliases: tuple[str, ...]) -> int | None:
+        for alias in aliases:
+            if alias in keys:
+                return keys.index(alias)
+        return None
+
+    phone = find(PHONE_ALIASES)
+    if phone is None:
+        raise ImportFileError(
+            _("No phone column found in the header (%(header)s). Name it one of: %(aliases)s.")
+            % {"header": ", ".join(header) or "—", "aliases": ", ".join(PHONE_ALIASES[:10])}
+        )
+    name = find(NAME_ALIASES)
+    variables: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for index, title in enumerate(header):
+        if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
+            continue
+        label = " ".join(str(title).replace("\ufeff", "").split()) or f"column_{index + 1}"
+        unique, n = label, 2
+        while unique in seen or unique in ("name", "phone"):
+            unique, n = f"{label}_{n}", n + 1
+        seen.add(unique)
+        variables.append((index, unique))
+    return Columns(phone=phone, name=name, variables=tuple(variables))
+
+
+@dataclass
+class _Row:
+    number: int
+    phone: str
+    name: str
+    variables: dict
+
+
+def _parse_row(number: int, cells: list, columns: Columns) -> _Row | str | None:
+    """A normalised row, a rejection reason, or None for a blank line."""
+    if not any(c.strip() if isinstance(c, str) else c for c in cells):
+        return None
+    width = len(cells)
+    raw_phone = cells[columns.phone] if columns.phone < width else ""
+    try:
+        phone = normalize(raw_phone)
+    except InvalidNumber as exc:
+        return str(exc)
+    name = cells[columns.name].strip() if columns.name is not None and columns.name < width else ""
+    if len(name) > NAME_MAX_LENGTH:
+        return _("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH}
+    variables = {key: (cells[i].strip() if i < width else "") for i, key in columns.variables}
+    return _Row(number, phone, name, variables)
+
+
+def _merge(current: tuple[str, dict, bool], row: _Row, dnc: bool) -> tuple[str, dict, bool]:
+    """Non-blank cells of the row win; blank cells keep what the contact had."""
+    name, variables, _old_dnc = current
+    merged = dict(variables)
+    for key, value in row.variables.items():
+        if value or key not in merged:
+            merged[key] = value
+    return (row.name or name, merged, dnc)
+
+
+class _Writer:
+    """Writes new and changed contacts of one batch; PostgreSQL COPY or Django bulk upsert."""
+
+    def __init__(self, contact_list: ContactList):
+        self.list_id = contact_list.pk
+        self.postgres = connection.vendor == "postgresql"
+        self.staging_ready = False
+
+    def write(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
+        if not contacts:
+            return
+        if self.postgres:
+            self._copy_merge(contacts)
+        else:
+            now = timezone.now()
+            Contact.objects.bulk_create(
+                [
+                    Contact(
+                        contact_list_id=self.list_id,
+                        phone=phone,
+                        name=name,
+                        variables=variables,
+                        do_not_call=dnc,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    for phone, (name, variables, dnc) in contacts.items()
+                ],
+                batch_size=500,
+                update_conflicts=True,
+                unique_fields=["contact_list", "phone"],
+                update_fields=["name", "variables", "do_not_call", "updated_at"],
+            )
+
+    def _copy_merge(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
+        table = Contact._meta.db_table
+        with connection.cursor() as cursor:
+            if not self.staging_ready:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_staging "
+                    "(phone text, name text, variables jsonb, do_not_call boolean)"
+                )
+                self.staging_ready = True
+            cursor.execute("TRUNCATE contact_import_staging")
+            dumps = json.dumps
+            with cursor.copy("COPY contact_import_staging (phone, name, variables, do_not_call) FROM STDIN") as copy:
+                for phone, (name, variables, dnc) in contacts.items():
+                    copy.write_row((phone, name, dumps(variables, ensure_ascii=False), dnc))
+            cursor.execute(
+                f"INSERT INTO {table} (contact_list_id, phone, name, variables, do_not_call, created_at, updated_at) "  # noqa: S608
+                "SELECT %s, phone, name, variables, do_not_call, %s, %s FROM contact_import_staging "
+                "ON CONFLICT (contact_list_id, phone) DO UPDATE SET name = EXCLUDED.name, "
+                "variables = EXCLUDED.variables, do_not_call = EXCLUDED.do_not_call, updated_at = EXCLUDED.updated_at",
+                [self.list_id, timezone.now(), timezone.now()],
+            )
+
+
+def import_table(
+    contact_list: ContactList,
+    table: Table,
+    *,
+    keep_rows: int = 0,
+    max_rejected: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[ImportSummary, int], None] | None = None,
+) -> ImportSummary:
+    """Merge the table's rows into the list, batch by batch (each batch its own transaction)."""
+    started = time.monotonic()
+    columns = map_columns(table.header)
+    summary = ImportSummary(
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        columns=[table.header[columns.phone]]
+        + ([table.header[columns.name]] if columns.name is not None else [])
+        + [key for _index, key in columns.variables],
+    )
+    writer = _Writer(contact_list)
+    batch: list[_Row] = []
+
+    def flush() -> None:
+        with transaction.atomic():
+            _merge_batch(contact_list, batch, writer, summary, keep_rows)
+        batch.clear()
+        if progress:
+            progress(summary, table.bytes_read())
+
+    for number, cells in table.rows:
+        parsed = _parse_row(number, cells, columns)
+        if parsed is None:
+            continue
+        if isinstance(parsed, str):
+            summary.rejected_count += 1
+            if max_rejected is None or len(summary.rejected) < max_rejected:
+                summary.rejected.append({"row": number, "reason": parsed})
+            if len(summary.rows) < keep_rows:
+                raw = cells[columns.phone] if columns.phone < len(cells) else ""
+                summary.rows.append(RowResult(number, INVALID, phone=str(raw), reason=parsed))
+            continue
+        batch.append(parsed)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    summary.rows.sort(key=lambda result: result.row)
+    summary.duration = time.monotonic() - started
+    return summary
+
+
+def _merge_batch(
+    contact_list: ContactList, batch: list[_Row], writer: _Writer, summary: ImportSummary, keep_rows: int
+) -> None:
+    if not batch:
+        return
+    phones = list({row.phone for row in batch})
+    existing: dict[str, tuple[str, dict, bool]] = {
+        phone: (name, variables or {}, dnc)
+        for phone, name, variables, dnc in Contact.objects.filter(
+            contact_list=contact_list, phone__in=phones
+        ).values_list("phone", "name", "variables", "do_not_call")
+    }
+    dnc_phones = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    state: dict[str, tuple[str, dict, bool]] = {}
+    for row in batch:
+        dnc = row.phone in dnc_phones
+        current = state.get(row.phone) or existing.get(row.phone)
+        if current is None:
+            merged = (row.name, row.variables, dnc)
+            outcome = NEW
+            summary.created += 1
+        else:
+            merged = _merge(current, row, dnc)
+            if merged == current:
+                outcome = SKIP
+                summary.skipped += 1
+            else:
+                outcome = UPDATE
+                summary.updated += 1
+        state[row.phone] = merged
+        if len(summary.rows) < keep_rows:
+            summary.rows.append(RowResult(row.number, outcome, phone=row.phone, name=merged[0]))
+    writer.write({phone: value for phone, value in state.items() if existing.get(phone) != value})
+
+
+def import_contacts(
+    contact_list: ContactList,
+    stream: IO[bytes],
+    filename: str = "",
+    *,
+    dry_run: bool = False,
+    keep_rows: int = 0,
+    max_rejected: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[ImportSummary, int], None] | None = None,
+) -> ImportSummary:
+    """Import a CSV/XLSX stream into the list. A dry run does everything, then rolls back."""
+    kwargs = {"keep_rows": keep_rows, "max_rejected": max_rejected, "batch_size": batch_size, "progress": progress}
+    if not dry_run:
+        return import_table(contact_list, read_table(stream, filename), **kwargs)
+    with transaction.atomic():
+        summary = import_table(contact_list, read_table(stream, filename), **kwargs)
+        transaction.set_rollback(True)
+    return summary
+
+
+# Background import ------------------------------------------------------------------
+
+MAX_STORED_REJECTED = 10_000
+
+
+def enqueue_import(job: ImportJob) -> None:
+    """Queue the job on the `imports` RQ queue once the current transaction commits."""
+    import django_rq
+
+    def send() -> None:
+        django_rq.get_queue("imports").enqueue(run_import_job, job.pk, job_timeout=3 * 3600)
+
+    transaction.on_commit(send)
+
+
+def run_import_job(job_id: int) -> None:
+    """The RQ job: import the job's file, recording progress on the ImportJob row."""
+    job = ImportJob.objects.select_related("contact_list").get(pk=job_id)
+    if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING):
+        return
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    last = [0.0]
+
+    def progress(summary: ImportSummary, bytes_read: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5:
+            return
+        last[0] = now
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_bytes=min(bytes_read, job.total_bytes or bytes_read),
+            rows=summary.total,
+            created=summary.created,
+            updated=summary.updated,
+            skipped=summary.skipped,
+            rejected_count=summary.rejected_count,
+        )
+
+    try:
+        with job.file.open("rb") as stream:
+            summary = import_contacts(
+                job.contact_list, stream, job.original_name, max_rejected=MAX_STORED_REJECTED, progress=progress
+            )
+    except ImportFileError as exc:
+        finish_job(job, error=str(exc))
+    except Exception as exc:
+        log.exception("import %s failed", job.pk)
+        error = _("The import stopped on an unexpected error: %(error)s") % {"error": exc}
+        finish_job(job, error=error, keep_file=True)
+        raise
+    else:
+        finish_job(job, summary)
+
+
+def finish_job(job: ImportJob, summary: ImportSummary | None = None, error: str = "", keep_file: bool = False) -> None:
+    """Record the outcome on the job and delete the uploaded file (it holds personal data)."""
+    job.finished_at = timezone.now()
+    if summary is not None:
+        job.status = ImportJob.Status.DONE
+        job.processed_bytes = job.total_bytes
+        job.rows = summary.total
+        job.created, job.updated, job.skipped = summary.created, summary.updated, summary.skipped
+        job.rejected_count = summary.rejected_count
+        job.rejected = summary.rejected[:MAX_STORED_REJECTED]
+    else:
+        job.status = ImportJob.Status.FAILED
+        job.error = error
+    if job.file and not keep_file:
+        job.file.delete(save=False)
+    job.save()
