@@ -1,0 +1,85 @@
+import json
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from receipts.models import Receipt, RejectedPush
+
+
+class LinkedFilter(admin.SimpleListFilter):
+    title = _("matched to a call")
+    parameter_name = "matched"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("yes")), ("no", _("no: unknown call"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(matched_call__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(matched_call__isnull=True).exclude(kind=Receipt.Kind.MALFORMED)
+        return queryset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Receipts are evidence: staff look, nobody edits."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "kind", "call_id", "out_id", "status_code", "dtmf", "call_link", "problem"]
+    list_filter = ["kind", LinkedFilter, "status_code", "received_at"]
+    search_fields = ["call_id", "out_id", "=status_code"]
+    date_hierarchy = "received_at"
+    list_select_related = ["matched_call"]
+    show_full_result_count = False
+    fields = [
+        "kind",
+        "problem",
+        "call_link",
+        "call_id",
+        "out_id",
+        "status_code",
+        "status_msg",
+        "dtmf",
+        "duration",
+        "status_time",
+        "start_time",
+        "end_time",
+        "received_at",
+        "dedupe_key",
+        "raw_pretty",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("call"))
+    def call_link(self, obj: Receipt) -> str:
+        if obj.matched_call_id is None:
+            return "—"
+        url = reverse("admin:campaigns_call_change", args=[obj.matched_call_id])
+        return format_html('<a href="{}">{}</a>', url, obj.matched_call)
+
+    @admin.display(description=_("raw element"))
+    def raw_pretty(self, obj: Receipt) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.raw, ensure_ascii=False, indent=2))
+
+
+@admin.register(RejectedPush)
+class RejectedPushAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "reason", "size", "detail", "remote_addr"]
+    list_filter = ["reason", "received_at"]
+    date_hierarchy = "received_at"
+    fields = ["received_at", "reason", "detail", "size", "content_type", "remote_addr", "body_pretty"]
+    readonly_fields = fields
+
+    @admin.display(description=_("body"))
+    def body_pretty(self, obj: RejectedPush) -> str:
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', obj.body)

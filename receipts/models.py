@@ -1,0 +1,77 @@
+"""Receipts Aliyun pushes to us, kept as received, and pushes we could not read."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Receipt(models.Model):
+    """One element of a receipt push: a key press (VoiceCallReport) or a call record (VoiceReport).
+
+    `raw` is the element exactly as Aliyun sent it; the other fields are parsed from it.
+    `dedupe_key` makes a replayed element count once.
+    """
+
+    class Kind(models.TextChoices):
+        KEY_PRESS = "key_press", _("key press")
+        CALL_RECORD = "call_record", _("call record")
+        UNKNOWN = "unknown", _("unknown kind")
+        MALFORMED = "malformed", _("malformed")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    raw = models.JSONField(_("raw element"))
+    problem = models.CharField(_("problem"), max_length=300, blank=True, help_text=_("Why it is malformed."))
+    dedupe_key = models.CharField(_("identity"), max_length=255, unique=True)
+    matched_call = models.ForeignKey(
+        "campaigns.Call",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="receipts",
+        verbose_name=_("call"),
+    )
+    call_id = models.CharField(_("CallId"), max_length=64, blank=True, db_index=True)
+    out_id = models.CharField(_("OutId"), max_length=64, blank=True, db_index=True)
+    status_code = models.CharField(_("status code"), max_length=16, blank=True)
+    status_msg = models.CharField(_("status message"), max_length=200, blank=True)
+    dtmf = models.CharField(_("keys pressed"), max_length=64, blank=True)
+    duration = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    status_time = models.DateTimeField(_("event time"), null=True, blank=True)
+    start_time = models.DateTimeField(_("answered at"), null=True, blank=True)
+    end_time = models.DateTimeField(_("ended at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.call_id or self.out_id or '?'} {self.status_code}"
+
+
+class RejectedPush(models.Model):
+    """A whole push body we could not take (not JSON, wrong shape, too large, or our own failure)."""
+
+    class Reason(models.TextChoices):
+        NOT_JSON = "not_json", _("not JSON")
+        WRONG_SHAPE = "wrong_shape", _("not an array of objects")
+        TOO_LARGE = "too_large", _("too large")
+        SERVER_ERROR = "server_error", _("our error (Aliyun will resend)")
+
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("As received (undecodable bytes replaced)."))
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    content_type = models.CharField(_("content type"), max_length=200, blank=True)
+    remote_addr = models.CharField(_("from"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("rejected push")
+        verbose_name_plural = _("rejected pushes")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.size} B)"

@@ -76,3 +76,65 @@ def campaign(db, contact_list, caller, menu) -> Campaign:
     created.contact_lists.add(contact_list)
     created.caller_numbers.add(caller)
     return created
+
+
+# --- receipts (issue 6) ---------------------------------------------------------------
+
+RECEIPT_TOKEN = "s3cret-receipt-token-0123456789"
+
+
+@pytest.fixture
+def receipt_url(settings) -> str:
+    """The webhook URL with the right token (RECEIPT_TOKEN set for the test)."""
+    settings.RECEIPT_TOKEN = RECEIPT_TOKEN
+    return f"/receipts/aliyun/{RECEIPT_TOKEN}/"
+
+
+@pytest.fixture
+def running_campaign(campaign, menu) -> Campaign:
+    campaign.state = Campaign.State.RUNNING
+    campaign.menu_snapshot = menu.snapshot()
+    campaign.started_at = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
+    campaign.save()
+    return campaign
+
+
+@pytest.fixture
+def placed_calls(running_campaign):
+    """One placed call per contact: out_id `o{n}`, CallId `c{n}^1`, sent at 2026-11-02 02:0n UTC."""
+    from campaigns.models import Call
+
+    contacts = Contact.objects.filter(contact_list__campaigns=running_campaign).order_by("phone")
+    return Call.objects.bulk_create(
+        Call(
+            campaign=running_campaign,
+            contact=contact,
+            phone=contact.phone,
+            status=Call.Status.PLACED,
+            out_id=f"o{n}",
+            call_id=f"c{n}^1",
+            sent_at=dt.datetime(2026, 11, 2, 2, n, tzinfo=dt.UTC),
+        )
+        for n, contact in enumerate(contacts)
+    )
+
+
+@pytest.fixture
+def post_receipts(client, receipt_url):
+    """POST a list of receipt elements (or raw bytes) to the webhook; returns the response."""
+    import json
+
+    def post(elements, **extra):
+        body = elements if isinstance(elements, bytes) else json.dumps(elements, ensure_ascii=False).encode()
+        return client.generic("POST", receipt_url, body, content_type="application/json", **extra)
+
+    return post
+
+
+@pytest.fixture
+def simple_static(settings):
+    """Pages that use {% static %} without a collectstatic manifest (DEBUG is off in tests)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,136 @@
+"""The receipt webhook, the results dashboard and the result exports. Thin: the work is in
+`receipts.ingest`, `receipts.aggregates` and `receipts.exports`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from campaigns.models import Campaign
+from receipts import aggregates, exports
+from receipts.ingest import ingest
+from receipts.models import RejectedPush
+
+log = logging.getLogger(__name__)
+
+ACCEPTED = json.dumps({"code": 0, "msg": "接收成功"}, ensure_ascii=False, separators=(",", ":")).encode()
+KEEP_BYTES = 64 * 1024  # of a body too large to take, what staff get to see
+
+
+def _token_ok(token: str) -> bool:
+    expected = settings.RECEIPT_TOKEN
+    if not expected:
+        return False
+    # Digests first: compare_digest then leaks neither content nor length.
+    return hmac.compare_digest(hashlib.sha256(token.encode()).digest(), hashlib.sha256(expected.encode()).digest())
+
+
+def _reply(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"code": 1, "msg": message}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _reject(request: HttpRequest, reason: str, detail: str, body: bytes, size: int) -> None:
+    RejectedPush.objects.create(
+        reason=reason,
+        detail=detail[:500],
+        body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+        size=size,
+        content_type=request.content_type or "",
+        remote_addr=request.META.get("REMOTE_ADDR", "")[:100],
+    )
+
+
+@csrf_exempt
+def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
+    """Aliyun's HTTP receipt push: a JSON array of VoiceCallReport / VoiceReport elements."""
+    if not _token_ok(token):
+        raise Http404
+    if request.method != "POST":
+        return _reply(405, "POST only")
+    limit = settings.RECEIPT_MAX_BODY_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    body = b"" if declared > limit else request.read(limit + 1)
+    if declared > limit or len(body) > limit:
+        _reject(
+            request, RejectedPush.Reason.TOO_LARGE, f"over {limit} bytes", body[:KEEP_BYTES], max(declared, len(body))
+        )
+        return _reply(413, f"body over {limit} bytes")
+    try:
+        elements = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _reject(request, RejectedPush.Reason.NOT_JSON, str(exc), body, len(body))
+        return _reply(400, f"not JSON: {exc}")
+    if not isinstance(elements, list):
+        _reject(request, RejectedPush.Reason.WRONG_SHAPE, f"top level is {type(elements).__name__}", body, len(body))
+        return _reply(400, "expected a JSON array of receipt objects")
+    try:
+        result = ingest(elements)
+    except Exception as exc:
+        log.exception("receipt push failed; Aliyun will resend it")
+        try:
+            _reject(request, RejectedPush.Reason.SERVER_ERROR, repr(exc), body, len(body))
+        except Exception:
+            log.exception("could not even keep the failed receipt push")
+        # Not 200, so Aliyun resends in 1, 5 and 10 minutes.
+        return _reply(503, "temporarily unable to store receipts")
+    if result.malformed or result.unmatched:
+        log.info("receipt push: %s", result)
+    return HttpResponse(ACCEPTED, content_type="application/json; charset=utf-8")
+
+
+def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
+    raw = request.GET.get("list") or ""
+    if not raw.isdigit():
+        return None
+    list_id = int(raw)
+    if not campaign.contact_lists.filter(pk=list_id).exists():
+        raise Http404(_("That list is not part of this campaign."))
+    return list_id
+
+
+@staff_member_required
+@require_GET
+def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    list_id = _filters(request, campaign)
+    context = {
+        "campaign": campaign,
+        "lists": campaign.contact_lists.order_by("name"),
+        "list_id": list_id,
+        "data": aggregates.dashboard_data(campaign, contact_list_id=list_id),
+        "title": _("Results: %(name)s") % {"name": campaign.name},
+    }
+    return render(request, "receipts/dashboard.html", context)
+
+
+@staff_member_required
+@require_GET
+def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    list_id = _filters(request, campaign)
+    return JsonResponse(aggregates.dashboard_data(campaign, contact_list_id=list_id))
+
+
+@staff_member_required
+@require_GET
+def export_results(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    list_id = _filters(request, campaign)
+    if fmt == "csv":
+        return exports.csv_response(campaign, contact_list_id=list_id)
+    if fmt == "xlsx":
+        return exports.xlsx_response(campaign, contact_list_id=list_id)
+    raise Http404
