@@ -68,30 +68,59 @@ def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None)
         Call.objects.filter(pk__in=list(call_ids), is_latest=True, status__in=Call.FINAL).select_related("campaign")
     )
     campaign_ids = {call.campaign_id for call in calls}
-    for call in calls:
-        schedule_retry(call, now)
+    schedule_retries(calls, now)
     for campaign in Campaign.objects.filter(pk__in=campaign_ids, state=Campaign.State.RUNNING):
         complete_if_done(campaign, now)
 
 
-def schedule_retry(call: Call, now: dt.datetime) -> Call | None:
+def should_retry(call: Call) -> bool:
     """Rule 4: retry only retryable outcomes, within max attempts, while the campaign runs."""
     campaign = call.campaign
     if campaign.state not in (Campaign.State.RUNNING, Campaign.State.PAUSED):
-        return None
-    if call.status not in (campaign.retry_outcomes or []) or call.attempt >= campaign.max_attempts:
+        return False
+    return call.status in (campaign.retry_outcomes or []) and call.attempt < campaign.max_attempts
+
+
+def _next_attempt(call: Call, now: dt.datetime) -> Call:
+    return Call(
+        campaign=call.campaign,
+        contact_id=call.contact_id,
+        phone=call.phone,
+        attempt=call.attempt + 1,
+        due_at=now + dt.timedelta(seconds=call.campaign.retry_delay_seconds),
+    )
+
+
+def schedule_retries(calls: Iterable[Call], now: dt.datetime) -> list[Call]:
+    """`schedule_retry` for a whole receipt batch in three queries instead of two per call."""
+    due = {call.pk: call for call in calls if should_retry(call)}
+    if not due:
+        return []
+    with transaction.atomic():
+        # Lock, then re-check is_latest: a replayed receipt schedules nothing twice.
+        still_latest = list(
+            Call.objects.select_for_update()
+            .filter(pk__in=list(due), is_latest=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not still_latest:
+            return []
+        Call.objects.filter(pk__in=still_latest).update(is_latest=False)
+        return Call.objects.bulk_create([_next_attempt(due[pk], now) for pk in still_latest])
+
+
+def schedule_retry(call: Call, now: dt.datetime) -> Call | None:
+    """Rule 4 for one call (see `should_retry`)."""
+    if not should_retry(call):
         return None
     with transaction.atomic():
         # The conditional update makes a replayed receipt schedule nothing twice.
         if not Call.objects.filter(pk=call.pk, is_latest=True).update(is_latest=False):
             return None
-        return Call.objects.create(
-            campaign=campaign,
-            contact_id=call.contact_id,
-            phone=call.phone,
-            attempt=call.attempt + 1,
-            due_at=now + dt.timedelta(seconds=campaign.retry_delay_seconds),
-        )
+        retry = _next_attempt(call, now)
+        retry.save()
+        return retry
 
 
 def complete_if_done(campaign: Campaign, now: dt.datetime | None = None) -> bool:
