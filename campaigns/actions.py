@@ -74,14 +74,15 @@ def start_campaign(campaign: Campaign) -> int:
         raise TransitionError(problems)
     now = timezone.now()
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        _require(campaign, State.DRAFT)
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        _require(locked, State.DRAFT)
         with connection.cursor() as cursor:
             cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk])
             enrolled = cursor.rowcount
         Campaign.objects.filter(pk=campaign.pk).update(
-            state=State.RUNNING, menu_snapshot=campaign.menu.snapshot(), started_at=now, state_reason=""
+            state=State.RUNNING, menu_snapshot=locked.menu.snapshot(), started_at=now, state_reason=""
         )
+    campaign.refresh_from_db()
     log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
     return enrolled
 
@@ -94,6 +95,7 @@ def pause_campaign(campaign: Campaign, reason: str = "") -> bool:
     if not updated:
         campaign.refresh_from_db()
         _require(campaign, State.RUNNING)
+    campaign.refresh_from_db()
     log.info("campaign %s paused%s", campaign.pk, f": {reason}" if reason else "")
     return True
 
@@ -103,6 +105,7 @@ def resume_campaign(campaign: Campaign) -> bool:
     if not updated:
         campaign.refresh_from_db()
         _require(campaign, State.PAUSED)
+    campaign.refresh_from_db()
     log.info("campaign %s resumed", campaign.pk)
     return True
 
@@ -120,5 +123,6 @@ def cancel_campaign(campaign: Campaign) -> int:
         cancelled = Call.objects.filter(campaign_id=campaign.pk, status=Call.Status.QUEUED).update(
             status=Call.Status.CANCELLED, settled_at=now
         )
+    campaign.refresh_from_db()
     log.info("campaign %s cancelled, %s calls not made", campaign.pk, cancelled)
     return cancelled

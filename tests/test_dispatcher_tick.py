@@ -1,0 +1,47 @@
+"""The dispatcher queues one set of dial jobs per running campaign, never duplicates."""
+
+import datetime as dt
+
+import django_rq
+import pytest
+from django.utils import timezone
+
+from campaigns import actions
+from campaigns.models import Call, Campaign
+from campaigns.scheduler import tick
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tick_queues_dial_jobs_once(campaign, redis_conn, settings, django_capture_on_commit_callbacks):
+    settings.DIAL_JOBS_PER_CAMPAIGN = 2
+    actions.start_campaign(campaign)
+
+    # Jobs reach Redis when the transaction commits (django-rq's default commit mode).
+    with django_capture_on_commit_callbacks(execute=True):
+        first = tick()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = tick()
+
+    assert first["enqueued"] == 2
+    assert second["enqueued"] == 0
+    assert sorted(django_rq.get_queue("dial").job_ids) == [f"dial-{campaign.pk}-0", f"dial-{campaign.pk}-1"]
+
+
+def test_tick_queues_nothing_for_paused_or_draft_campaigns(campaign, redis_conn):
+    assert tick()["enqueued"] == 0
+    actions.start_campaign(campaign)
+    actions.pause_campaign(campaign)
+    assert tick()["enqueued"] == 0
+
+
+def test_tick_closes_calls_after_the_end_date_and_completes(campaign, redis_conn):
+    actions.start_campaign(campaign)
+    Campaign.objects.filter(pk=campaign.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
+
+    summary = tick()
+
+    assert summary["completed"] == 1
+    assert campaign.calls.filter(status=Call.Status.CANCELLED).count() == 5
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.COMPLETED
