@@ -1,0 +1,461 @@
+"""Alibaba Cloud Voice Service (dyvms 2017-05-25) client: signing, IvrCall, QueryCallDetailByCallId.
+
+Knows HTTP and signatures, nothing about campaigns: `ivr_call` turns one request into a
+`CallResult` whose `outcome` tells the dispatcher what to do (see shared/aliyun-ivrcall.md).
+
+Rules kept here:
+- no retries inside the client: a retried IvrCall could dial a person twice;
+- `ivr_call` never raises for transport errors; an answer we cannot read is UNKNOWN
+  (the call may have been placed) unless the request provably never left this process;
+- the AccessKey secret never appears in a repr, a log line, an exception or a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.utils.translation import gettext as _
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2017-05-25"
+REGION_ID = "cn-hangzhou"
+IVR_PROD_ID = "11000000300005"
+MAX_OUT_ID_BYTES = 15
+# The simulator's answer when a caller number is over its concurrency cap. Aliyun publishes
+# no API code for this (its receipts carry 200121 instead); any code naming concurrency is
+# classified the same way.
+CALLER_CONCURRENCY_CODE = "isv.CALLER_CONCURRENCY_LIMIT"
+
+
+class Outcome(enum.StrEnum):
+    PLACED = "placed"  # Code OK, CallId returned
+    THROTTLED = "throttled"  # retry the same call later; not an attempt
+    FREQUENCY_LIMITED = "frequency_limited"  # per-called-number frequency control: reschedule the contact
+    CALLER_BUSY = "caller_busy"  # caller number over its concurrency: retry later; not an attempt
+    INVALID_NUMBER = "invalid_number"  # final, never retry
+    BLOCKED_NUMBER = "blocked_number"  # blocked after complaints: final for this contact
+    CONFIG_ERROR = "config_error"  # account/credentials/caller number/template: pause campaign, tell staff
+    UNKNOWN = "unknown"  # may have been placed: never re-dial blindly
+
+
+@dataclass(frozen=True)
+class CallResult:
+    outcome: Outcome
+    call_id: str | None
+    code: str  # Aliyun Code, or e.g. "Timeout" / "ConnectionError" / "HTTP502"
+    message: str  # safe to show staff: never contains the secret
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class MenuKey:
+    key: str
+    code: str
+    tts_params: str = ""
+
+
+@dataclass(frozen=True)
+class IvrCallRequest:
+    called_show_number: str
+    called_number: str
+    start_code: str
+    out_id: str
+    start_tts_params: str = ""  # JSON string, already rendered (UTF-8 kept, no \\u escapes)
+    play_times: int | None = None
+    timeout_ms: int | None = None
+    bye_code: str = ""
+    bye_tts_params: str = ""
+    menu_keys: tuple[MenuKey, ...] = ()
+
+    def to_params(self) -> dict[str, str]:
+        """The API parameters of this request (MenuKeyMap flattened 1-based); empty ones left out."""
+        params = {
+            "CalledShowNumber": self.called_show_number,
+            "CalledNumber": self.called_number,
+            "StartCode": self.start_code,
+            "OutId": self.out_id,
+            "StartTtsParams": self.start_tts_params,
+            "ByeCode": self.bye_code,
+            "ByeTtsParams": self.bye_tts_params,
+            "PlayTimes": "" if self.play_times is None else str(self.play_times),
+            "Timeout": "" if self.timeout_ms is None else str(self.timeout_ms),
+        }
+        for n, item in enumerate(self.menu_keys, start=1):
+            params[f"MenuKeyMap.{n}.Key"] = item.key
+            params[f"MenuKeyMap.{n}.Code"] = item.code
+            params[f"MenuKeyMap.{n}.TtsParams"] = item.tts_params
+        return {name: value for name, value in params.items() if value != ""}
+
+
+@dataclass(frozen=True)
+class CallDetail:
+    """QueryCallDetailByCallId's `Data`: settles whether a call connected, not what was pressed."""
+
+    call_id: str
+    state: str
+    state_desc: str
+    duration: int | None
+    start_date: str
+    end_date: str
+    caller: str
+    callee: str
+    raw: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class VoiceApiError(Exception):
+    """A query (not a dial) that got no usable answer. Text is safe to show: no secret in it."""
+
+    def __init__(self, result: CallResult) -> None:
+        super().__init__(f"{result.code}: {result.message}")
+        self.result = result
+
+
+# --- signing (Signature Version 1.0, HMAC-SHA1) -------------------------------------------
+
+
+def percent_encode(value: str) -> str:
+    """RFC 3986 as Aliyun wants it: UTF-8, only A-Z a-z 0-9 - _ . ~ left as is (space is %20)."""
+    return quote(value, safe="~")
+
+
+def canonical_query(params: dict[str, str]) -> str:
+    """Parameters sorted by name, percent-encoded, joined `k=v&k=v` (Signature excluded)."""
+    return "&".join(
+        f"{percent_encode(name)}={percent_encode(params[name])}" for name in sorted(params) if name != "Signature"
+    )
+
+
+def string_to_sign(params: dict[str, str], method: str = "POST") -> str:
+    return f"{method.upper()}&%2F&{percent_encode(canonical_query(params))}"
+
+
+def sign(params: dict[str, str], secret: str, method: str = "POST") -> str:
+    """Base64 HMAC-SHA1 of the V1.0 string to sign, keyed with `secret + "&"`."""
+    digest = hmac.new(f"{secret}&".encode(), string_to_sign(params, method).encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def utc_timestamp(now: dt.datetime | None = None) -> str:
+    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- classification ---------------------------------------------------------------------
+
+_THROTTLED = {"Throttling", "Throttling.User", "Throttling.Api", "Throttling.Concurrency"}
+_FREQUENCY = {"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "isv.MONTH_LIMIT_CONTROL"}
+_INVALID_NUMBER = {"isv.MOBILE_NUMBER_ILLEGAL", "isv.NO_NOT_EXIST"}
+_BLOCKED = {"isv.COMPLAINT_REJECT"}
+# Outcome unknown: the request may have been executed.
+_UNKNOWN = {
+    "isp.SYSTEM_ERROR",
+    "isp.GATEWAY_ERROR",
+    "isp.UNKNOWN_ERR_CODE",
+    "InternalError",
+    "ServiceUnavailable",
+    "ServiceTimeout",
+    "isv.SYSTEM_ERROR",
+}
+# isv.DISPLAY_NUMBER_ILLEGAL names the caller or the called number; our called numbers are
+# validated on import, so it is treated as a caller-number problem: pausing is recoverable,
+# marking every contact invalid would not be.
+_CONFIG = {
+    "isv.DISPLAY_NUMBER_ILLEGAL",
+    "isv.BILLID_NOT_EXIST",
+    "isv.OUT_OF_SERVICE",
+    "isv.AMOUNT_NOT_ENOUGH",
+    "isv.ACCOUNT_ABNORMAL",
+    "isv.ACCOUNT_NOT_EXISTS",
+    "isv.PRODUCT_UNSUBSCRIBE",
+    "isv.PRODUCT_UN_SUBSCRIPT",
+    "isp.RAM_PERMISSION_DENY",
+    "InvalidAccessKeyId.NotFound",
+    "InvalidAccessKeyId.Inactive",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidTimeStamp.Expired",
+    "isv.TEMPLATE_ILLEGAL",
+    "isv.TTS_TEMPLATE_ILLEGAL",
+    "isv.TEMPLATE_PARAMS_ILLEGAL",
+    "isv.TEMPLATE_MISSING_PARAMETERS",
+    "isv.BLACK_KEY_CONTROL_LIMIT",
+    "isv.INVALID_PARAMETERS",
+}
+
+
+def outcome_for_code(code: str, http_status: int = 200) -> Outcome:
+    """What an Aliyun `Code` means for the dispatcher (unlisted: 5xx/isp.* unknown, else config)."""
+    if code == "OK":
+        return Outcome.PLACED
+    if code in _THROTTLED or code.startswith("Throttling"):
+        return Outcome.THROTTLED
+    if code in _FREQUENCY:
+        return Outcome.FREQUENCY_LIMITED
+    if code == CALLER_CONCURRENCY_CODE or "CONCURREN" in code.upper():
+        return Outcome.CALLER_BUSY
+    if code in _INVALID_NUMBER:
+        return Outcome.INVALID_NUMBER
+    if code in _BLOCKED:
+        return Outcome.BLOCKED_NUMBER
+    if code in _CONFIG:
+        return Outcome.CONFIG_ERROR
+    if code in _UNKNOWN or code.startswith("isp.") or http_status >= 500:
+        return Outcome.UNKNOWN
+    # A refusal we do not know: stop and let a person look rather than guess.
+    return Outcome.CONFIG_ERROR
+
+
+def _staff_message(outcome: Outcome, code: str, detail: str) -> str:
+    texts = {
+        Outcome.PLACED: _("Call placed."),
+        Outcome.THROTTLED: _("Aliyun is throttling requests (%(code)s); the call will be retried."),
+        Outcome.FREQUENCY_LIMITED: _("Aliyun frequency control for this number (%(code)s); rescheduled later."),
+        Outcome.CALLER_BUSY: _("The caller number is at its concurrency limit (%(code)s); retried later."),
+        Outcome.INVALID_NUMBER: _("Aliyun rejected the called number as invalid (%(code)s)."),
+        Outcome.BLOCKED_NUMBER: _("Aliyun blocked calls to this number after complaints (%(code)s)."),
+        Outcome.CONFIG_ERROR: _(
+            "Aliyun refused the request (%(code)s): check the account, keys, caller number and templates."
+        ),
+        Outcome.UNKNOWN: _("No clear answer from Aliyun (%(code)s): the call may have been placed."),
+    }
+    text = texts[outcome] % {"code": code}
+    return f"{text} {detail}".strip() if detail and outcome != Outcome.PLACED else text
+
+
+def classify_response(http_status: int, body: bytes | str) -> CallResult:
+    """Classify one HTTP answer to IvrCall: the JSON `Code` decides, whatever the HTTP status."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("Code"), str):
+        # 5xx, or a 2xx/4xx we cannot read (a proxy answered?): the call may have gone through.
+        code = f"HTTP{http_status}"
+        return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""))
+    code = data["Code"]
+    request_id = str(data.get("RequestId") or "")
+    detail = str(data.get("Message") or "")[:300]
+    outcome = outcome_for_code(code, http_status)
+    call_id = str(data.get("CallId") or "") or None
+    if outcome == Outcome.PLACED and not call_id:
+        # Placed without an id: the receipt (matched by OutId) will settle it.
+        code = "MissingCallId"
+        return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""), request_id)
+    if outcome != Outcome.PLACED:
+        call_id = None
+    return CallResult(outcome, call_id, code, _staff_message(outcome, code, detail), request_id)
+
+
+def classify_transport_error(exc: requests.RequestException) -> CallResult:
+    """A request that got no HTTP answer. Only a failure to connect proves nothing was sent."""
+    if _never_sent(exc):
+        code = "ConnectTimeout" if isinstance(exc, requests.ConnectTimeout) else "ConnectFailed"
+        message = _("Could not connect to the Aliyun voice endpoint (%(code)s); nothing was sent, retried later.")
+        return CallResult(Outcome.THROTTLED, None, code, message % {"code": code})
+    if isinstance(exc, requests.Timeout):
+        code = "Timeout"
+    elif isinstance(exc, requests.ConnectionError):
+        code = "ConnectionError"
+    else:
+        code = type(exc).__name__
+    return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""))
+
+
+def _never_sent(exc: BaseException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    seen: set[int] = set()
+    pending: list[Any] = [exc]
+    while pending:
+        item = pending.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, NewConnectionError | ConnectTimeoutError):
+            return True
+        if isinstance(item, BaseException):
+            pending.extend([getattr(item, "reason", None), item.__cause__, item.__context__, *item.args])
+    return False
+
+
+# --- the client -------------------------------------------------------------------------
+
+
+class _Secret:
+    """Holds the AccessKey secret; prints as a mask wherever it ends up."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the AccessKey secret cannot be pickled")
+
+
+class VoiceClient:
+    """Signs and sends Voice Service requests. Thread-safe: one requests.Session per thread."""
+
+    def __init__(
+        self,
+        access_key_id: str,
+        access_key_secret: str,
+        endpoint: str,
+        timeout: tuple[float, float] = (3.05, 10.0),
+        session: requests.Session | None = None,
+    ) -> None:
+        self.access_key_id = access_key_id
+        self._secret = _Secret(access_key_secret)
+        self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
+        self.timeout = timeout
+        self._session = session
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"<VoiceClient {self.access_key_id} at {self.endpoint}>"
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is not None:
+            return self._session
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def signed_body(self, action: str, params: dict[str, str]) -> str:
+        """The form body of one signed request: common parameters, `params`, then Signature."""
+        full = {
+            "AccessKeyId": self.access_key_id,
+            "Action": action,
+            "Format": "JSON",
+            "RegionId": REGION_ID,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": uuid.uuid4().hex,
+            "SignatureVersion": "1.0",
+            "Timestamp": utc_timestamp(),
+            "Version": API_VERSION,
+            **params,
+        }
+        query = canonical_query(full)
+        signature = base64.b64encode(
+            hmac.new(
+                f"{self._secret.reveal()}&".encode(), f"POST&%2F&{percent_encode(query)}".encode(), hashlib.sha1
+            ).digest()
+        ).decode("ascii")
+        return f"{query}&Signature={percent_encode(signature)}"
+
+    def _post(self, action: str, params: dict[str, str]) -> requests.Response:
+        return self.session.post(
+            self.endpoint,
+            data=self.signed_body(action, params).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "application/json"},
+            timeout=self.timeout,
+            allow_redirects=False,
+        )
+
+    def ivr_call(self, request: IvrCallRequest) -> CallResult:
+        """Send one IvrCall. Never raises for transport errors; ValueError for a bad OutId (nothing sent)."""
+        size = len(request.out_id.encode())
+        if not 1 <= size <= MAX_OUT_ID_BYTES:
+            raise ValueError(f"OutId must be 1-{MAX_OUT_ID_BYTES} bytes, got {size}")
+        try:
+            response = self._post("IvrCall", request.to_params())
+        except requests.RequestException as exc:
+            result = classify_transport_error(exc)
+        else:
+            result = classify_response(response.status_code, response.content)
+        log = logger.info if result.outcome == Outcome.PLACED else logger.warning
+        log(
+            "IvrCall out_id=%s -> %s code=%s call_id=%s request_id=%s",
+            request.out_id,
+            result.outcome,
+            result.code,
+            result.call_id,
+            result.request_id,
+        )
+        return result
+
+    def query_call_detail(self, call_id: str, query_date: dt.datetime) -> CallDetail | None:
+        """QueryCallDetailByCallId (IVR). None when Aliyun has no record (yet); VoiceApiError otherwise."""
+        params = {"CallId": call_id, "ProdId": IVR_PROD_ID, "QueryDate": str(int(query_date.timestamp() * 1000))}
+        try:
+            response = self._post("QueryCallDetailByCallId", params)
+        except requests.RequestException as exc:
+            raise VoiceApiError(classify_transport_error(exc)) from None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or payload.get("Code") != "OK":
+            raise VoiceApiError(classify_response(response.status_code, response.content))
+        data = payload.get("Data")
+        if isinstance(data, str):
+            try:
+                data = json.loads(data) if data.strip() else None
+            except ValueError:
+                data = None
+        if not isinstance(data, dict) or not data:
+            return None
+        try:
+            duration = int(data.get("duration"))
+        except (TypeError, ValueError):
+            duration = None
+        return CallDetail(
+            call_id=call_id,
+            state=str(data.get("state") or ""),
+            state_desc=str(data.get("stateDesc") or ""),
+            duration=duration,
+            start_date=str(data.get("startDate") or ""),
+            end_date=str(data.get("endDate") or ""),
+            caller=str(data.get("caller") or ""),
+            callee=str(data.get("callee") or ""),
+            raw=data,
+        )
+
+
+_client_lock = threading.Lock()
+_client: VoiceClient | None = None
+_client_settings: tuple[str, str, str] | None = None  # (key id, digest of the secret, endpoint)
+
+
+def voice_client() -> VoiceClient:
+    """The process's client, from settings ALIYUN_ACCESS_KEY_ID / _SECRET / ALIYUN_VOICE_ENDPOINT."""
+    from django.conf import settings
+
+    global _client, _client_settings
+    key_id, secret, endpoint = (
+        settings.ALIYUN_ACCESS_KEY_ID,
+        settings.ALIYUN_ACCESS_KEY_SECRET,
+        settings.ALIYUN_VOICE_ENDPOINT,
+    )
+    wanted = (key_id, hashlib.sha256(secret.encode()).hexdigest(), endpoint)
+    with _client_lock:
+        if _client is None or _client_settings != wanted:
+            _client = VoiceClient(key_id, secret, endpoint)
+            _client_settings = wanted
+        return _client

@@ -1,0 +1,96 @@
+"""Serve a local stand-in for Aliyun's Voice Service API and push receipts to our webhook."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigns.simulator import SimulatorConfig, SimulatorServer
+from campaigns.simulator.server import DEFAULT_OUTCOMES
+
+
+def _numbers(value: str) -> frozenset[str]:
+    return frozenset(item.strip() for item in value.split(",") if item.strip())
+
+
+def _rate(value: str) -> float:
+    rate = float(value)
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(value)
+    return rate
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Aliyun's IvrCall API on localhost: checks signatures, QPS and per-number concurrency, "
+        "simulates calls and pushes receipts to --receipt-url. Stats at GET /__simulator/stats."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8010)
+        parser.add_argument("--qps", type=int, default=100, help="Requests per second per AccessKey (Throttling.User).")
+        parser.add_argument("--seed", type=int, default=None, help="Seed of the outcome draws.")
+        parser.add_argument("--receipt-url", default="", help="Where receipt batches are POSTed (none: not pushed).")
+        parser.add_argument("--access-key-id", default=os.environ.get("ALIYUN_ACCESS_KEY_ID", ""))
+        parser.add_argument("--access-key-secret", default=os.environ.get("ALIYUN_ACCESS_KEY_SECRET", ""))
+        parser.add_argument("--caller-numbers", type=_numbers, default=frozenset(),
+                            help="Comma-separated purchased caller numbers (default: accept any).")  # fmt: skip
+        parser.add_argument("--blocked-numbers", type=_numbers, default=frozenset(),
+                            help="Called numbers answered with isv.COMPLAINT_REJECT.")  # fmt: skip
+        parser.add_argument("--max-concurrent", type=int, default=1000, help="Calls in progress per caller number.")
+        parser.add_argument("--frequency-limit", action="store_true",
+                            help="Aliyun's per-called-number control: 1/min, 5/h, 20/day.")  # fmt: skip
+        for name, weight in DEFAULT_OUTCOMES.items():
+            parser.add_argument(f"--{name.replace('_', '-')}", dest=f"weight_{name}", type=float, default=weight,
+                                help=f"Weight of the '{name}' outcome (default {weight}).")  # fmt: skip
+        parser.add_argument("--call-duration-scale", type=float, default=1.0,
+                            help="Multiplies simulated ring/talk times (0: calls end at once).")  # fmt: skip
+        parser.add_argument("--fault-timeout-rate", type=_rate, default=0.0,
+                            help="Share of placed calls answered only after --fault-timeout-seconds.")  # fmt: skip
+        parser.add_argument("--fault-timeout-seconds", type=float, default=15.0)
+        parser.add_argument("--fault-500-rate", type=_rate, default=0.0,
+                            help="Share of placed calls answered HTTP 500 InternalError.")  # fmt: skip
+        parser.add_argument("--receipt-flush-interval", type=float, default=1.0)
+        parser.add_argument("--receipt-batch-size", type=int, default=100)
+
+    def config(self, options: dict) -> SimulatorConfig:
+        if not options["access_key_id"] or not options["access_key_secret"]:
+            raise CommandError("Set ALIYUN_ACCESS_KEY_ID and ALIYUN_ACCESS_KEY_SECRET (or --access-key-id/-secret).")
+        if options["qps"] < 1 or options["max_concurrent"] < 1:
+            raise CommandError("--qps and --max-concurrent must be at least 1.")
+        return SimulatorConfig(
+            keys={options["access_key_id"]: options["access_key_secret"]},
+            host=options["host"],
+            port=options["port"],
+            qps=options["qps"],
+            seed=options["seed"],
+            receipt_url=options["receipt_url"],
+            caller_numbers=options["caller_numbers"],
+            blocked_numbers=options["blocked_numbers"],
+            max_concurrent=options["max_concurrent"],
+            frequency_limit=options["frequency_limit"],
+            outcome_weights={name: options[f"weight_{name}"] for name in DEFAULT_OUTCOMES},
+            call_duration_scale=options["call_duration_scale"],
+            fault_timeout_rate=options["fault_timeout_rate"],
+            fault_timeout_seconds=options["fault_timeout_seconds"],
+            fault_500_rate=options["fault_500_rate"],
+            receipt_flush_interval=options["receipt_flush_interval"],
+            receipt_batch_size=options["receipt_batch_size"],
+        )
+
+    def handle(self, *args, **options) -> None:
+        server = SimulatorServer(self.config(options))
+        server.start()
+        self.stdout.write(
+            f"Voice simulator on {server.url} (key {options['access_key_id']}, {options['qps']} req/s); "
+            f"receipts to {options['receipt_url'] or 'nowhere'}; stats at {server.url}__simulator/stats"
+        )
+        self.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
