@@ -1,19 +1,212 @@
-from django.contrib import admin
+"""Admin for contact lists, contacts and imports: upload, preview, confirm, progress, export.
 
+Small files: upload → dry-run preview with per-row results → confirm (the same import
+again, for real). Files above settings.IMPORT_BACKGROUND_THRESHOLD_BYTES go straight to
+the `imports` RQ queue; the list's page shows a progress bar until the summary and the
+rejected rows appear. All of it calls `campaigns.importing`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaigns import importing, resources
 from campaigns.models import Contact, ContactList, ImportJob
 
+PREVIEW_ROWS = 1000
+SHOWN_REJECTED = 500
+PREVIEW_SALT = "campaigns.import-preview"
 
-class ContactInline(admin.TabularInline):
-    model = Contact
-    extra = 0
-    fields = ["phone", "name", "variables", "do_not_call"]
-    show_change_link = True
+
+def summary_message(created: int, updated: int, skipped: int, rejected: int) -> str:
+    return _("%(created)d created, %(updated)d updated, %(skipped)d skipped (unchanged), %(rejected)d rejected.") % {
+        "created": created,
+        "updated": updated,
+        "skipped": skipped,
+        "rejected": rejected,
+    }
 
 
 @admin.register(ContactList)
 class ContactListAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "contact_count", "created_at"]
     search_fields = ["name"]
+    change_form_template = "admin/campaigns/contactlist/change_form.html"
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(contact_count=Count("contacts"))
+
+    @admin.display(description=gettext_lazy("contacts"), ordering="contact_count")
+    def contact_count(self, obj: ContactList) -> int:
+        return obj.contact_count
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:list_id>/import/", view(self.import_view), name="campaigns_contactlist_import"),
+            path("<int:list_id>/import/confirm/", view(self.confirm_view), name="campaigns_contactlist_import_confirm"),
+            path(
+                "<int:list_id>/import/<int:job_id>/status/",
+                view(self.status_view),
+                name="campaigns_contactlist_import_status",
+            ),
+            path("<int:list_id>/export/<str:fmt>/", view(self.export_view), name="campaigns_contactlist_export"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            job = obj.imports.first()
+            extra_context["import_job"] = job
+            if job is not None:
+                extra_context["rejected_rows"] = job.rejected[:SHOWN_REJECTED]
+                extra_context["rejected_more"] = max(0, job.rejected_count - SHOWN_REJECTED)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # Import ---------------------------------------------------------------------------
+
+    def _list_for_change(self, request: HttpRequest, list_id: int) -> ContactList:
+        contact_list = get_object_or_404(ContactList, pk=list_id)
+        if not self.has_change_permission(request, contact_list):
+            raise PermissionDenied
+        return contact_list
+
+    def _context(self, request: HttpRequest, contact_list: ContactList, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": contact_list,
+            "contact_list": contact_list,
+            "threshold": settings.IMPORT_BACKGROUND_THRESHOLD_BYTES,
+            **extra,
+        }
+
+    def import_view(self, request: HttpRequest, list_id: int) -> HttpResponse:
+        contact_list = self._list_for_change(request, list_id)
+        template = "admin/campaigns/contactlist/import_form.html"
+        upload = request.FILES.get("file") if request.method == "POST" else None
+        if upload is None:
+            error = _("Choose a CSV or XLSX file.") if request.method == "POST" else ""
+            return TemplateResponse(request, template, self._context(request, contact_list, error=error))
+
+        if upload.size > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
+            job = ImportJob(
+                contact_list=contact_list, original_name=upload.name, total_bytes=upload.size, created_by=request.user
+            )
+            job.file.save(upload.name, upload, save=False)
+            job.save()
+            importing.enqueue_import(job)
+            messages.info(request, _("“%(file)s” is importing in the background.") % {"file": upload.name})
+            return redirect("admin:campaigns_contactlist_change", contact_list.pk)
+
+        try:
+            summary = importing.import_contacts(contact_list, upload, upload.name, dry_run=True, keep_rows=PREVIEW_ROWS)
+        except importing.ImportFileError as exc:
+            return TemplateResponse(request, template, self._context(request, contact_list, error=str(exc)))
+        upload.seek(0)
+        stored = default_storage.save(f"imports/preview/{get_random_string(16)}-{upload.name}", upload)
+        token = signing.dumps(
+            {"list": contact_list.pk, "path": stored, "name": upload.name, "size": upload.size}, salt=PREVIEW_SALT
+        )
+        rows = [{**vars(r), "label": resources.outcome_label(r.outcome)} for r in summary.rows]
+        context = self._context(
+            request,
+            contact_list,
+            summary=summary,
+            rows=rows,
+            rows_truncated=summary.total > len(rows),
+            token=token,
+            file_name=upload.name,
+            title=_("Preview the import into %(list)s") % {"list": contact_list},
+        )
+        return TemplateResponse(request, "admin/campaigns/contactlist/import_preview.html", context)
+
+    def confirm_view(self, request: HttpRequest, list_id: int) -> HttpResponse:
+        contact_list = self._list_for_change(request, list_id)
+        if request.method != "POST":
+            return redirect("admin:campaigns_contactlist_import", contact_list.pk)
+        try:
+            data = signing.loads(request.POST.get("token", ""), salt=PREVIEW_SALT, max_age=24 * 3600)
+        except signing.BadSignature as exc:
+            raise Http404 from exc
+        if data["list"] != contact_list.pk:
+            raise Http404
+        if "cancel" in request.POST or not default_storage.exists(data["path"]):
+            default_storage.delete(data["path"])
+            if "cancel" not in request.POST:
+                messages.warning(request, _("This preview was already imported or has expired."))
+            return redirect("admin:campaigns_contactlist_change", contact_list.pk)
+        job = ImportJob.objects.create(
+            contact_list=contact_list,
+            original_name=data["name"],
+            total_bytes=data["size"],
+            status=ImportJob.Status.RUNNING,
+            created_by=request.user,
+        )
+        try:
+            with default_storage.open(data["path"], "rb") as stream:
+                summary = importing.import_contacts(
+                    contact_list, stream, data["name"], max_rejected=importing.MAX_STORED_REJECTED
+                )
+        except importing.ImportFileError as exc:
+            importing.finish_job(job, error=str(exc))
+            messages.error(request, str(exc))
+        else:
+            importing.finish_job(job, summary)
+            messages.success(
+                request,
+                _("Imported “%(file)s”: ") % {"file": data["name"]}
+                + summary_message(summary.created, summary.updated, summary.skipped, summary.rejected_count),
+            )
+        finally:
+            default_storage.delete(data["path"])
+        return redirect("admin:campaigns_contactlist_change", contact_list.pk)
+
+    def status_view(self, request: HttpRequest, list_id: int, job_id: int) -> JsonResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ImportJob, pk=job_id, contact_list_id=list_id)
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_display": job.get_status_display(),
+                "percent": job.progress_percent,
+                "processed_bytes": job.processed_bytes,
+                "total_bytes": job.total_bytes,
+                "rows": job.rows,
+                "created": job.created,
+                "updated": job.updated,
+                "skipped": job.skipped,
+                "rejected": job.rejected_count,
+                "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+            }
+        )
+
+    # Export ---------------------------------------------------------------------------
+
+    def export_view(self, request: HttpRequest, list_id: int, fmt: str) -> HttpResponse:
+        contact_list = get_object_or_404(ContactList, pk=list_id)
+        if not self.has_view_permission(request, contact_list):
+            raise PermissionDenied
+        if fmt == "csv":
+            return resources.csv_response(contact_list)
+        if fmt == "xlsx":
+            return resources.xlsx_response(contact_list)
+        raise Http404
 
 
 @admin.register(Contact)
@@ -21,8 +214,30 @@ class ContactAdmin(admin.ModelAdmin):
     list_display = ["phone", "name", "contact_list", "do_not_call"]
     list_filter = ["contact_list", "do_not_call"]
     search_fields = ["phone", "name"]
+    list_select_related = ["contact_list"]
+    raw_id_fields = ["contact_list"]
+    show_full_result_count = False
 
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "contact_list", "status", "rows", "created", "updated", "rejected_count"]
+    list_display = [
+        "original_name",
+        "contact_list",
+        "status",
+        "rows",
+        "created",
+        "updated",
+        "skipped",
+        "rejected_count",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["contact_list"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def view_on_site(self, obj: ImportJob) -> str:
+        return reverse("admin:campaigns_contactlist_change", args=[obj.contact_list_id])
