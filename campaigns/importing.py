@@ -235,14 +235,15 @@ def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
 
 
 def _read_xlsx(counter: CountingReader) -> Table:
+    import zipfile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(io.BufferedReader(counter, 1 << 16), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportFileError(_("Cannot read the file as an Excel workbook (.xlsx).")) from exc
-    import zipfile
 
     sheet = workbook.worksheets[0]
     values = sheet.iter_rows(values_only=True)
@@ -273,7 +274,10 @@ def _xlsx_cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         # A phone typed into a numeric cell keeps all its digits in .xlsx (unlike CSV's 1.38E+10).
         return str(int(value))
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime):
+        # Excel stores dates as datetimes: a date typed in a cell comes back at midnight.
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
 
