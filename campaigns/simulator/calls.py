@@ -190,7 +190,7 @@ class ReceiptPusher:
             if not self._pending:
                 self._first_at = time.monotonic()
             self._pending.append(record)
-            if len(self._pending) >= self.batch_size:
+            if len(self._pending) in (1, self.batch_size):  # a new flush deadline, or a full batch
                 self._cond.notify()
 
     def _next_work(self) -> tuple[int, list[dict]] | None:

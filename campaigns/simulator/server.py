@@ -171,7 +171,9 @@ class SimulatorServer:
         self._httpd = _HTTPServer((self.config.host, self.config.port), _Handler)
         self._httpd.simulator = self  # type: ignore[attr-defined]
         self.api.start()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="simulator-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="simulator-http", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -35,23 +35,46 @@ class Command(BaseCommand):
         parser.add_argument("--receipt-url", default="", help="Where receipt batches are POSTed (none: not pushed).")
         parser.add_argument("--access-key-id", default=os.environ.get("ALIYUN_ACCESS_KEY_ID", ""))
         parser.add_argument("--access-key-secret", default=os.environ.get("ALIYUN_ACCESS_KEY_SECRET", ""))
-        parser.add_argument("--caller-numbers", type=_numbers, default=frozenset(),
-                            help="Comma-separated purchased caller numbers (default: accept any).")  # fmt: skip
-        parser.add_argument("--blocked-numbers", type=_numbers, default=frozenset(),
-                            help="Called numbers answered with isv.COMPLAINT_REJECT.")  # fmt: skip
+        parser.add_argument(
+            "--caller-numbers",
+            type=_numbers,
+            default=frozenset(),
+            help="Comma-separated purchased caller numbers (default: accept any).",
+        )
+        parser.add_argument(
+            "--blocked-numbers",
+            type=_numbers,
+            default=frozenset(),
+            help="Called numbers answered with isv.COMPLAINT_REJECT.",
+        )
         parser.add_argument("--max-concurrent", type=int, default=1000, help="Calls in progress per caller number.")
-        parser.add_argument("--frequency-limit", action="store_true",
-                            help="Aliyun's per-called-number control: 1/min, 5/h, 20/day.")  # fmt: skip
+        parser.add_argument(
+            "--frequency-limit", action="store_true", help="Aliyun's per-called-number control: 1/min, 5/h, 20/day."
+        )
         for name, weight in DEFAULT_OUTCOMES.items():
-            parser.add_argument(f"--{name.replace('_', '-')}", dest=f"weight_{name}", type=float, default=weight,
-                                help=f"Weight of the '{name}' outcome (default {weight}).")  # fmt: skip
-        parser.add_argument("--call-duration-scale", type=float, default=1.0,
-                            help="Multiplies simulated ring/talk times (0: calls end at once).")  # fmt: skip
-        parser.add_argument("--fault-timeout-rate", type=_rate, default=0.0,
-                            help="Share of placed calls answered only after --fault-timeout-seconds.")  # fmt: skip
+            parser.add_argument(
+                f"--{name.replace('_', '-')}",
+                dest=f"weight_{name}",
+                type=float,
+                default=weight,
+                help=f"Weight of the '{name}' outcome (default {weight}).",
+            )
+        parser.add_argument(
+            "--call-duration-scale",
+            type=float,
+            default=1.0,
+            help="Multiplies simulated ring/talk times (0: calls end at once).",
+        )
+        parser.add_argument(
+            "--fault-timeout-rate",
+            type=_rate,
+            default=0.0,
+            help="Share of placed calls answered only after --fault-timeout-seconds.",
+        )
         parser.add_argument("--fault-timeout-seconds", type=float, default=15.0)
-        parser.add_argument("--fault-500-rate", type=_rate, default=0.0,
-                            help="Share of placed calls answered HTTP 500 InternalError.")  # fmt: skip
+        parser.add_argument(
+            "--fault-500-rate", type=_rate, default=0.0, help="Share of placed calls answered HTTP 500 InternalError."
+        )
         parser.add_argument("--receipt-flush-interval", type=float, default=1.0)
         parser.add_argument("--receipt-batch-size", type=int, default=100)
 
