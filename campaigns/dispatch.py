@@ -16,6 +16,7 @@ import string
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -33,8 +34,8 @@ CLAIM_BATCH = 20
 # Calls placed longer ago than this no longer hold a slot of their caller number.
 CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
 # A claim older than this belongs to a dead worker (a live one sends within seconds).
-STALE_CLAIM = dt.timedelta(minutes=2)
-STALE_SENDING = dt.timedelta(minutes=2)
+STALE_CLAIM = dt.timedelta(seconds=settings.DISPATCH_STALE_SECONDS)
+STALE_SENDING = dt.timedelta(seconds=settings.DISPATCH_STALE_SECONDS)
 THROTTLE_BACKOFF = dt.timedelta(seconds=1)
 FREQUENCY_BACKOFF = dt.timedelta(minutes=1)
 CALLER_BUSY_BACKOFF = dt.timedelta(seconds=5)

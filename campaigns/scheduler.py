@@ -27,7 +27,7 @@ ACTIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, Jo
 
 
 def jobs_per_campaign() -> int:
-    return getattr(settings, "DIAL_JOBS_PER_CAMPAIGN", 2)
+    return settings.DIAL_JOBS_PER_CAMPAIGN
 
 
 def enqueue_dialling(campaign: Campaign) -> int:

@@ -156,6 +156,10 @@ ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
 ALIYUN_VOICE_ENDPOINT = os.environ.get("ALIYUN_VOICE_ENDPOINT", "https://dyvmsapi.aliyuncs.com/")
 VOICE_QPS = envint("VOICE_QPS", 100)
 RECEIPT_TOKEN = os.environ.get("RECEIPT_TOKEN", "")
+# Dial jobs each running campaign keeps queued; match the number of worker processes.
+DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 2)
+# A claimed or sending call untouched this long belongs to a dead worker.
+DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -1,0 +1,156 @@
+"""The whole app as `make run` starts it (web, workers, dispatcher, simulator, its own Redis),
+on free ports, for end-to-end, fault and browser tests and the dispatch benchmark."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY_ID = "stack-key-id"
+KEY_SECRET = "stack-key-secret-" + "x" * 8
+TOKEN = "stack-receipt-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+class Stack:
+    def __init__(
+        self,
+        database_url: str,
+        workers: int = 2,
+        simulator_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+    ):
+        self.web_port, self.simulator_port, self.redis_port = free_port(), free_port(), free_port()
+        self.log_dir = log_dir or Path(os.environ.get("STACK_LOG_DIR", "/tmp/ivrsite-stack"))
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.workers = workers
+        self.simulator_args = simulator_args
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "DJANGO_DEBUG": "1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "ALIYUN_ACCESS_KEY_ID": KEY_ID,
+            "ALIYUN_ACCESS_KEY_SECRET": KEY_SECRET,
+            "ALIYUN_VOICE_ENDPOINT": f"http://127.0.0.1:{self.simulator_port}/",
+            "RECEIPT_TOKEN": TOKEN,
+            "DIAL_JOBS_PER_CAMPAIGN": str(workers),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.env.pop("TEST_DATABASE_NAME", None)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def simulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.simulator_port}"
+
+    def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes[name] = process
+        return process
+
+    def manage(self, *args: str) -> list[str]:
+        return [sys.executable, "manage.py", *args]
+
+    def start_redis(self) -> None:
+        server = shutil.which("redis-server")
+        assert server, "redis-server is needed for stack tests"
+        self.spawn(
+            "redis",
+            [server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        )
+        wait_for_port(self.redis_port)
+
+    def start_worker(self, n: int) -> subprocess.Popen:
+        return self.spawn(
+            f"worker{n}", self.manage("rqworker", "dial", "imports", "default", "--name", f"w{n}-{time.time()}")
+        )
+
+    def start(self) -> Stack:
+        self.start_redis()
+        receipt_url = f"{self.url}/receipts/aliyun/{TOKEN}/"
+        self.spawn(
+            "simulator",
+            self.manage(
+                "voice_simulator",
+                "--port",
+                str(self.simulator_port),
+                "--seed",
+                "7",
+                "--receipt-url",
+                receipt_url,
+                *self.simulator_args,
+            ),
+        )
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        self.spawn(
+            "web",
+            [gunicorn, "ivrsite.wsgi", "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2", "--threads", "4"],
+        )
+        for n in range(self.workers):
+            self.start_worker(n)
+        self.spawn("dispatcher", self.manage("dispatcher", "--interval", "0.5"))
+        wait_for_port(self.simulator_port)
+        wait_for_port(self.web_port)
+        return self
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Kill a process and everything it forked (an RQ worker's work horse included)."""
+        process = self.processes.pop(name)
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+
+    def restart_redis(self) -> None:
+        """Kill Redis outright and start an empty one on the same port: every queued job is lost."""
+        self.kill("redis")
+        self.start_redis()
+
+    def simulator_stats(self) -> dict:
+        return requests.get(f"{self.simulator_url}/__simulator/stats", timeout=5).json()
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.kill(name, signal.SIGTERM if name != "redis" else signal.SIGKILL)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
