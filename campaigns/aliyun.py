@@ -389,7 +389,7 @@ class VoiceClient:
             result = classify_transport_error(exc)
         else:
             result = classify_response(response.status_code, response.content)
-        log = logger.info if result.outcome == Outcome.PLACED else logger.warning
+        log = logger.warning if result.outcome in (Outcome.CONFIG_ERROR, Outcome.UNKNOWN) else logger.info
         log(
             "IvrCall out_id=%s -> %s code=%s call_id=%s request_id=%s",
             request.out_id,
