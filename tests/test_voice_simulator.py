@@ -464,3 +464,19 @@ def test_command_line_needs_a_key_pair(monkeypatch):
     options = vars(command.create_parser("manage.py", "voice_simulator").parse_args([]))
     with pytest.raises(CommandError):
         command.config(options)
+
+
+def test_official_sdk_request_is_accepted(simulator):
+    """The legacy official SDK (V1.0 signature, parameters in the query string) talks to it as to Aliyun."""
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkcore.request import CommonRequest
+
+    server = simulator()
+    request = CommonRequest(domain=f"{server.host}:{server.port}", version=API_VERSION, action_name="IvrCall")
+    request.set_method("POST")
+    request.set_protocol_type("http")
+    for name, value in ivr_params(OutId="sdk").items():
+        request.add_query_param(name, value)
+    answer = json.loads(AcsClient(KEY_ID, SECRET, "cn-hangzhou").do_action_with_exception(request))
+    assert answer["Code"] == "OK"
+    assert [call.out_id for call in server.calls.values()] == ["sdk"]
