@@ -131,9 +131,10 @@ def post_receipts(client, receipt_url):
     return post
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def simple_static(settings):
-    """Pages that use {% static %} without a collectstatic manifest (DEBUG is off in tests)."""
+    """Pages that use {% static %} without a collectstatic manifest (DEBUG is off in tests;
+    test_deploy_settings checks the production storage separately)."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,76 @@
+"""Staff start, pause, resume and cancel campaigns from the admin, with a confirmation step,
+and see progress on the list and change pages."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Call, Campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def transition_url(campaign, action):
+    return reverse("admin:campaigns_campaign_transition", args=[campaign.pk, action])
+
+
+def test_start_asks_for_confirmation_then_starts(staff_client, campaign):
+    change = staff_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    assert transition_url(campaign, "start") in change.content.decode()
+
+    confirm = staff_client.get(transition_url(campaign, "start"))
+    assert confirm.status_code == 200
+    assert "Start calling?" in confirm.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.DRAFT  # a GET changes nothing
+
+    done = staff_client.post(transition_url(campaign, "start"))
+    assert done.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.RUNNING
+    assert campaign.calls.count() == 5
+
+
+def test_pause_resume_cancel_buttons_follow_the_state(staff_client, campaign):
+    staff_client.post(transition_url(campaign, "start"))
+    page = staff_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    assert transition_url(campaign, "pause") in page
+    assert transition_url(campaign, "start") not in page
+
+    staff_client.post(transition_url(campaign, "pause"))
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.PAUSED
+    staff_client.post(transition_url(campaign, "resume"))
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.RUNNING
+    staff_client.post(transition_url(campaign, "cancel"))
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.CANCELLED
+    assert not campaign.calls.filter(status=Call.Status.QUEUED).exists()
+
+
+def test_starting_an_unready_campaign_shows_why(staff_client, campaign):
+    campaign.caller_numbers.clear()
+    page = staff_client.get(transition_url(campaign, "start")).content.decode()
+    assert "Add at least one active caller number." in page
+    staff_client.post(transition_url(campaign, "start"), follow=True)
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.DRAFT
+
+
+def test_progress_on_the_list_and_its_json(staff_client, campaign):
+    staff_client.post(transition_url(campaign, "start"))
+    Call.objects.filter(campaign=campaign, phone="13800130000").update(status=Call.Status.ANSWERED)
+
+    listing = staff_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    assert f'data-campaign="{campaign.pk}" data-figure="answered">1<' in listing
+
+    data = staff_client.get(reverse("admin:campaigns_campaign_progress"), {"ids": str(campaign.pk)}).json()
+    assert data[str(campaign.pk)]["answered"] == 1
+    assert data[str(campaign.pk)]["contacts"] == 5
+
+
+def test_anonymous_cannot_transition(client, campaign):
+    response = client.post(transition_url(campaign, "start"))
+    assert response.status_code == 302 and "login" in response["Location"]
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.DRAFT
