@@ -271,6 +271,7 @@ def apply_receipts(call: Call, receipts: list[Receipt], now: dt.datetime) -> Non
         status = status_for_receipt(record.status_code, answered=bool(record.start_time or dtmf))
     elif dtmf:
         status = Call.Status.ANSWERED  # somebody pressed a key: the call was answered
+        call.answered_at = presses[0].status_time  # by then at the latest; the record will say
     if status is not None:
         call.status = status
         call.settled_at = call.settled_at or now

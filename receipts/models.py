@@ -75,3 +75,26 @@ class RejectedPush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} ({self.size} B)"
+
+
+class ResultSnapshot(models.Model):
+    """A campaign's result cube (call counts by list, status, key, hour), recomputed from the calls.
+
+    The dashboard reads it instead of scanning a million calls per request: small campaigns
+    recompute it in the request when it is a few seconds old, big ones in a worker.
+    """
+
+    campaign = models.OneToOneField(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="result_snapshot", verbose_name=_("campaign")
+    )
+    cube = models.JSONField(_("counts"), default=list)
+    computed_at = models.DateTimeField(_("computed"))
+    compute_ms = models.PositiveIntegerField(_("compute time (ms)"), default=0)
+    refresh_requested_at = models.DateTimeField(_("refresh requested"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("result snapshot")
+        verbose_name_plural = _("result snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.campaign} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"

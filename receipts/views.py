@@ -112,6 +112,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "list_id": list_id,
         "data": aggregates.dashboard_data(campaign, contact_list_id=list_id),
         "title": _("Results: %(name)s") % {"name": campaign.name},
+        "no_data_text": _("No data yet."),
     }
     return render(request, "receipts/dashboard.html", context)
 

@@ -1,0 +1,140 @@
+"""Periodic and queued work of the receipts app (run by RQ workers or `manage.py` callers).
+
+- `reconcile_calls`: calls placed long ago that never got a receipt are asked about with
+  QueryCallDetailByCallId and settled from its answer (outcome only: it has no key presses).
+- `relink_orphans`: receipts that named no known call (the receipt outran our write of the
+  CallId, or the call was created later) are matched again and applied.
+- `refresh_snapshot_job`: recompute a big campaign's dashboard cube off the request path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from campaigns.models import Call, Campaign
+from campaigns.outcomes import after_calls_settled, status_for_receipt
+from receipts.ingest import link, lock_calls, parse_duration, parse_time, settle_calls
+from receipts.models import Receipt
+
+log = logging.getLogger(__name__)
+
+# Aliyun: ask 3–5 minutes after the call ends; a call rings and talks for a few minutes.
+RECONCILE_AFTER = dt.timedelta(minutes=15)
+# QueryCallDetailByCallId only knows calls of the last days; older ones are left to staff.
+RECONCILE_WITHIN = dt.timedelta(days=2)
+
+
+class CallDetailLike(Protocol):
+    state: str
+    duration: int | None
+    start_date: Any
+    end_date: Any
+
+
+class VoiceClientLike(Protocol):
+    def query_call_detail(self, call_id: str, query_date: dt.datetime) -> CallDetailLike | None: ...
+
+
+def calls_to_reconcile(now: dt.datetime, limit: int) -> list[Call]:
+    """Placed or unknown calls with a CallId, sent long enough ago, with no call record yet."""
+    has_record = Receipt.objects.filter(matched_call=OuterRef("pk"), kind=Receipt.Kind.CALL_RECORD)
+    return list(
+        Call.objects.filter(
+            status__in=[Call.Status.PLACED, Call.Status.UNKNOWN],
+            call_id__isnull=False,
+            sent_at__lt=now - RECONCILE_AFTER,
+            sent_at__gte=now - RECONCILE_WITHIN,
+        )
+        .exclude(call_id="")
+        .exclude(Exists(has_record))
+        .select_related("campaign")
+        .order_by("sent_at")[:limit]
+    )
+
+
+def reconcile_calls(
+    client: VoiceClientLike | None = None, now: dt.datetime | None = None, limit: int = 200
+) -> dict[str, int]:
+    """Settle calls whose receipt never came from QueryCallDetailByCallId. Returns counts."""
+    if client is None:
+        from campaigns.aliyun import voice_client
+
+        client = voice_client()
+    now = now or timezone.now()
+    counts = {"asked": 0, "settled": 0, "no_record": 0, "errors": 0}
+    settled: list[int] = []
+    for call in calls_to_reconcile(now, limit):
+        counts["asked"] += 1
+        try:
+            detail = client.query_call_detail(call.call_id, call.sent_at)
+        except Exception as exc:  # one bad answer must not stop the rest
+            counts["errors"] += 1
+            log.warning("QueryCallDetailByCallId failed for call %s: %s", call.pk, exc)
+            continue
+        if detail is None:
+            counts["no_record"] += 1
+            continue
+        answered_at = parse_time(detail.start_date)
+        status = status_for_receipt(str(detail.state or ""), answered=answered_at is not None)
+        if status is None:
+            counts["no_record"] += 1
+            continue
+        with transaction.atomic():
+            # Conditional: a receipt that arrived meanwhile wins.
+            updated = Call.objects.filter(pk=call.pk, status__in=[Call.Status.PLACED, Call.Status.UNKNOWN]).update(
+                status=status,
+                status_code=str(detail.state)[:16],
+                duration=parse_duration(detail.duration),
+                answered_at=answered_at,
+                ended_at=parse_time(detail.end_date),
+                settled_at=now,
+            )
+        if updated:
+            counts["settled"] += 1
+            settled.append(call.pk)
+    if settled:
+        after_calls_settled(settled, now=now)
+    return counts
+
+
+def relink_orphans(now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Match receipts that named no known call again; returns how many found their call."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        orphans = list(
+            Receipt.objects.select_for_update(skip_locked=True)
+            .filter(matched_call__isnull=True, received_at__gte=now - RECONCILE_WITHIN)
+            .exclude(kind=Receipt.Kind.MALFORMED)
+            .order_by("pk")[:limit]
+        )
+        calls = lock_calls(orphans)
+        if not calls:
+            return 0
+        touched, filled = link(orphans, calls)
+        linked = [r for r in orphans if r.matched_call_id is not None]
+        Receipt.objects.bulk_update(linked, ["matched_call"])
+        settled = settle_calls(touched, now, dirty=filled)
+        if settled:
+            after_calls_settled(settled, now=now)
+    return len(linked)
+
+
+def refresh_snapshot_job(campaign_id: int) -> None:
+    from receipts.aggregates import refresh_snapshot
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is not None:
+        refresh_snapshot(campaign)
+
+
+def run_periodic(client: VoiceClientLike | None = None) -> dict[str, int]:
+    """What a scheduler calls every minute or so."""
+    counts = reconcile_calls(client)
+    counts["relinked"] = relink_orphans()
+    return counts
