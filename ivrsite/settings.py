@@ -170,13 +170,21 @@ IMPORT_BACKGROUND_THRESHOLD_BYTES = envint("IMPORT_BACKGROUND_THRESHOLD_BYTES", 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Every handler masks phone numbers and secrets (ivrsite/logging.py).
+    "filters": {"mask": {"()": "ivrsite.logging.MaskingFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replace Django's default handlers (unmasked) on its loggers by ours.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "rq.worker": {"level": os.environ.get("RQ_LOG_LEVEL", "WARNING")},
+        # Gunicorn's own handlers would write the receipt URL (and its token) unmasked.
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
