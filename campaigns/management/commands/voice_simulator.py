@@ -108,7 +108,7 @@ class Command(BaseCommand):
         server.start()
         self.stdout.write(
             f"Voice simulator on {server.url} (key {options['access_key_id']}, {options['qps']} req/s); "
-            f"receipts to {options['receipt_url'] or 'nowhere'}; stats at {server.url}__simulator/stats"
+            f"receipts to {mask_token(options['receipt_url']) or 'nowhere'}; stats at {server.url}__simulator/stats"
         )
         self.stdout.flush()
         try:
@@ -117,3 +117,9 @@ class Command(BaseCommand):
             pass
         finally:
             server.stop()
+
+
+def mask_token(url: str) -> str:
+    """The receipt URL's last path segment is the RECEIPT_TOKEN: never print it."""
+    head, _, token = url.rstrip("/").rpartition("/")
+    return f"{head}/{token[:2]}…/" if token and head else url
