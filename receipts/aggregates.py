@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Value
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from campaigns.models import Call, Campaign
@@ -239,14 +240,14 @@ def build(campaign: Campaign, rows: list[list]) -> dict:
 
     status_names = dict(S.choices)
     outcome_labels = {
-        "failed": _("failed or invalid"),
-        "pending": _("waiting to be called"),
+        "failed": _("Failed or invalid"),
+        "pending": _("Waiting to be called"),
     }
     outcome_rows = []
     for name, statuses in OUTCOME_GROUPS:
         count = sum(head["by_status"].get(s, 0) for s in statuses)
         label = outcome_labels.get(name) or str(status_names[statuses[0]])
-        outcome_rows.append([label, count, _percent(count, head["contacts"])])
+        outcome_rows.append([capfirst(label), count, _percent(count, head["contacts"])])
     outcomes = _chart(
         "doughnut",
         _("Outcomes"),

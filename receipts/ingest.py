@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -241,8 +241,35 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
         if call.is_final and not was_final:
             newly_final.append(pk)
     if changed:
-        Call.objects.bulk_update(changed, CALL_FIELDS)
+        update_calls(changed, CALL_FIELDS)
     return newly_final
+
+
+def update_calls(calls: list[Call], names: list[str]) -> None:
+    """`bulk_update`, minus its cost: on PostgreSQL one UPDATE … FROM (VALUES …) instead of a
+    CASE per field and row, which Django takes ~100 ms to build for 100 calls."""
+    if connection.vendor != "postgresql":
+        Call.objects.bulk_update(calls, names)
+        return
+    fields = [Call._meta.get_field(name) for name in names]
+    pk = Call._meta.pk
+    casts = [pk.cast_db_type(connection), *(f.cast_db_type(connection) for f in fields)]
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params: list = []
+    for call in calls:
+        params.append(call.pk)
+        params.extend(f.get_db_prep_save(getattr(call, f.attname), connection) for f in fields)
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in fields]
+    # Identifiers come from the model, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(Call._meta.db_table)} AS t SET "  # noqa: S608
+        + ", ".join(f"{c} = v.{c}" for c in columns)
+        + f" FROM (VALUES {', '.join([row] * len(calls))}) AS v({quote(pk.column)}, {', '.join(columns)})"
+        + f" WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _order(receipt: Receipt) -> tuple:

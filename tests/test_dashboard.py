@@ -89,15 +89,15 @@ def test_charts(known_calls, running_campaign):
     assert charts["answers"]["no_key"] == 1
     outcomes = dict((row[0], row[1]) for row in charts["outcomes"]["table"]["rows"])
     assert outcomes == {
-        "answered": 4,
-        "no answer": 0,
-        "busy": 1,
-        "unreachable": 0,
-        "failed or invalid": 0,
-        "do not call": 1,
-        "cancelled": 0,
-        "outcome unknown": 1,
-        "waiting to be called": 1,
+        "Answered": 4,
+        "No answer": 0,
+        "Busy": 1,
+        "Unreachable": 0,
+        "Failed or invalid": 0,
+        "Do not call": 1,
+        "Cancelled": 0,
+        "Outcome unknown": 1,
+        "Waiting to be called": 1,
     }
     # Every attempt, by the hour it was placed in Asia/Shanghai.
     assert charts["by_hour"]["table"]["rows"] == [

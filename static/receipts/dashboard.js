@@ -37,6 +37,10 @@
     return { type: chart.type, data: { labels: chart.labels.slice(), datasets: datasets }, options: options };
   }
 
+  function number(value) {
+    return typeof value === "number" ? value.toLocaleString(document.documentElement.lang || undefined) : String(value);
+  }
+
   function renderTable(section, table) {
     var tbody = section.querySelector("tbody");
     tbody.textContent = "";
@@ -49,7 +53,7 @@
     }
     table.rows.forEach(function (row) {
       var tr = tbody.insertRow();
-      row.forEach(function (value) { tr.insertCell().textContent = value === null ? "—" : String(value); });
+      row.forEach(function (value) { tr.insertCell().textContent = value === null ? "—" : number(value); });
     });
   }
 
@@ -76,7 +80,7 @@
       var el = root.querySelector('[data-field="' + field + '"]');
       if (!el) { return; }
       var value = payload.headline[field];
-      el.textContent = value === null ? "—" : String(value) + (el.dataset.suffix || "");
+      el.textContent = value === null ? "—" : number(value) + (el.dataset.suffix || "");
     });
     var asOf = root.querySelector('[data-field="as_of_local"]');
     if (asOf) { asOf.textContent = payload.as_of_local; }
