@@ -126,3 +126,23 @@ def cancel_campaign(campaign: Campaign) -> int:
     campaign.refresh_from_db()
     log.info("campaign %s cancelled, %s calls not made", campaign.pk, cancelled)
     return cancelled
+
+
+def settle_unknown_calls(call_ids: list[int], placed: bool) -> int:
+    """An operator's decision on calls whose outcome stayed unknown.
+
+    placed=False: they were not placed, dial them again (same attempt). placed=True: treat
+    them as made without an answer (failed; retried only if the campaign retries failures).
+    """
+    from campaigns.outcomes import after_calls_settled
+
+    unknown = Call.objects.filter(pk__in=call_ids, status=Call.Status.UNKNOWN)
+    now = timezone.now()
+    if not placed:
+        return unknown.update(status=Call.Status.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="")
+    ids = list(unknown.values_list("pk", flat=True))
+    count = Call.objects.filter(pk__in=ids).update(
+        status=Call.Status.FAILED, settled_at=now, error_message=_("Settled by an operator.")
+    )
+    after_calls_settled(ids, now)
+    return count

@@ -242,6 +242,17 @@ class CallAdmin(admin.ModelAdmin):
     list_select_related = ["campaign"]
     raw_id_fields = ["contact", "campaign", "caller_number"]
     show_full_result_count = False
+    actions = ["redial_unknown", "fail_unknown"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=gettext_lazy("Outcome unknown → not placed: dial again"), permissions=["change"])
+    def redial_unknown(self, request, queryset):
+        count = actions.settle_unknown_calls(list(queryset.values_list("pk", flat=True)), placed=False)
+        self.message_user(request, _("%(count)d calls will be dialled again.") % {"count": count})
+
+    @admin.action(description=gettext_lazy("Outcome unknown → placed, not answered"), permissions=["change"])
+    def fail_unknown(self, request, queryset):
+        count = actions.settle_unknown_calls(list(queryset.values_list("pk", flat=True)), placed=True)
+        self.message_user(request, _("%(count)d calls marked as failed.") % {"count": count})

@@ -1,0 +1,36 @@
+"""Several running campaigns share workers and the account's QPS: a dial job yields to waiting jobs."""
+
+import django_rq
+import pytest
+
+from campaigns import actions, dispatch
+from campaigns.models import Contact
+from tests.dialling import RecordingClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dial_job_yields_after_its_share_when_other_campaigns_wait(campaign, contact_list, redis_conn, monkeypatch):
+    Contact.objects.bulk_create(
+        Contact(contact_list=contact_list, phone=f"1390000{n:04d}", variables={"product": "x"}) for n in range(60)
+    )
+    actions.start_campaign(campaign)
+    monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
+    django_rq.get_queue("dial", commit_mode="auto").enqueue("builtins.print", "another campaign's job")
+    client = RecordingClient()
+
+    report = dispatch.dial_campaign(campaign.pk, max_seconds=30, client=client)
+
+    assert report["stopped"] == "yielded to other campaigns"
+    assert len(client.requests) == dispatch.CLAIM_BATCH
+    assert campaign.calls.filter(status="queued").count() == 65 - dispatch.CLAIM_BATCH
+
+
+def test_dial_job_keeps_going_when_nobody_waits(campaign, redis_conn, monkeypatch):
+    actions.start_campaign(campaign)
+    monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
+
+    report = dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
+
+    assert report["stopped"] == "nothing due"
+    assert report["sent"] == 5

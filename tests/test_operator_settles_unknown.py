@@ -1,0 +1,57 @@
+"""Calls whose outcome stayed unknown wait for an operator's decision in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns import actions
+from campaigns.models import Call
+
+pytestmark = pytest.mark.django_db
+S = Call.Status
+
+
+def make_unknown(campaign, phone):
+    Call.objects.filter(campaign=campaign, phone=phone).update(status=S.UNKNOWN, out_id=f"x{phone[-4:]}")
+    return Call.objects.get(campaign=campaign, phone=phone)
+
+
+def test_operator_decides_not_placed_and_it_is_dialled_again(staff_client, campaign):
+    actions.start_campaign(campaign)
+    call = make_unknown(campaign, "13800130000")
+
+    response = staff_client.post(
+        reverse("admin:campaigns_call_changelist"),
+        {"action": "redial_unknown", "_selected_action": [call.pk]},
+    )
+
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert (call.status, call.attempt, call.out_id) == (S.QUEUED, 1, None)
+
+
+def test_operator_decides_placed_and_the_retry_policy_applies(staff_client, campaign):
+    campaign.retry_outcomes = ["failed"]
+    campaign.save()
+    actions.start_campaign(campaign)
+    call = make_unknown(campaign, "13800130000")
+
+    staff_client.post(
+        reverse("admin:campaigns_call_changelist"), {"action": "fail_unknown", "_selected_action": [call.pk]}
+    )
+
+    call.refresh_from_db()
+    assert call.status == S.FAILED
+    assert campaign.calls.filter(phone="13800130000", attempt=2, status=S.QUEUED).exists()
+
+
+def test_only_unknown_calls_are_touched(staff_client, campaign):
+    actions.start_campaign(campaign)
+    answered = Call.objects.get(campaign=campaign, phone="13800130001")
+    Call.objects.filter(pk=answered.pk).update(status=S.ANSWERED)
+
+    staff_client.post(
+        reverse("admin:campaigns_call_changelist"), {"action": "redial_unknown", "_selected_action": [answered.pk]}
+    )
+
+    answered.refresh_from_db()
+    assert answered.status == S.ANSWERED
