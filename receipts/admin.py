@@ -1,6 +1,8 @@
 import json
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +14,10 @@ class LinkedFilter(admin.SimpleListFilter):
     title = _("matched to a call")
     parameter_name = "matched"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("yes", _("yes")), ("no", _("no: unknown call"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Receipt]) -> QuerySet[Receipt]:
         if self.value() == "yes":
             return queryset.filter(matched_call__isnull=False)
         if self.value() == "no":
@@ -26,10 +28,10 @@ class LinkedFilter(admin.SimpleListFilter):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Receipts are evidence: staff look, nobody edits."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 

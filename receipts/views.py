@@ -50,6 +50,10 @@ def _reject(request: HttpRequest, reason: str, detail: str, body: bytes, size: i
     )
 
 
+def _no_nan(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 @csrf_exempt
 def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
     """Aliyun's HTTP receipt push: a JSON array of VoiceCallReport / VoiceReport elements."""
@@ -69,8 +73,9 @@ def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
         )
         return _reply(413, f"body over {limit} bytes")
     try:
-        elements = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # NUL cannot be stored (PostgreSQL text and jsonb refuse it): keep the element, mark the spot.
+        elements = json.loads(body.decode("utf-8-sig").replace("\\u0000", "\\ufffd"), parse_constant=_no_nan)
+    except (UnicodeDecodeError, ValueError) as exc:
         _reject(request, RejectedPush.Reason.NOT_JSON, str(exc), body, len(body))
         return _reply(400, f"not JSON: {exc}")
     if not isinstance(elements, list):

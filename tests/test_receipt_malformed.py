@@ -83,3 +83,15 @@ def test_our_own_failure_keeps_the_body_and_asks_aliyun_to_resend(post_receipts,
 def test_empty_array_is_fine(post_receipts):
     assert post_receipts([]).status_code == 200
     assert Receipt.objects.count() == 0 and RejectedPush.objects.count() == 0
+
+
+def test_nan_is_not_json(post_receipts):
+    response = post_receipts(b'[{"call_id": "c0^1", "status_code": "200000", "duration": NaN}]')
+    assert response.status_code == 400
+    assert RejectedPush.objects.get().reason == RejectedPush.Reason.NOT_JSON
+
+
+def test_nul_characters_do_not_sink_the_batch(post_receipts, placed_calls):
+    response = post_receipts(b'[{"call_id": "c0^1", "out_id": "o0", "status_code": "200000", "x": "a\\u0000b"}]')
+    assert response.status_code == 200
+    assert Receipt.objects.get().raw["x"] == "a\ufffdb"
