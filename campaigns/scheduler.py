@@ -46,6 +46,20 @@ def enqueue_dialling(campaign: Campaign) -> int:
     return added
 
 
+RECONCILE_EVERY_SECONDS = 60
+
+
+def enqueue_reconciliation() -> bool:
+    """Once a minute across all dispatchers: settle calls whose receipt never came."""
+    from receipts.jobs import run_periodic
+
+    queue = django_rq.get_queue("default")
+    if not queue.connection.set("ivrsite:reconcile:lock", "1", nx=True, ex=RECONCILE_EVERY_SECONDS):
+        return False
+    queue.enqueue(run_periodic, job_id="reconcile", result_ttl=300, failure_ttl=3600)
+    return True
+
+
 def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
     """After its end date, a campaign's unsent calls will never be made: close them."""
     if not campaign.ends_at or now < campaign.ends_at:
@@ -57,7 +71,7 @@ def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
 
 def tick(now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
-    summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0}
+    summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
         if complete_if_done(campaign, now):

@@ -45,3 +45,10 @@ def test_tick_closes_calls_after_the_end_date_and_completes(campaign, redis_conn
     assert campaign.calls.filter(status=Call.Status.CANCELLED).count() == 5
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.COMPLETED
+
+
+def test_reconciliation_is_queued_once_a_minute(redis_conn, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tick()["reconcile"] is True
+        assert tick()["reconcile"] is False
+    assert "reconcile" in django_rq.get_queue("default").job_ids
