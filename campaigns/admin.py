@@ -215,6 +215,7 @@ class CampaignAdmin(admin.ModelAdmin):
             ]
             extra_context["figures"] = progress(campaign)
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
+            extra_context["export_urls"] = self.export_urls(campaign) if campaign.state != State.DRAFT else []
         return super().change_view(request, object_id, form_url, extra_context)
 
     def dashboard_url(self, campaign: Campaign) -> str:
@@ -222,6 +223,9 @@ class CampaignAdmin(admin.ModelAdmin):
             return reverse("receipts:dashboard", args=[campaign.pk])
         except NoReverseMatch:
             return ""
+
+    def export_urls(self, campaign: Campaign) -> list[tuple[str, str]]:
+        return [(fmt.upper(), reverse("receipts:export", args=[campaign.pk, fmt])) for fmt in ("csv", "xlsx")]
 
     @admin.action(description=gettext_lazy("Pause selected running campaigns"))
     def pause_selected(self, request, queryset):

@@ -74,3 +74,16 @@ def test_anonymous_cannot_transition(client, campaign):
     assert response.status_code == 302 and "login" in response["Location"]
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.DRAFT
+
+
+def test_change_page_links_to_dashboard_and_exports_once_started(staff_client, campaign):
+    change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    export_csv = reverse("receipts:export", args=[campaign.pk, "csv"])
+    assert export_csv not in staff_client.get(change_url).content.decode()
+    staff_client.post(transition_url(campaign, "start"))
+
+    page = staff_client.get(change_url).content.decode()
+
+    assert reverse("receipts:dashboard", args=[campaign.pk]) in page
+    assert export_csv in page
+    assert staff_client.get(export_csv).status_code == 200
