@@ -136,17 +136,21 @@ def complete_if_done(campaign: Campaign, now: dt.datetime | None = None) -> bool
 
 
 def progress(campaign: Campaign) -> dict:
-    """Per-contact figures: each contact counted once, by its latest attempt."""
-    latest = campaign.calls.filter(is_latest=True)
-    counts = dict(latest.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    dialled = latest.filter(Q(attempt__gt=1) | Q(sent_at__isnull=False)).count()
-    answers = dict(
-        latest.filter(status=S.ANSWERED)
-        .exclude(answer_label="")
-        .values_list("answer_label")
-        .annotate(n=Count("id"))
-        .values_list("answer_label", "n")
+    """Per-contact figures: each contact counted once, by its latest attempt (one scan)."""
+    rows = (
+        campaign.calls.filter(is_latest=True)
+        .values_list("status", "answer_label")
+        .annotate(n=Count("id"), dialled=Count("id", filter=Q(attempt__gt=1) | Q(sent_at__isnull=False)))
+        .order_by()
     )
+    counts: dict[str, int] = {}
+    answers: dict[str, int] = {}
+    dialled = 0
+    for status, label, n, sent in rows:
+        counts[status] = counts.get(status, 0) + n
+        dialled += sent
+        if status == S.ANSWERED and label:
+            answers[label] = answers.get(label, 0) + n
     failed_statuses = (S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED, S.INVALID, S.CANCELLED)
     return {
         "state": campaign.state,
