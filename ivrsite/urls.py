@@ -1,11 +1,19 @@
+import django_rq.urls
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 from django.views.generic import RedirectView
+
+from ivrsite.admin_rq import superusers_only
+
+# django-rq lets any staff member see (and empty) the job queues: superusers only here.
+rq_patterns = [
+    URLPattern(p.pattern, superusers_only(p.callback), p.default_args, p.name) for p in django_rq.urls.urlpatterns
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/rq/", include("django_rq.urls")),
+    path("admin/rq/", include((rq_patterns, "django_rq"))),
     path("admin/", admin.site.urls),
     path("receipts/", include("receipts.urls")),
     path("healthz/", include("campaigns.urls")),

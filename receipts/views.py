@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -106,7 +107,12 @@ def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
     return list_id
 
 
-@staff_member_required
+def campaign_viewer(view):
+    """Staff who may view campaigns: results are campaign data."""
+    return staff_member_required(permission_required("campaigns.view_campaign", raise_exception=True)(view))
+
+
+@campaign_viewer
 @require_GET
 def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -122,7 +128,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "receipts/dashboard.html", context)
 
 
-@staff_member_required
+@campaign_viewer
 @require_GET
 def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -130,7 +136,7 @@ def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     return JsonResponse(aggregates.dashboard_data(campaign, contact_list_id=list_id))
 
 
-@staff_member_required
+@campaign_viewer
 @require_GET
 def export_results(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)

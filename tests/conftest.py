@@ -10,6 +10,15 @@ from django.conf import settings
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in Chinese activates zh-hans for the thread; later tests expect the default."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def redis_conn():
     """The test Redis database, emptied before and after (REDIS_URL points at a test db)."""

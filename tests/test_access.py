@@ -188,16 +188,11 @@ def test_view_only_staff_cannot_start_a_campaign(django_user_model, campaign):
     assert campaign.state == Campaign.State.DRAFT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django_rq checks is_staff only: /admin/rq/ (ivrsite/urls.py) and its admin Dashboard ignore permissions",
-)
 def test_operator_cannot_reach_the_job_queues(operator_client):
     for path in ("/admin/rq/", "/admin/rq/queues/0/", "/admin/rq/workers/0/", "/admin/django_rq/dashboard/"):
         assert operator_client.get(path).status_code in (302, 403), path
 
 
-@pytest.mark.xfail(strict=True, reason="receipts views check is_staff only, not the Campaign view permission")
 def test_staff_without_campaign_permission_gets_no_results(django_user_model, running_campaign):
     user = django_user_model.objects.create_user("clerk", password="x" * 12, is_staff=True)
     client = Client()

@@ -123,11 +123,6 @@ def test_https_request_gets_hsts_and_secure_cookies_in_production(settings, clie
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/vendor/chartjs/chart.umd.min.js ends with sourceMappingURL=chart.umd.js.map, which is not "
-    "vendored: collectstatic (manifest storage) fails, so a production deploy fails",
-)
 def test_whitenoise_serves_collected_static_files(settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {
