@@ -158,6 +158,8 @@ VOICE_QPS = envint("VOICE_QPS", 100)
 RECEIPT_TOKEN = os.environ.get("RECEIPT_TOKEN", "")
 # Dial jobs each running campaign keeps queued; match the number of worker processes.
 DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 2)
+# Requests each dial job keeps in flight (threads, each with its own database connection).
+DIAL_THREADS = envint("DIAL_THREADS", 4)
 # A claimed or sending call untouched this long belongs to a dead worker.
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)

@@ -19,6 +19,13 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def single_dial_thread(settings):
+    """Dial jobs called in a test's transaction must use its connection: one thread.
+    (test_dial_threads and the stack tests run the threaded path.)"""
+    settings.DIAL_THREADS = 1
+
+
 @pytest.fixture
 def redis_conn():
     """The test Redis database, emptied before and after (REDIS_URL points at a test db)."""

@@ -36,6 +36,23 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
 
 
+def descendants(pid: int) -> list[int]:
+    """Children, grandchildren, ... of a process (Linux /proc)."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                for child in children.read().split():
+                    found += [int(child), *descendants(int(child))]
+        except FileNotFoundError:
+            continue
+    return found
+
+
 class Stack:
     def __init__(
         self,
@@ -129,13 +146,19 @@ class Stack:
         return self
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Kill a process and everything it forked (an RQ worker's work horse included)."""
+        """Kill a process and everything it forked: an RQ work horse puts itself in a process
+        group of its own, so children are found through /proc as well as by group."""
         process = self.processes.pop(name)
+        for pid in [*descendants(process.pid), process.pid]:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             pass
-        process.wait(timeout=10)
+        process.wait(timeout=30)
 
     def restart_redis(self) -> None:
         """Kill Redis outright and start an empty one on the same port: every queued job is lost."""
@@ -146,8 +169,8 @@ class Stack:
         return requests.get(f"{self.simulator_url}/__simulator/stats", timeout=5).json()
 
     def stop(self) -> None:
-        for name in list(self.processes):
-            self.kill(name, signal.SIGTERM if name != "redis" else signal.SIGKILL)
+        for name in reversed(list(self.processes)):  # Redis last: the others still talk to it
+            self.kill(name)
 
     def __enter__(self) -> Stack:
         return self.start()
