@@ -17,6 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 # The demo: SQLite unless DATABASE_URL is set in the environment, embedded Redis when none
 # answers, the bundled voice simulator when no Aliyun keys are set.
 run: $(VENV)/.installed
+	-DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles -v 0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
 	DATABASE_URL=$${DEMO_DATABASE_URL:-sqlite:///db.sqlite3} $(PY) manage.py rundemo
 
@@ -27,6 +28,7 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed lint
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
 	REDIS_URL=$(REDIS_URL_TEST) $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles -v 0
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
 	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -36,10 +38,8 @@ test-quick: $(VENV)/.installed
 	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -m "not browser and not slow" -x -q $(PYTEST_ARGS)
 
 messages: $(VENV)/.installed
-	cd campaigns && ../$(PY) ../manage.py makemessages -l zh_Hans
-	cd receipts && ../$(PY) ../manage.py makemessages -l zh_Hans
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=campaigns --ignore=receipts
-	$(PY) manage.py compilemessages --ignore=.venv
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
 
 bench: $(VENV)/.installed
 	for b in bench/*_bench.py; do $(PY) $$b; done
