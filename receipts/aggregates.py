@@ -188,7 +188,7 @@ def build(campaign: Campaign, rows: list[list]) -> dict:
         _("From enrolled to answered"),
         [_("Enrolled"), _("Dialled"), _("Answered"), _("Answered the question")],
         [{"label": _("Contacts"), "data": [head["contacts"], head["dialled"], head["answered"], head["completed"]]}],
-        [_("Step"), _("Contacts"), _("% of enrolled")],
+        [_("Step"), _("Contacts"), _("Share of enrolled (%)")],
         [],
     )
     funnel["table"]["rows"] = [
@@ -210,7 +210,7 @@ def build(campaign: Campaign, rows: list[list]) -> dict:
         _("Answers"),
         [row[0] for row in answer_rows],
         [{"label": _("Answers"), "data": [row[1] for row in answer_rows]}],
-        [_("Answer"), _("Count"), _("% of answers")],
+        [_("Answer"), _("Count"), _("Share of answers (%)")],
         answer_rows,
     )
     answers["no_key"] = no_key  # answered without pressing a menu key
@@ -253,7 +253,7 @@ def build(campaign: Campaign, rows: list[list]) -> dict:
         _("Outcomes"),
         [row[0] for row in outcome_rows],
         [{"label": _("Contacts"), "data": [row[1] for row in outcome_rows]}],
-        [_("Outcome"), _("Contacts"), _("% of contacts")],
+        [_("Outcome"), _("Contacts"), _("Share of contacts (%)")],
         outcome_rows,
     )
 
