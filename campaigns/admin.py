@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -72,12 +74,38 @@ class MenuTemplateAdmin(admin.ModelAdmin):
     inlines = [MenuOptionInline]
 
 
+class CampaignForm(forms.ModelForm):
+    """Weekdays and retried outcomes as checkboxes rather than raw JSON."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("weekdays"),
+        choices=sorted(WEEKDAYS.items()),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    retry_outcomes = forms.MultipleChoiceField(
+        label=gettext_lazy("outcomes that retry"),
+        choices=[(value, Call.Status(value).label) for value in Call.RETRYABLE_CHOICES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
+            "daily_start", "daily_end", "weekdays", "max_qps", "max_attempts", "retry_delay_seconds",
+            "retry_outcomes",
+        ]  # fmt: skip
+
+
 def progress_cell(campaign_id: int, key: str, value) -> str:
     return format_html('<span data-campaign="{}" data-figure="{}">{}</span>', campaign_id, key, value)
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "state_badge", "dialled_of_total", "answered", "pending", "unknown", "created_at"]
     list_filter = ["state"]
     search_fields = ["name"]

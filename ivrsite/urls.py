@@ -1,6 +1,7 @@
 import django_rq.urls
 from django.contrib import admin
 from django.urls import URLPattern, include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 
 from ivrsite.admin_rq import superusers_only
@@ -9,6 +10,11 @@ from ivrsite.admin_rq import superusers_only
 rq_patterns = [
     URLPattern(p.pattern, superusers_only(p.callback), p.default_args, p.name) for p in django_rq.urls.urlpatterns
 ]
+
+admin.site.site_header = "ivrsite"
+admin.site.site_title = "ivrsite"
+admin.site.index_title = gettext_lazy("IVR survey campaigns")
+admin.site.site_url = None  # the site is the admin: no "View site" link back to itself
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -87,3 +87,30 @@ def test_change_page_links_to_dashboard_and_exports_once_started(staff_client, c
     assert reverse("receipts:dashboard", args=[campaign.pk]) in page
     assert export_csv in page
     assert staff_client.get(export_csv).status_code == 200
+
+
+def test_weekdays_and_retry_outcomes_are_checkboxes(staff_client, campaign):
+    change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    page = staff_client.get(change_url).content.decode()
+    assert 'type="checkbox" name="weekdays" value="5"' in page
+    assert 'type="checkbox" name="retry_outcomes" value="busy"' in page
+
+    form = {
+        "name": campaign.name,
+        "contact_lists": [campaign.contact_lists.first().pk],
+        "caller_numbers": [campaign.caller_numbers.first().pk],
+        "menu": campaign.menu_id,
+        "timezone": "Asia/Shanghai",
+        "daily_start": "09:00",
+        "daily_end": "20:00",
+        "weekdays": ["0", "1", "2", "3", "4"],
+        "max_attempts": 3,
+        "retry_delay_seconds": 600,
+        "retry_outcomes": ["busy"],
+    }
+    response = staff_client.post(change_url, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    campaign.refresh_from_db()
+    assert campaign.weekdays == [0, 1, 2, 3, 4]
+    assert campaign.retry_outcomes == ["busy"]

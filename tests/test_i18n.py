@@ -138,7 +138,7 @@ def test_catalogue_compiles_with_format_checks(tmp_path):
 
 def test_gettext_finds_our_translations():
     with translation.override("zh-hans"):
-        assert translation.gettext("Campaigns") == "外呼任务"
+        assert translation.gettext("Campaigns") == "外呼管理"
         assert translation.gettext("contact lists") == "联系人名单"
         assert translation.gettext("do-not-call list") == "免打扰名单"
 
