@@ -291,7 +291,12 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) ->
                 report.released += release([call])
                 continue
             request = build_request(call, campaign.menu_snapshot)
-            pacing.sleep_until(slot)
+            if not pacer.keep_slot(limits, slot):
+                # Nothing went on the wire: the call can safely wait for the next worker.
+                Call.objects.filter(pk=call.pk, status=S.SENDING).update(status=S.QUEUED, out_id=None, sent_at=None)
+                report.stopped = "no slot"
+                report.released += release(calls[index + 1 :])
+                break
             result = client.ivr_call(request)
             report.sent += 1
             record_result(call, result, report)

@@ -67,3 +67,22 @@ def test_a_slot_too_far_away_is_not_reserved(pacer, redis_conn):
     before = tat(redis_conn, pacing.ACCOUNT_KEY)
     assert pacer.reserve({}, max_wait=0.05) is None
     assert tat(redis_conn, pacing.ACCOUNT_KEY) == before
+
+
+def test_a_slot_that_slipped_is_replaced_by_a_fresh_one(pacer, redis_conn):
+    import time
+
+    slot = pacer.next_slot({})
+    time.sleep(pacing.LATE_TOLERANCE * 3)  # the database write before the send was slow
+    before = tat(redis_conn, pacing.ACCOUNT_KEY)
+
+    assert pacer.keep_slot({}, slot) is True
+
+    assert tat(redis_conn, pacing.ACCOUNT_KEY) > before  # a new slot was reserved
+
+
+def test_a_punctual_slot_is_kept(pacer, redis_conn):
+    slot = pacer.next_slot({})
+    before = tat(redis_conn, pacing.ACCOUNT_KEY)
+    assert pacer.keep_slot({}, slot) is True
+    assert tat(redis_conn, pacing.ACCOUNT_KEY) == before
