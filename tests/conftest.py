@@ -38,6 +38,24 @@ def redis_conn():
 
 
 @pytest.fixture
+def start_simulator():
+    """Start in-process voice simulators (free port, instant calls unless overridden);
+    every one started is stopped after the test."""
+    from campaigns.simulator import SimulatorConfig, SimulatorServer
+
+    started = []
+
+    def start(**options):
+        server = SimulatorServer(SimulatorConfig(**{"port": 0, "call_duration_scale": 0.0, **options})).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_superuser("staff", "staff@example.com", "correct horse battery")
 

@@ -53,6 +53,18 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def database_url() -> str:
+    """The test database, as a URL the stack's processes can use (PostgreSQL only)."""
+    import pytest
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.skip("the stack needs PostgreSQL (several processes share the database)")
+    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
 class Stack:
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import pickle
@@ -24,26 +25,16 @@ from campaigns.aliyun import (
     classify_response,
     classify_transport_error,
 )
-from campaigns.simulator import SimulatorConfig, SimulatorServer
+from campaigns.simulator import SimulatorServer
 
 KEY_ID = "LTAI-test-key"
 SECRET = "s3cr3t-Very-Distinctive-value"
 
 
 @pytest.fixture
-def simulator():
-    """Start simulators with per-test settings; all are stopped afterwards."""
-    started: list[SimulatorServer] = []
-
-    def start(**overrides) -> SimulatorServer:
-        options = {"keys": {KEY_ID: SECRET}, "port": 0, "call_duration_scale": 0.0, "seed": 7, **overrides}
-        server = SimulatorServer(SimulatorConfig(**options)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+def simulator(start_simulator):
+    """Start simulators with this file's key pair and seed; all are stopped afterwards."""
+    return functools.partial(start_simulator, keys={KEY_ID: SECRET}, seed=7)
 
 
 def make_request(out_id: str = "c1-a1", called: str = "13800138000", caller: str = "057112345678", **extra):

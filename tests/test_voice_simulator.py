@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ from django.core.management import CommandError
 
 from campaigns.aliyun import API_VERSION, CALLER_CONCURRENCY_CODE, percent_encode, sign, utc_timestamp
 from campaigns.management.commands.voice_simulator import Command
-from campaigns.simulator import SimulatorConfig, SimulatorServer
+from campaigns.simulator import SimulatorServer
 from campaigns.simulator.limits import SlidingWindow
 
 KEY_ID = "LTAI-sim"
@@ -37,18 +38,9 @@ def wait_until(predicate, timeout: float = 5.0):
 
 
 @pytest.fixture
-def simulator():
-    started: list[SimulatorServer] = []
-
-    def start(**overrides) -> SimulatorServer:
-        options = {"keys": {KEY_ID: SECRET}, "port": 0, "call_duration_scale": 0.0, "seed": 3, **overrides}
-        server = SimulatorServer(SimulatorConfig(**options)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+def simulator(start_simulator):
+    """Start simulators with this file's key pair and seed; all are stopped afterwards."""
+    return functools.partial(start_simulator, keys={KEY_ID: SECRET}, seed=3)
 
 
 class Receiver:

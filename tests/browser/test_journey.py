@@ -19,8 +19,7 @@ from django.contrib.auth import get_user_model
 
 from campaigns.models import Call, Campaign, ContactList
 from campaigns.outcomes import progress
-from tests.stack import Stack
-from tests.test_dispatch_fault import database_url
+from tests.stack import Stack, database_url
 from tests.test_i18n import PO_PATH, parse_po
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
