@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +15,16 @@ from campaigns import (
     actions,
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
 )
-from campaigns.models import Call, CallerNumber, Campaign, DoNotCall, MenuOption, MenuTemplate
+from campaigns.models import (
+    Call,
+    CallerNumber,
+    Campaign,
+    DoNotCall,
+    MenuOption,
+    MenuTemplate,
+    default_retry_outcomes,
+    default_weekdays,
+)
 from campaigns.outcomes import progress
 
 State = Campaign.State
@@ -78,14 +88,17 @@ class CampaignForm(forms.ModelForm):
     """Weekdays and retried outcomes as checkboxes rather than raw JSON."""
 
     weekdays = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("weekdays"),
+        label=capfirst(Campaign._meta.get_field("weekdays").verbose_name),
+        help_text=gettext_lazy("Days on which calls may start, in the campaign's time zone."),
         choices=sorted(WEEKDAYS.items()),
         coerce=int,
+        initial=default_weekdays,
         widget=forms.CheckboxSelectMultiple,
     )
     retry_outcomes = forms.MultipleChoiceField(
-        label=gettext_lazy("outcomes that retry"),
+        label=capfirst(Campaign._meta.get_field("retry_outcomes").verbose_name),
         choices=[(value, Call.Status(value).label) for value in Call.RETRYABLE_CHOICES],
+        initial=default_retry_outcomes,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -114,3 +114,11 @@ def test_weekdays_and_retry_outcomes_are_checkboxes(staff_client, campaign):
     campaign.refresh_from_db()
     assert campaign.weekdays == [0, 1, 2, 3, 4]
     assert campaign.retry_outcomes == ["busy"]
+
+
+def test_a_new_campaign_starts_with_every_weekday_and_the_default_retries(staff_client, db):
+    page = staff_client.get(reverse("admin:campaigns_campaign_add")).content.decode()
+    for day in range(7):
+        assert f'name="weekdays" value="{day}" id="id_weekdays_{day}" checked' in page
+    assert 'name="retry_outcomes" value="busy" id="id_retry_outcomes_1" checked' in page
+    assert 'name="retry_outcomes" value="failed" id="id_retry_outcomes_3" checked' not in page
