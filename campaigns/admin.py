@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -257,6 +258,12 @@ class CampaignAdmin(admin.ModelAdmin):
             extra_context["figures"] = progress(campaign)
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
             extra_context["export_urls"] = self.export_urls(campaign) if campaign.state != State.DRAFT else []
+            # Its times are shown, and its date fields read, in the campaign's own time zone.
+            with timezone.override(campaign.zone):
+                response = super().change_view(request, object_id, form_url, extra_context)
+                if hasattr(response, "render"):
+                    response.render()  # a TemplateResponse renders late: do it inside the zone
+                return response
         return super().change_view(request, object_id, form_url, extra_context)
 
     def dashboard_url(self, campaign: Campaign) -> str:

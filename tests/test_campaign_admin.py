@@ -122,3 +122,13 @@ def test_a_new_campaign_starts_with_every_weekday_and_the_default_retries(staff_
         assert f'name="weekdays" value="{day}" id="id_weekdays_{day}" checked' in page
     assert 'name="retry_outcomes" value="busy" id="id_retry_outcomes_1" checked' in page
     assert 'name="retry_outcomes" value="failed" id="id_retry_outcomes_3" checked' not in page
+
+
+def test_change_page_shows_times_in_the_campaigns_zone(staff_client, campaign):
+    import datetime as dt
+
+    Campaign.objects.filter(pk=campaign.pk).update(
+        timezone="Asia/Shanghai", starts_at=dt.datetime(2026, 12, 1, 1, 30, tzinfo=dt.UTC)
+    )
+    page = staff_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    assert 'name="starts_at_1" value="09:30:00"' in page  # 01:30 UTC is 09:30 in Shanghai
