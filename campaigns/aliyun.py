@@ -456,6 +456,6 @@ def voice_client() -> VoiceClient:
     wanted = (key_id, hashlib.sha256(secret.encode()).hexdigest(), endpoint)
     with _client_lock:
         if _client is None or _client_settings != wanted:
-            _client = VoiceClient(key_id, secret, endpoint)
+            _client = VoiceClient(key_id, secret, endpoint, timeout=(3.05, settings.ALIYUN_READ_TIMEOUT))
             _client_settings = wanted
         return _client

@@ -155,6 +155,8 @@ ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
 ALIYUN_VOICE_ENDPOINT = os.environ.get("ALIYUN_VOICE_ENDPOINT", "https://dyvmsapi.aliyuncs.com/")
 VOICE_QPS = envint("VOICE_QPS", 100)
+# Seconds to wait for Aliyun's answer; past it a call's outcome is unknown (never re-dialled).
+ALIYUN_READ_TIMEOUT = float(os.environ.get("ALIYUN_READ_TIMEOUT", "10"))
 RECEIPT_TOKEN = os.environ.get("RECEIPT_TOKEN", "")
 # Dial jobs each running campaign keeps queued; match the number of worker processes.
 DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.db import connection
 
 from campaigns import actions
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
@@ -78,15 +79,48 @@ def restart_redis(stack: Stack) -> None:
     stack.restart_redis()  # every queued job and pacing key is gone
 
 
-@pytest.mark.parametrize("fault", [kill_a_worker, restart_redis])
-def test_fault_mid_campaign_loses_nobody_and_calls_nobody_twice(running_campaign, tmp_path, fault):
+def lose_database_connections(stack: Stack) -> None:
+    """For three seconds, cut every connection the stack's processes hold to the database."""
+    deadline = time.monotonic() + 3
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            time.sleep(0.3)
+
+
+FAULTS = {
+    "worker killed": (kill_a_worker, ()),
+    "redis restarted": (restart_redis, ()),
+    "database connections lost": (lose_database_connections, ()),
+    # The simulator places the call, then answers after our timeout or with a 500: the call
+    # is unknown until its receipt (matched by OutId) settles it.
+    "timeouts and 500s": (
+        None,
+        ("--fault-timeout-rate", "0.1", "--fault-500-rate", "0.1", "--fault-timeout-seconds", "2"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_fault_mid_campaign_loses_nobody_and_calls_nobody_twice(running_campaign, tmp_path, name):
+    fault, simulator_faults = FAULTS[name]
     campaign = running_campaign
-    env = {"DISPATCH_STALE_SECONDS": "3"}
-    with Stack(
-        database_url(), workers=2, env=env, simulator_args=("--call-duration-scale", "0.02"), log_dir=tmp_path
-    ) as stack:
+    env = {"DISPATCH_STALE_SECONDS": "3", "ALIYUN_READ_TIMEOUT": "1"}
+    simulator_args = ("--call-duration-scale", "0.02", *simulator_faults)
+    with Stack(database_url(), workers=2, env=env, simulator_args=simulator_args, log_dir=tmp_path) as stack:
         actions.start_campaign(campaign)
         assert wait_until(lambda: sent_count(campaign) >= 60, timeout=60), "dialling never started"
-        fault(stack)
+        if fault:
+            fault(stack)
         assert wait_until(lambda: settled(campaign), timeout=90), describe(stack, campaign)
+        if simulator_faults:
+            stats = stack.simulator_stats()
+            assert stats["faults_timeout"] > 0 and stats["faults_500"] > 0
+            # Every such call was placed, so its receipt settles it: none stays unknown.
+            assert wait_until(lambda: not campaign.calls.filter(status=S.UNKNOWN).exists(), timeout=30), describe(
+                stack, campaign
+            )
         assert_nobody_lost_or_called_twice(stack, campaign)
