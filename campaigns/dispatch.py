@@ -41,6 +41,10 @@ THROTTLE_BACKOFF = dt.timedelta(seconds=1)
 FREQUENCY_BACKOFF = dt.timedelta(minutes=1)
 CALLER_BUSY_BACKOFF = dt.timedelta(seconds=5)
 OUT_ID_ALPHABET = string.ascii_lowercase + string.digits
+# Requests that could not even connect are not attempts (nothing was sent), but this many
+# in a row across all workers means the endpoint is wrong or down: pause and tell staff.
+UNREACHABLE_ENDPOINT_LIMIT = 30
+CONNECT_FAILURES = ("ConnectFailed", "ConnectTimeout")
 # A dial job hands its worker over after this long when other campaigns' jobs are waiting,
 # so running campaigns share the workers (and the account's QPS) fairly.
 FAIR_SHARE_SECONDS = 5.0
@@ -168,6 +172,14 @@ class SendReport:
 def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> None:
     """Apply what the API said to the call (and to its campaign when it is a configuration error)."""
     now = timezone.now()
+    if connect_failures_in_a_row(result) >= UNREACHABLE_ENDPOINT_LIMIT:
+        result = aliyun.CallResult(
+            Outcome.CONFIG_ERROR,
+            None,
+            result.code,
+            _("The voice API endpoint cannot be reached (%(count)d attempts in a row).")
+            % {"count": UNREACHABLE_ENDPOINT_LIMIT},
+        )
     fields = {"error_code": result.code if result.outcome != Outcome.PLACED else "", "error_message": result.message}
     base = Call.objects.filter(pk=call.pk, status=S.SENDING)
     if result.outcome == Outcome.PLACED:
@@ -209,6 +221,19 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
         log.warning("call outcome unknown out_id=%s code=%s", call.out_id, result.code)
         return
     after_calls_settled([call.pk])
+
+
+def connect_failures_in_a_row(result: aliyun.CallResult) -> int:
+    """Count requests that could not connect, across all workers; any other answer resets it."""
+    key = "ivrsite:dispatch:connect-failures"
+    connection_ = pacing.redis_connection()
+    if result.code not in CONNECT_FAILURES:
+        if result.outcome == Outcome.PLACED:
+            connection_.delete(key)
+        return 0
+    count = connection_.incr(key)
+    connection_.expire(key, 300)
+    return count
 
 
 def release(calls: list[Call]) -> int:

@@ -43,11 +43,22 @@ return wait
 """
 
 
+def redis_connection() -> redis.Redis:
+    """The process's connection to the Redis the pacer uses."""
+    global _connection
+    if _connection is None:
+        _connection = redis.Redis.from_url(settings.REDIS_URL)
+    return _connection
+
+
+_connection: redis.Redis | None = None
+
+
 class Pacer:
     """Reserve request slots across the account limit and any narrower limits."""
 
     def __init__(self, connection: redis.Redis | None = None, account_qps: int | None = None):
-        self.redis = connection or redis.Redis.from_url(settings.REDIS_URL)
+        self.redis = connection or redis_connection()
         self.account_qps = account_qps or settings.VOICE_QPS
         self._script = self.redis.register_script(_RESERVE)
 
