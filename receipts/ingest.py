@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
 from campaigns.models import Call
@@ -35,6 +35,7 @@ BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 CALL_RECORD_FIELDS = ("end_time", "start_time", "duration", "status_msg", "originate_time", "hangup_direction")
 MAX_ID = 64
 K = Receipt.Kind
+JSON_NULL = Value(None, JSONField())  # a plain None would be SQL NULL, which `raw` refuses
 
 
 class Malformed(ValueError):
@@ -46,21 +47,24 @@ def parse_time(value: object) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # Some channels send Unix milliseconds.
-        seconds = value / 1000 if value > 10**11 else value
         try:
+            value = int(value.strip())
+        except ValueError:  # "²" is a digit int() refuses, and so are 4301 of them
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            # Some channels send Unix milliseconds.
+            seconds = value / 1000 if value > 10**11 else value
             return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
         except (OverflowError, OSError, ValueError):
             return None
     try:
         parsed = dt.datetime.fromisoformat(str(value).strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=BEIJING)
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # unreadable, or out of range in UTC ("0001-01-01 00:00:00")
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=BEIJING)
-    return parsed.astimezone(dt.UTC)
 
 
 def parse_duration(value: object) -> int | None:
@@ -106,7 +110,8 @@ def parse_element(element: object) -> Receipt:
         dtmf = _text(element, "dtmf", MAX_ID)
         status_msg = str(element.get("status_msg") or "")[:200]
     except Malformed as exc:
-        return Receipt(kind=K.MALFORMED, raw=element, problem=str(exc), dedupe_key=f"malformed:{_digest(element)}")
+        raw = JSON_NULL if element is None else element
+        return Receipt(kind=K.MALFORMED, raw=raw, problem=str(exc), dedupe_key=f"malformed:{_digest(element)}")
 
     if status_code == KEY_PRESS_STATUS:
         kind = K.KEY_PRESS
@@ -163,7 +168,10 @@ def ingest(elements: list, now: dt.datetime | None = None) -> IngestResult:
     with transaction.atomic():
         calls = lock_calls(receipts)
         touched, filled = link(receipts, calls)
-        Receipt.objects.bulk_create(receipts, ignore_conflicts=True, batch_size=500)
+        # In identity order: two pushes sharing receipts that lock no call (unknown calls, malformed
+        # elements) would otherwise each wait for the other's uncommitted unique-index entries.
+        in_order = sorted(receipts, key=lambda receipt: receipt.dedupe_key)
+        Receipt.objects.bulk_create(in_order, ignore_conflicts=True, batch_size=500)
         settled = settle_calls(touched, now, dirty=filled)
         if settled:
             after_calls_settled(settled, now=now)

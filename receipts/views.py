@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import json
 import logging
+import math
+import re
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 
 ACCEPTED = json.dumps({"code": 0, "msg": "接收成功"}, ensure_ascii=False, separators=(",", ":")).encode()
 KEEP_BYTES = 64 * 1024  # of a body too large to take, what staff get to see
+MAX_DEPTH = 32  # receipts are flat objects in an array: deeper is not a receipt push
+# NUL (PostgreSQL text and jsonb refuse it) and lone UTF-16 surrogates (valid JSON escapes, but not
+# Unicode: nothing can encode them to store them).
+UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _token_ok(token: str) -> bool:
@@ -46,13 +53,45 @@ def _reject(request: HttpRequest, reason: str, detail: str, body: bytes, size: i
         detail=detail[:500],
         body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         size=size,
-        content_type=request.content_type or "",
+        content_type=(request.content_type or "")[:200].replace("\x00", "\ufffd"),
         remote_addr=request.META.get("REMOTE_ADDR", "")[:100],
     )
 
 
 def _no_nan(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: Infinity by another name
+        raise ValueError(f"{text[:40]} is out of range")
+    return value
+
+
+def _too_deep(value: object) -> bool:
+    """Nested deeper than MAX_DEPTH (checked without recursion: deep values are what overflow it)."""
+    stack = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _storable(value: object) -> object:
+    """The value with UNSTORABLE characters replaced by U+FFFD: keep the element, mark the spot."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
 
 
 @csrf_exempt
@@ -74,14 +113,22 @@ def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
         )
         return _reply(413, f"body over {limit} bytes")
     try:
-        # NUL cannot be stored (PostgreSQL text and jsonb refuse it): keep the element, mark the spot.
-        elements = json.loads(body.decode("utf-8-sig").replace("\\u0000", "\\ufffd"), parse_constant=_no_nan)
+        text = body.decode("utf-8-sig")
+        elements = json.loads(text, parse_constant=_no_nan, parse_float=_finite)
+        too_deep = isinstance(elements, list) and _too_deep(elements)
     except (UnicodeDecodeError, ValueError) as exc:
         _reject(request, RejectedPush.Reason.NOT_JSON, str(exc), body, len(body))
         return _reply(400, f"not JSON: {exc}")
+    except RecursionError:  # too deep even to parse
+        too_deep = True
+    if too_deep:
+        _reject(request, RejectedPush.Reason.WRONG_SHAPE, f"nested deeper than {MAX_DEPTH}", body, len(body))
+        return _reply(400, f"JSON nested deeper than {MAX_DEPTH} levels")
     if not isinstance(elements, list):
         _reject(request, RejectedPush.Reason.WRONG_SHAPE, f"top level is {type(elements).__name__}", body, len(body))
         return _reply(400, "expected a JSON array of receipt objects")
+    if UNSTORABLE_ESCAPE.search(text):
+        elements = _storable(elements)  # no deeper than MAX_DEPTH by now
     try:
         result = ingest(elements)
     except Exception as exc:
