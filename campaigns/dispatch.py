@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import secrets
 import string
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -223,16 +224,22 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
     after_calls_settled([call.pk])
 
 
+_CONNECT_FAILURES_KEY = "ivrsite:dispatch:connect-failures"
+_seen_connect_failure = threading.Event()
+
+
 def connect_failures_in_a_row(result: aliyun.CallResult) -> int:
-    """Count requests that could not connect, across all workers; any other answer resets it."""
-    key = "ivrsite:dispatch:connect-failures"
-    connection_ = pacing.redis_connection()
+    """Count requests that could not connect, across all workers; a placed call resets it.
+    (Only a process that saw a failure resets, so the hot path costs no Redis call.)"""
     if result.code not in CONNECT_FAILURES:
-        if result.outcome == Outcome.PLACED:
-            connection_.delete(key)
+        if result.outcome == Outcome.PLACED and _seen_connect_failure.is_set():
+            pacing.redis_connection().delete(_CONNECT_FAILURES_KEY)
+            _seen_connect_failure.clear()
         return 0
-    count = connection_.incr(key)
-    connection_.expire(key, 300)
+    _seen_connect_failure.set()
+    redis = pacing.redis_connection()
+    count = redis.incr(_CONNECT_FAILURES_KEY)
+    redis.expire(_CONNECT_FAILURES_KEY, 300)
     return count
 
 
