@@ -150,15 +150,11 @@ class CampaignAdmin(admin.ModelAdmin):
             fields += ["contact_lists", "menu"]
         return fields
 
-    def changelist_view(self, request, extra_context=None):
-        self._progress = {}
-        return super().changelist_view(request, extra_context)
-
     def figures(self, obj: Campaign) -> dict:
-        cache = getattr(self, "_progress", {})
-        if obj.pk not in cache:
-            cache[obj.pk] = progress(obj)
-        return cache[obj.pk]
+        # Kept on the row's own instance: the admin class is shared by every request and thread.
+        if not hasattr(obj, "_figures"):
+            obj._figures = progress(obj)
+        return obj._figures
 
     @admin.display(description=gettext_lazy("state"), ordering="state")
     def state_badge(self, obj: Campaign) -> str:

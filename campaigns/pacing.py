@@ -101,14 +101,6 @@ class Pacer:
         sleep_until(slot)
         return True
 
-    def wait_for_slot(self, limits: dict[str, float], give_up_after: float = 5.0) -> bool:
-        """Block until a slot is reserved and its time has come; False if none within the bound."""
-        slot = self.next_slot(limits, give_up_after)
-        if slot is None:
-            return False
-        sleep_until(slot)
-        return True
-
 
 # A request that would leave later than this after its slot takes a new slot instead:
 # late requests bunch up against punctual ones, and the limit counts arrivals.
