@@ -6,7 +6,7 @@ PYTHON ?= python3
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-quick lint bench messages clean
+.PHONY: run test test-quick lint bench bench-smoke messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,18 @@ messages: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
 
 bench: $(VENV)/.installed
-	for b in bench/*_bench.py; do $(PY) $$b; done
+	set -e; for b in bench/*_bench.py; do $(PY) $$b; done
+
+# Every benchmark at a tiny size (seconds each): they fail loudly when a step breaks, so they
+# cannot rot. Throwaway databases are named $(BENCH_DB_PREFIX)<bench> on DATABASE_URL's server.
+BENCH_DB_PREFIX ?= ivr_
+BENCH_PG = $(shell echo "$(DATABASE_URL)" | sed 's|/[^/]*$$||')
+bench-smoke: $(VENV)/.installed
+	TEST_DATABASE_NAME=$(BENCH_DB_PREFIX)import_bench $(PY) bench/import_bench.py 3000
+	BENCH_DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)receipts_bench BENCH_REDIS_URL=$(REDIS_URL_TEST) \
+	$(PY) bench/receipts_bench.py --calls 2000 --receipts 1000 --runs 3
+	$(PY) bench/client_bench.py 1
+	$(PY) bench/dispatch_bench.py --contacts 300 --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)dispatch_bench
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

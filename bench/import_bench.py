@@ -93,8 +93,11 @@ def main() -> None:
         run_import_job(job.pk)
         ours = time.monotonic() - started
         job.refresh_from_db()
-        assert job.status == ImportJob.Status.DONE, job.error
+        if job.status != ImportJob.Status.DONE:
+            raise SystemExit(f"import ended {job.status}: {job.error}")
         stored = contact_list.contacts.count()
+        if job.rows != n or stored != job.created or job.created + job.rejected_count != n:
+            raise SystemExit(f"{n} rows in, {job.rows} counted, {job.created} created, {stored} stored")
 
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE bare_copy (phone text, name text, product text, due text)")
