@@ -26,7 +26,7 @@ from campaigns.models import (
     default_retry_outcomes,
     default_weekdays,
 )
-from campaigns.outcomes import progress
+from receipts.aggregates import progress
 
 State = Campaign.State
 
@@ -205,6 +205,7 @@ class CampaignAdmin(admin.ModelAdmin):
             figures["state_display"] = campaign.get_state_display()
             figures["reason"] = campaign.state_reason
             figures.pop("by_status")
+            figures.pop("as_of")
             data[campaign.pk] = figures
         return JsonResponse(data)
 
