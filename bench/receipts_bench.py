@@ -113,8 +113,10 @@ def make_campaign(name: str):
     return campaign, lists
 
 
-def generate_calls(name: str, contacts: int, retried: int, status_sql: str | None = None):
-    """A campaign with `contacts` contacts (two lists) and `contacts + retried` calls, in SQL."""
+def generate_calls(name: str, contacts: int, retried: int, status_sql: str | None = None, due_sql: str = "sent"):
+    """A campaign with `contacts` contacts (two lists) and `contacts + retried` calls, in SQL.
+
+    `due_sql` may use the columns latest, h (0-99, picks the status) and sent."""
     from campaigns.models import Call, Contact
 
     campaign, lists = make_campaign(name)
@@ -166,7 +168,7 @@ def generate_calls(name: str, contacts: int, retried: int, status_sql: str | Non
             "attempt": "attempt",
             "is_latest": "latest",
             "status": status,
-            "due_at": "sent",
+            "due_at": due_sql,
             "out_id": f"CASE WHEN {dialled} THEN 'b{campaign.pk}x' || contact_id || 'a' || attempt END",
             "call_id": f"CASE WHEN {dialled} THEN 'bench^{campaign.pk}^' || contact_id || '^' || attempt END",
             "status_code": f"CASE WHEN {answered} THEN '200000' WHEN latest THEN '' ELSE '200003' END",

@@ -487,7 +487,9 @@ class Call(models.Model):
             models.UniqueConstraint(fields=["campaign", "phone", "attempt"], name="one_attempt_per_number"),
         ]
         indexes = [
-            models.Index(fields=["campaign", "status", "due_at"], name="call_due"),
+            # The claim's whole ORDER BY (due_at, id): calls enrolled together share one due_at,
+            # and without the id the database sorts all of them to hand out a batch.
+            models.Index(fields=["campaign", "status", "due_at", "id"], name="call_due_order"),
             models.Index(fields=["campaign", "is_latest", "status"], name="call_latest"),
             models.Index(fields=["status", "sent_at"], name="call_status_sent"),
             models.Index(fields=["caller_number", "status"], name="call_caller_status"),
