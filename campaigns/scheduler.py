@@ -69,9 +69,16 @@ def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
     )
 
 
+SETTLE_SECONDS_PER_TICK = 2.0  # a burst of receipts delays the next tick by this much at most
+
+
 def tick(now: dt.datetime | None = None) -> dict:
+    from receipts.inbox import settle_pending
+
+    settled = settle_pending(max_seconds=SETTLE_SECONDS_PER_TICK)  # before completion checks below
     now = now or timezone.now()
     summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
+    summary["receipts"] = settled.received
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
         if complete_if_done(campaign, now):

@@ -158,9 +158,13 @@ def post_receipts(client, receipt_url):
     """POST a list of receipt elements (or raw bytes) to the webhook; returns the response."""
     import json
 
+    from receipts.inbox import settle_pending
+
     def post(elements, **extra):
         body = elements if isinstance(elements, bytes) else json.dumps(elements, ensure_ascii=False).encode()
-        return client.generic("POST", receipt_url, body, content_type="application/json", **extra)
+        response = client.generic("POST", receipt_url, body, content_type="application/json", **extra)
+        settle_pending()  # what the dispatcher's next tick does
+        return response
 
     return post
 
