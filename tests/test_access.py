@@ -272,13 +272,12 @@ def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
         actions.start_campaign(campaign)
         dispatch.dial_campaign(campaign.pk, max_seconds=10)
         final = [*Call.FINAL]
+
         def all_settled() -> bool:
             settle_pending()  # the dispatcher's tick settles what the webhook accepted
             return not campaign.calls.exclude(status__in=final).exists()
 
-        assert wait_until(all_settled), list(
-            campaign.calls.values_list("status", flat=True)
-        )
+        assert wait_until(all_settled), list(campaign.calls.values_list("status", flat=True))
         assert Receipt.objects.exists()
     finally:
         simulator.stop()
