@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,24 +13,6 @@ from campaigns.models import Call, Campaign
 
 log = logging.getLogger(__name__)
 State = Campaign.State
-
-# One statement enrols every distinct number of the campaign's lists: the lowest contact
-# id wins when a number is in several lists; a number marked do-not-call in any list or
-# on the do-not-call list is enrolled as `dnc` and never dialled.
-_ENROL_SQL = """
-INSERT INTO campaigns_call (
-    campaign_id, contact_id, phone, attempt, is_latest, status, due_at, created_at,
-    error_code, error_message, status_code, dtmf, answer_key, answer_label, claim_token
-)
-SELECT %s, MIN(c.id), c.phone, 1, TRUE,
-       CASE WHEN MAX(CASE WHEN c.do_not_call THEN 1 ELSE 0 END) = 1
-                 OR EXISTS (SELECT 1 FROM campaigns_donotcall d WHERE d.phone = c.phone)
-            THEN 'dnc' ELSE 'queued' END,
-       %s, %s, '', '', '', '', '', '', ''
-FROM campaigns_contact c
-WHERE c.contact_list_id IN (SELECT contactlist_id FROM campaigns_campaign_contact_lists WHERE campaign_id = %s)
-GROUP BY c.phone
-"""
 
 
 class TransitionError(ValidationError):
@@ -67,8 +49,16 @@ def check_ready(campaign: Campaign) -> list[str]:
     return problems
 
 
-def start_campaign(campaign: Campaign) -> int:
-    """Freeze the menu, enrol the contacts, start dialling. Returns the number of calls enrolled."""
+def start_campaign(campaign: Campaign, *, enrol_in_background: bool = False) -> int:
+    """Freeze the menu and enrol the contacts (`campaigns.enrolment`); dialling starts once they are.
+
+    The campaign is `starting` while its contacts are enrolled. In the background (the admin:
+    the request returns at once, the enrolment job sets the campaign running and its progress
+    shows on the campaign's page) this returns 0; otherwise (the command line, tests) it
+    enrols here and returns the number of calls enrolled.
+    """
+    from campaigns import enrolment
+
     problems = check_ready(campaign)
     if problems:
         raise TransitionError(problems)
@@ -76,15 +66,27 @@ def start_campaign(campaign: Campaign) -> int:
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         _require(locked, State.DRAFT)
-        with connection.cursor() as cursor:
-            cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk])
-            enrolled = cursor.rowcount
         Campaign.objects.filter(pk=campaign.pk).update(
-            state=State.RUNNING, menu_snapshot=locked.menu.snapshot(), started_at=now, state_reason=""
+            state=State.STARTING, menu_snapshot=locked.menu.snapshot(), started_at=now, state_reason=""
         )
+        if enrol_in_background:
+            enrolment.enqueue_enrolment(campaign)
     campaign.refresh_from_db()
-    log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
+    if enrol_in_background:
+        log.info("campaign %s starting: enrolment queued", campaign.pk)
+        return 0
+    enrolled = enrolment.run_enrolment(campaign.pk)
+    campaign.refresh_from_db()
     return enrolled
+
+
+def finish_enrolment(campaign: Campaign, enrolled: int) -> bool:
+    """Every contact is enrolled: a `starting` campaign starts dialling."""
+    started = Campaign.objects.filter(pk=campaign.pk, state=State.STARTING).update(
+        state=State.RUNNING, contacts_enrolled=enrolled
+    )
+    log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
+    return bool(started)
 
 
 def pause_campaign(campaign: Campaign, reason: str = "") -> bool:
@@ -114,12 +116,13 @@ def cancel_campaign(campaign: Campaign) -> int:
     """Stop for good: every call not yet sent is cancelled. Returns how many were."""
     now = timezone.now()
     with transaction.atomic():
-        updated = Campaign.objects.filter(pk=campaign.pk, state__in=[State.DRAFT, State.RUNNING, State.PAUSED]).update(
+        cancellable = [State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED]
+        updated = Campaign.objects.filter(pk=campaign.pk, state__in=cancellable).update(
             state=State.CANCELLED, finished_at=now
         )
         if not updated:
             campaign.refresh_from_db()
-            _require(campaign, State.DRAFT, State.RUNNING, State.PAUSED)
+            _require(campaign, *cancellable)
         cancelled = Call.objects.filter(campaign_id=campaign.pk, status=Call.Status.QUEUED).update(
             status=Call.Status.CANCELLED, settled_at=now
         )

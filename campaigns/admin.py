@@ -1,3 +1,5 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -33,10 +35,13 @@ State = Campaign.State
 # action name → (function, states it applies to, button label, confirmation question)
 TRANSITIONS = {
     "start": (
-        actions.start_campaign,
+        partial(actions.start_campaign, enrol_in_background=True),
         [State.DRAFT],
         gettext_lazy("Start"),
-        gettext_lazy("Start calling? The menu is frozen and every contact of the lists is enrolled."),
+        gettext_lazy(
+            "Start calling? The menu is frozen and every contact of the lists is enrolled in the "
+            "background; dialling begins once they are."
+        ),
     ),
     "pause": (
         actions.pause_campaign,
@@ -52,7 +57,7 @@ TRANSITIONS = {
     ),
     "cancel": (
         actions.cancel_campaign,
-        [State.DRAFT, State.RUNNING, State.PAUSED],
+        [State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED],
         gettext_lazy("Cancel"),
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),

@@ -310,6 +310,7 @@ def default_weekdays() -> list[int]:
 class Campaign(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
+        STARTING = "starting", _("enrolling contacts")  # a background job turns contacts into calls
         RUNNING = "running", _("running")
         PAUSED = "paused", _("paused")
         COMPLETED = "completed", _("completed")
@@ -346,6 +347,9 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Progress of the enrolment job while the campaign is `starting`.
+    contacts_to_enrol = models.PositiveIntegerField(_("contacts to enrol"), default=0, editable=False)
+    contacts_enrolled = models.PositiveIntegerField(_("contacts enrolled"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("campaign")

@@ -166,6 +166,9 @@ def progress(campaign: Campaign, now: dt.datetime | None = None) -> dict:
         "answers": dict(answers),
         "by_status": head["by_status"],
         "as_of": as_of,
+        # While `starting`: the enrolment job's progress (contacts in the lists, calls written so far).
+        "contacts_enrolled": campaign.contacts_enrolled,
+        "contacts_to_enrol": campaign.contacts_to_enrol,
     }
 
 
