@@ -77,6 +77,7 @@ def setup_django(args: argparse.Namespace) -> None:
             "ALLOWED_HOSTS": "testserver,127.0.0.1",
             "LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "ivrsite.settings",
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         }
     )
     os.environ.pop("TEST_DATABASE_NAME", None)
