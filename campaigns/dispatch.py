@@ -216,11 +216,11 @@ def connect_failures_in_a_row(result: aliyun.CallResult) -> int:
     (Only a process that saw a failure resets, so the hot path costs no Redis call.)"""
     if result.code not in CONNECT_FAILURES:
         if result.outcome == Outcome.PLACED and _seen_connect_failure.is_set():
-            pacing.redis_connection().delete(_CONNECT_FAILURES_KEY)
+            pacing.redis_connection(settings.REDIS_URL).delete(_CONNECT_FAILURES_KEY)
             _seen_connect_failure.clear()
         return 0
     _seen_connect_failure.set()
-    redis = pacing.redis_connection()
+    redis = pacing.redis_connection(settings.REDIS_URL)
     count = redis.incr(_CONNECT_FAILURES_KEY)
     redis.expire(_CONNECT_FAILURES_KEY, 300)
     return count
@@ -274,7 +274,7 @@ def _dial_thread(campaign_id: int, deadline: float, client: aliyun.VoiceClient) 
 
 
 def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) -> SendReport:
-    pacer = pacing.Pacer()
+    pacer = pacing.Pacer(pacing.redis_connection(settings.REDIS_URL), settings.VOICE_QPS)
     report = SendReport()
     started = time.monotonic()
     while time.monotonic() < deadline and not report.stopped:

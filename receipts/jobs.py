@@ -4,7 +4,6 @@
   QueryCallDetailByCallId and settled from its answer (outcome only: it has no key presses).
 - `relink_orphans`: receipts that named no known call (the receipt outran our write of the
   CallId, or the call was created later) are matched again and applied.
-- `refresh_snapshot_job`: recompute a big campaign's dashboard cube off the request path.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns.models import Call, Campaign
+from campaigns.models import Call
 from campaigns.outcomes import status_for_receipt
 from campaigns.transitions import do_settle_by_query
 from receipts.ingest import link, lock_calls, parse_duration, parse_time, settle_calls
@@ -114,14 +113,6 @@ def relink_orphans(now: dt.datetime | None = None, limit: int = 1000) -> int:
         Receipt.objects.bulk_update(linked, ["matched_call"])
         settle_calls(touched, now, dirty=filled)
     return len(linked)
-
-
-def refresh_snapshot_job(campaign_id: int) -> None:
-    from receipts.aggregates import refresh_snapshot
-
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if campaign is not None:
-        refresh_snapshot(campaign)
 
 
 def run_periodic(client: VoiceClientLike | None = None) -> dict[str, int]:
