@@ -1,15 +1,18 @@
-"""Campaign state changes. Views, admin and commands call these; nothing else changes state."""
+"""What staff may do to a campaign or its calls: checks and messages, then the transition.
+
+Views, admin and commands call these; the state changes themselves are
+`campaigns.transitions` functions (which refuse quietly; these explain the refusal).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Call, Campaign
+from campaigns import transitions
+from campaigns.models import Campaign
 
 log = logging.getLogger(__name__)
 State = Campaign.State
@@ -54,80 +57,49 @@ def start_campaign(campaign: Campaign, *, enrol_in_background: bool = False) -> 
 
     The campaign is `starting` while its contacts are enrolled. In the background (the admin:
     the request returns at once, the enrolment job sets the campaign running and its progress
-    shows on the campaign's page) this returns 0; otherwise (the command line, tests) it
-    enrols here and returns the number of calls enrolled.
+    shows on the campaign's page) this returns 0; otherwise (the command line) it enrols here
+    and returns the number of calls enrolled.
     """
     from campaigns import enrolment
 
     problems = check_ready(campaign)
     if problems:
         raise TransitionError(problems)
-    now = timezone.now()
-    with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        _require(locked, State.DRAFT)
-        Campaign.objects.filter(pk=campaign.pk).update(
-            state=State.STARTING, menu_snapshot=locked.menu.snapshot(), started_at=now, state_reason=""
-        )
-        if enrol_in_background:
-            enrolment.enqueue_enrolment(campaign)
+    started = transitions.do_start_campaign(campaign)
     campaign.refresh_from_db()
+    if not started:
+        _require(campaign, State.DRAFT)
     if enrol_in_background:
-        log.info("campaign %s starting: enrolment queued", campaign.pk)
+        enrolment.enqueue_enrolment(campaign)
         return 0
     enrolled = enrolment.run_enrolment(campaign.pk)
     campaign.refresh_from_db()
     return enrolled
 
 
-def finish_enrolment(campaign: Campaign, enrolled: int) -> bool:
-    """Every contact is enrolled: a `starting` campaign starts dialling."""
-    started = Campaign.objects.filter(pk=campaign.pk, state=State.STARTING).update(
-        state=State.RUNNING, contacts_enrolled=enrolled
-    )
-    log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
-    return bool(started)
-
-
 def pause_campaign(campaign: Campaign, reason: str = "") -> bool:
     """Stop dialling; calls already claimed by workers are handed back unsent."""
-    updated = Campaign.objects.filter(pk=campaign.pk, state=State.RUNNING).update(
-        state=State.PAUSED, state_reason=reason
-    )
-    if not updated:
-        campaign.refresh_from_db()
-        _require(campaign, State.RUNNING)
+    paused = transitions.do_pause_campaign(campaign, reason)
     campaign.refresh_from_db()
-    log.info("campaign %s paused%s", campaign.pk, f": {reason}" if reason else "")
+    if not paused:
+        _require(campaign, State.RUNNING)
     return True
 
 
 def resume_campaign(campaign: Campaign) -> bool:
-    updated = Campaign.objects.filter(pk=campaign.pk, state=State.PAUSED).update(state=State.RUNNING, state_reason="")
-    if not updated:
-        campaign.refresh_from_db()
-        _require(campaign, State.PAUSED)
+    resumed = transitions.do_resume_campaign(campaign)
     campaign.refresh_from_db()
-    log.info("campaign %s resumed", campaign.pk)
+    if not resumed:
+        _require(campaign, State.PAUSED)
     return True
 
 
 def cancel_campaign(campaign: Campaign) -> int:
     """Stop for good: every call not yet sent is cancelled. Returns how many were."""
-    now = timezone.now()
-    with transaction.atomic():
-        cancellable = [State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED]
-        updated = Campaign.objects.filter(pk=campaign.pk, state__in=cancellable).update(
-            state=State.CANCELLED, finished_at=now
-        )
-        if not updated:
-            campaign.refresh_from_db()
-            _require(campaign, *cancellable)
-        cancelled = Call.objects.filter(campaign_id=campaign.pk, status=Call.Status.QUEUED).update(
-            status=Call.Status.CANCELLED, settled_at=now
-        )
+    cancelled = transitions.do_cancel_campaign(campaign)
     campaign.refresh_from_db()
-    log.info("campaign %s cancelled, %s calls not made", campaign.pk, cancelled)
+    if cancelled is None:
+        _require(campaign, State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED)
     return cancelled
 
 
@@ -136,16 +108,6 @@ def settle_unknown_calls(call_ids: list[int], placed: bool) -> int:
 
     placed=False: they were not placed, dial them again (same attempt). placed=True: treat
     them as made without an answer (failed; retried only if the campaign retries failures).
+    Calls settled meanwhile (by a receipt) are left alone. Returns how many were settled.
     """
-    from campaigns.outcomes import after_calls_settled
-
-    unknown = Call.objects.filter(pk__in=call_ids, status=Call.Status.UNKNOWN)
-    now = timezone.now()
-    if not placed:
-        return unknown.update(status=Call.Status.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="")
-    ids = list(unknown.values_list("pk", flat=True))
-    count = Call.objects.filter(pk__in=ids).update(
-        status=Call.Status.FAILED, settled_at=now, error_message=_("Settled by an operator.")
-    )
-    after_calls_settled(ids, now)
-    return count
+    return transitions.do_settle_by_operator(list(call_ids), placed)

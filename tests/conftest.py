@@ -170,6 +170,14 @@ def post_receipts(client, receipt_url):
 
 
 @pytest.fixture(autouse=True)
+def enrolment_job_runs_at_once(monkeypatch):
+    """Starting from the admin queues the enrolment job; here it runs at once, as a free worker would."""
+    from campaigns import enrolment
+
+    monkeypatch.setattr(enrolment, "enqueue_enrolment", lambda campaign: enrolment.run_enrolment(campaign.pk))
+
+
+@pytest.fixture(autouse=True)
 def simple_static(settings):
     """Pages that use {% static %} without a collectstatic manifest (DEBUG is off in tests;
     test_deploy_settings checks the production storage separately)."""
