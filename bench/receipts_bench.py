@@ -347,6 +347,7 @@ def bench_receipts(total: int, workers: int, threads: int) -> dict:
         "batch_p50_ms": 1000 * statistics.median(batch_lat),
         "batch_p99_ms": 1000 * sorted(batch_lat)[int(0.99 * (len(batch_lat) - 1))],
         "empty_p50_ms": 1000 * statistics.median(empty_lat),
+        "empty_p99_ms": 1000 * sorted(empty_lat)[int(0.99 * (len(empty_lat) - 1))],
         "campaign": campaign,
     }
 
@@ -480,7 +481,8 @@ def main() -> None:
                 f"{r['batch_requests_per_s']:.1f} batch pushes/s vs {r['empty_requests_per_s']:.1f} empty pushes/s "
                 f"baseline = {r['batch_requests_per_s'] / r['empty_requests_per_s']:.2f}x; "
                 f"batch p50 {r['batch_p50_ms']:.0f} ms p99 {r['batch_p99_ms']:.0f} ms "
-                f"(empty p50 {r['empty_p50_ms']:.1f} ms); stored {r['stored']:,}, settled {r['settled_calls']:,} calls"
+                f"(empty p50 {r['empty_p50_ms']:.1f} ms p99 {r['empty_p99_ms']:.0f} ms); "
+                f"stored {r['stored']:,}, settled {r['settled_calls']:,} calls"
             )
             print(
                 f"settling: all settled {r['settle_lag_s']:.1f} s after the last push "

@@ -70,9 +70,11 @@ SETTLE_SECONDS_PER_TICK = 2.0  # a burst of receipts delays the next tick by thi
 
 
 def tick(now: dt.datetime | None = None) -> dict:
+    from receipts.aggregates import refresh_requested
     from receipts.inbox import settle_pending
 
     settled = settle_pending(max_seconds=SETTLE_SECONDS_PER_TICK)  # before completion checks below
+    refresh_requested(max_seconds=SETTLE_SECONDS_PER_TICK)  # figures someone is looking at
     now = now or timezone.now()
     summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
     summary["receipts"] = settled.received

@@ -86,6 +86,26 @@ def refresh_snapshot(campaign: Campaign, now: dt.datetime | None = None) -> Resu
     return snapshot
 
 
+def refresh_requested(max_seconds: float = 2.0) -> int:
+    """Recompute the cubes pages asked for, oldest ask first, starting none after `max_seconds`.
+
+    The dispatcher's tick and `settle_receipts` call this after settling receipts, so a
+    dashboard shows a receipt within seconds even while every RQ worker is busy dialling
+    (the job `request_refresh` queues may then wait minutes). Returns how many were refreshed.
+    """
+    deadline = time.monotonic() + max_seconds
+    refreshed = 0
+    asked = ResultSnapshot.objects.filter(refresh_requested_at__isnull=False).order_by("refresh_requested_at")
+    for campaign_id in list(asked.values_list("campaign_id", flat=True)[:20]):
+        if time.monotonic() >= deadline:
+            break
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is not None:
+            refresh_snapshot(campaign)
+            refreshed += 1
+    return refreshed
+
+
 def request_refresh(campaign: Campaign, now: dt.datetime) -> bool:
     """Ask a worker to recompute the cube, once (the conditional update dedupes concurrent asks)."""
     stale_ask = now - dt.timedelta(seconds=RETRY_REQUEST_SECONDS)

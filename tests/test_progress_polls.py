@@ -93,3 +93,16 @@ def test_a_draft_shows_zeros_without_a_snapshot(campaign):
     figures = aggregates.progress(campaign)
     assert (figures["contacts"], figures["pending"], figures["as_of"]) == (0, 0, None)
     assert not ResultSnapshot.objects.filter(campaign=campaign).exists()
+
+
+def test_a_cube_a_page_asked_for_is_refreshed_by_the_settler(calls, running_campaign):
+    """Workers may all be dialling for minutes: the dispatcher's tick / settle_receipts refresh it."""
+    old = timezone.now() - dt.timedelta(minutes=5)
+    ResultSnapshot.objects.create(
+        campaign=running_campaign, cube=[], computed_at=old, compute_ms=5000, refresh_requested_at=old
+    )
+    assert aggregates.progress(running_campaign)["answered"] == 0  # stale, a refresh asked for
+
+    assert aggregates.refresh_requested() == 1
+    assert aggregates.progress(running_campaign)["answered"] == 2
+    assert ResultSnapshot.objects.get(campaign=running_campaign).refresh_requested_at is None

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from receipts.aggregates import refresh_requested
 from receipts.inbox import settle_pending
 
 log = logging.getLogger("receipts.settler")
@@ -12,8 +13,9 @@ log = logging.getLogger("receipts.settler")
 
 class Command(BaseCommand):
     help = (
-        "Settle receipt pushes the webhook accepted, in bulk, as they arrive. The dispatcher does "
-        "this too on each tick; run this next to it when receipts come faster than a tick settles them."
+        "Settle receipt pushes the webhook accepted, in bulk, as they arrive, and refresh the result "
+        "figures pages asked for. The dispatcher does both on each tick; run this next to it when "
+        "receipts come faster than a tick settles them."
     )
 
     def add_arguments(self, parser):
@@ -26,6 +28,7 @@ class Command(BaseCommand):
         while not stopping:
             try:
                 result = settle_pending(max_seconds=1.0)
+                refresh_requested(max_seconds=1.0)
             except Exception:
                 log.exception("settling receipts failed")
                 close_old_connections()
