@@ -4,8 +4,8 @@ Starting a campaign freezes its menu, moves it to `starting` and queues `run_enr
 the `imports` queue; the request returns at once, whatever the size of the lists. The job
 enrols the contacts in chunks of contact ids, each chunk its own transaction, recording
 progress on the campaign, and then moves the campaign to `running`. A chunk repeated after a
-crash changes nothing (one attempt per number and campaign is a unique constraint), so a
-failed job is simply run again.
+crash changes nothing (one attempt per number and campaign is a unique constraint), so the
+dispatcher's tick simply queues a failed or lost job again.
 
 Rules (as the single-statement enrolment had them): one call per distinct number; the lowest
 contact id wins when a number is in several lists (chunks go up in contact id, so the first
@@ -38,6 +38,25 @@ def enqueue_enrolment(campaign: Campaign) -> None:
         )
 
     transaction.on_commit(send)
+
+
+def ensure_enrolment_queued(campaign: Campaign) -> bool:
+    """A `starting` campaign whose enrolment job is gone (it failed, Redis lost it) gets it again;
+    the dispatcher's tick calls this. Returns whether it queued one."""
+    import django_rq
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    queue = django_rq.get_queue("imports")
+    try:
+        status = Job.fetch(f"enrol-{campaign.pk}", connection=queue.connection).get_status()
+    except NoSuchJobError:
+        status = None
+    if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        return False
+    queue.enqueue(run_enrolment, campaign.pk, job_id=f"enrol-{campaign.pk}", job_timeout=6 * 3600)
+    log.warning("campaign %s: enrolment job %s, queued again", campaign.pk, status or "missing")
+    return True
 
 
 def contact_ids(campaign: Campaign) -> tuple[int | None, int | None, int]:

@@ -70,6 +70,7 @@ SETTLE_SECONDS_PER_TICK = 2.0  # a burst of receipts delays the next tick by thi
 
 
 def tick(now: dt.datetime | None = None) -> dict:
+    from campaigns.enrolment import ensure_enrolment_queued
     from receipts.aggregates import refresh_requested
     from receipts.inbox import settle_pending
 
@@ -78,6 +79,8 @@ def tick(now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
     summary["receipts"] = settled.received
+    for campaign in Campaign.objects.filter(state=Campaign.State.STARTING):
+        ensure_enrolment_queued(campaign)
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
         if do_complete_campaign(campaign, now):

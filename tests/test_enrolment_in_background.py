@@ -74,3 +74,17 @@ def test_an_enrolment_run_twice_enrols_each_number_once(campaign, queued):
     transitions.do_enrol_contacts(campaign, 0, 10**12)  # a job that died after its first chunk
     assert enrolment.run_enrolment(campaign.pk) == 5
     assert campaign.calls.count() == 5
+
+
+def test_the_dispatcher_queues_a_lost_enrolment_again(campaign, queued, redis_conn, django_capture_on_commit_callbacks):
+    import django_rq
+
+    from campaigns.scheduler import tick
+
+    actions.start_campaign(campaign, enrol_in_background=True)  # the job never reached Redis
+    with django_capture_on_commit_callbacks(execute=True):  # jobs reach Redis on commit (django-rq)
+        tick()
+    assert django_rq.get_queue("imports").job_ids == [f"enrol-{campaign.pk}"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tick()  # queued already: not twice
+    assert django_rq.get_queue("imports").job_ids == [f"enrol-{campaign.pk}"]
