@@ -6,7 +6,7 @@ before Aliyun gets its 200, so a push counts as delivered only once it is on dis
 in arrival order, many at a time, hands their elements to `receipts.ingest.ingest` and
 deletes them in the same transaction; concurrent settlers skip each other's rows. A push
 our code cannot settle is set aside as a `RejectedPush` (server error) instead of blocking
-the ones behind it.
+the ones behind it; a database error leaves every push waiting for the next round.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import logging
 import time
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from receipts.ingest import IngestResult, ingest
 from receipts.models import PendingPush, RejectedPush
@@ -65,6 +65,8 @@ def _settle_batch(batch: int) -> IngestResult | None:
                 return None
             ids = [push.pk for push in pushes]
             return _settle(pushes)
+    except DatabaseError:
+        raise  # the database's trouble, not the pushes': they wait for the next round
     except Exception:
         if not ids:
             raise
@@ -75,6 +77,8 @@ def _settle_batch(batch: int) -> IngestResult | None:
             with transaction.atomic():
                 push = PendingPush.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
                 one = _settle([push]) if push else IngestResult()
+        except DatabaseError:
+            raise
         except Exception as exc:
             _set_aside(pk, exc)
             continue

@@ -104,3 +104,44 @@ def test_a_settler_that_dies_holding_a_push_leaves_it_for_the_next(ten_calls):
     assert settle_pending().received == 1
     assert Call.objects.get(out_id="o3").status == S.ANSWERED
     assert Receipt.objects.count() == 1 and not PendingPush.objects.exists()
+
+
+def test_a_database_error_while_settling_sets_nothing_aside(ten_calls, monkeypatch):
+    from django.db import OperationalError
+
+    from receipts import inbox
+    from receipts.models import RejectedPush
+
+    PendingPush.objects.create(body=json.dumps([record(4)], ensure_ascii=False))
+
+    def connection_lost(elements):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(inbox, "ingest", connection_lost)
+    with pytest.raises(OperationalError):
+        settle_pending()
+    assert PendingPush.objects.count() == 1 and not RejectedPush.objects.exists()
+
+    monkeypatch.undo()
+    assert settle_pending().received == 1
+    assert Call.objects.get(out_id="o4").status == S.ANSWERED
+
+
+def test_a_push_our_code_fails_on_is_set_aside_and_the_rest_settle(ten_calls, monkeypatch):
+    from receipts import inbox
+    from receipts.models import RejectedPush
+
+    PendingPush.objects.create(body=json.dumps([record(5)], ensure_ascii=False))
+    PendingPush.objects.create(body=json.dumps([record(6, "bug")], ensure_ascii=False))
+    real_ingest = inbox.ingest
+
+    def buggy(elements):
+        if any(e.get("status_code") == "bug" for e in elements):
+            raise KeyError("a bug of ours")
+        return real_ingest(elements)
+
+    monkeypatch.setattr(inbox, "ingest", buggy)
+    assert settle_pending().received == 1
+    assert Call.objects.get(out_id="o5").status == S.ANSWERED
+    assert not PendingPush.objects.exists()
+    assert "a bug of ours" in RejectedPush.objects.get(reason=RejectedPush.Reason.SERVER_ERROR).detail

@@ -12,6 +12,12 @@
     fetch(holder.dataset.progressUrl + "?ids=" + list.join(","), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : {}; })
       .then(function (data) {
+        // A state change (enrolment done, paused elsewhere...) changes the buttons: show them.
+        var shown = holder.dataset.campaignState ? holder.dataset.campaignState.split(":") : null;
+        if (shown && data[shown[0]] && data[shown[0]].state !== shown[1]) {
+          window.location.reload();
+          return;
+        }
         cells.forEach(function (cell) {
           var figures = data[cell.dataset.campaign];
           if (figures && figures[cell.dataset.figure] !== undefined) {
