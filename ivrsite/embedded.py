@@ -100,17 +100,20 @@ def _tail(path: Path, lines: int = 20) -> str:
 class EmbeddedRedis:
     """`redis-server` on a free (or given) port of 127.0.0.1, nothing persisted, in a temp folder."""
 
-    def __init__(self, binary: str, port: int | None = None):
+    def __init__(self, binary: str, port: int | None = None, folder: Path | None = None):
         self.binary = binary
         self.port = port or free_port()
-        self.folder: Path | None = None
+        self.folder = folder  # given: kept on stop (the demo reuses one); else a new temp folder, removed
+        self.owns_folder = folder is None
         self.process: subprocess.Popen | None = None
 
     def url(self, like: str = "redis://127.0.0.1/0") -> str:
         return with_host_port(like, self.port)
 
     def start(self, timeout: float = 15.0) -> EmbeddedRedis:
-        self.folder = Path(tempfile.mkdtemp(prefix="ivrsite-redis-"))
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="ivrsite-redis-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
         log = self.folder / "redis.log"
         command = [
             self.binary,
@@ -140,7 +143,7 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.folder:
+        if self.folder and self.owns_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -5,6 +5,8 @@ import secrets
 import shutil
 import socket
 import sys
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -70,6 +72,7 @@ class Command(BaseCommand):
         honcho = shutil.which("honcho", path=os.path.dirname(sys.executable)) or "honcho"
         command = [honcho, "-f", "Procfile", "start", *processes, "-c", f"worker={workers}"]
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        self.stdout.flush()  # exec drops what is still buffered: the login above, when stdout is not a terminal
         os.execvpe(command[0], command, env)  # noqa: S606 - hand the terminal to honcho
 
     def ensure_redis(self, env: dict) -> str:
@@ -91,7 +94,8 @@ class Command(BaseCommand):
         if not port_free(EMBEDDED_REDIS_PORT):
             raise CommandError(f"Port {EMBEDDED_REDIS_PORT} is taken by something that is not Redis.")
         try:
-            EmbeddedRedis(binary, port=EMBEDDED_REDIS_PORT).start()
+            folder = Path(tempfile.gettempdir(), "ivrsite-demo-redis")
+            EmbeddedRedis(binary, port=EMBEDDED_REDIS_PORT, folder=folder).start()
         except RuntimeError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"No Redis at {url}: started redis-server from {origin} on port {EMBEDDED_REDIS_PORT}.")
