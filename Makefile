@@ -48,7 +48,8 @@ bench: $(VENV)/.installed
 	set -e; for b in bench/*_bench.py; do $(PY) $$b; done
 
 # Every benchmark at a tiny size (seconds each): they fail loudly when a step breaks, so they
-# cannot rot. Throwaway databases are named $(BENCH_DB_PREFIX)<bench> on DATABASE_URL's server.
+# cannot rot. They need the PostgreSQL at DATABASE_URL and the Redis at REDIS_URL_TEST (not the
+# embedded ones `make test` may start); throwaway databases are named $(BENCH_DB_PREFIX)<bench> there.
 BENCH_DB_PREFIX ?= ivr_
 BENCH_PG = $(shell echo "$(DATABASE_URL)" | sed 's|/[^/]*$$||')
 bench-smoke: $(VENV)/.installed
