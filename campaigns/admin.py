@@ -124,9 +124,9 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["name"]
     filter_horizontal = ["contact_lists", "caller_numbers"]
-    readonly_fields = ["state", "state_reason", "started_at", "finished_at", "created_at"]
+    readonly_fields = ["state", "reason", "started_at", "finished_at", "created_at"]
     fieldsets = [
-        (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "state_reason"]}),
+        (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
         (
             gettext_lazy("Calling window"),
             {"fields": ["timezone", "starts_at", "ends_at", "daily_start", "daily_end", "weekdays"]},
@@ -155,6 +155,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if not hasattr(obj, "_figures"):
             obj._figures = progress(obj)
         return obj._figures
+
+    @admin.display(description=gettext_lazy("reason"))
+    def reason(self, obj: Campaign) -> str:
+        return obj.state_reason_text
 
     @admin.display(description=gettext_lazy("state"), ordering="state")
     def state_badge(self, obj: Campaign) -> str:
@@ -203,7 +207,7 @@ class CampaignAdmin(admin.ModelAdmin):
         for campaign in Campaign.objects.filter(pk__in=ids):
             figures = progress(campaign)
             figures["state_display"] = campaign.get_state_display()
-            figures["reason"] = campaign.state_reason
+            figures["reason"] = campaign.state_reason_text
             figures.pop("by_status")
             data[campaign.pk] = figures
         return JsonResponse(data)
@@ -289,8 +293,13 @@ class CallAdmin(admin.ModelAdmin):
     search_fields = ["phone", "out_id", "call_id"]
     list_select_related = ["campaign"]
     raw_id_fields = ["contact", "campaign", "caller_number"]
+    readonly_fields = ["what_happened"]
     show_full_result_count = False
     actions = ["redial_unknown", "fail_unknown"]
+
+    @admin.display(description=gettext_lazy("what happened"))
+    def what_happened(self, obj: Call) -> str:
+        return obj.note_text
 
     def has_add_permission(self, request):
         return False

@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import reasons
+
 MENU_KEYS = [str(d) for d in range(10)] + ["*", "#"]
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]*)\}")
 # Fields of a contact that TTS params may name besides its own variables.
@@ -319,7 +321,10 @@ class Campaign(models.Model):
     menu = models.ForeignKey(MenuTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("menu"))
     menu_snapshot = models.JSONField(_("frozen menu"), null=True, blank=True, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    state_reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was paused, if it was."))
+    # A reason code and its parameters (campaigns.reasons), put into words when shown.
+    state_reason = models.JSONField(
+        _("reason"), default=dict, blank=True, editable=False, help_text=_("Why it was paused, if it was.")
+    )
 
     # Calling window, evaluated in `timezone`.
     timezone = models.CharField(
@@ -414,6 +419,11 @@ class Campaign(models.Model):
         return None
 
     @property
+    def state_reason_text(self) -> str:
+        """Why it was paused, in the active language."""
+        return reasons.describe(self.state_reason)
+
+    @property
     def qps(self) -> int:
         account = settings.VOICE_QPS
         return min(self.max_qps, account) if self.max_qps else account
@@ -464,7 +474,9 @@ class Call(models.Model):
     out_id = models.CharField(_("OutId"), max_length=15, null=True, blank=True, unique=True)
     call_id = models.CharField(_("CallId"), max_length=64, null=True, blank=True, db_index=True)
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
-    error_message = models.CharField(_("error message"), max_length=500, blank=True)
+    error_message = models.CharField(_("error message"), max_length=500, blank=True)  # as Aliyun worded it
+    # What happened, as a reason code and its parameters (campaigns.reasons), put into words when shown.
+    note = models.JSONField(_("note"), null=True, blank=True, editable=False)
     status_code = models.CharField(_("receipt status"), max_length=16, blank=True)
     dtmf = models.CharField(_("keys pressed"), max_length=64, blank=True)
     answer_key = models.CharField(_("answer key"), max_length=1, blank=True)
@@ -497,3 +509,8 @@ class Call(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def note_text(self) -> str:
+        """What happened to the call in the active language, with Aliyun's own words if any."""
+        return " ".join(part for part in (reasons.describe(self.note), self.error_message) if part)
