@@ -21,6 +21,7 @@ from campaigns.models import Call, Campaign, ContactList
 from campaigns.outcomes import progress
 from tests.stack import Stack, database_url
 from tests.test_i18n import PO_PATH, parse_po
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -110,15 +111,6 @@ class Journey:
 
     def t(self, english: str, chinese: str) -> str:
         return chinese if self.lang != "en" else english
-
-
-def wait_until(predicate, timeout: float, step: float = 0.5, message: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout}s: {message or predicate}")
 
 
 @pytest.fixture
@@ -242,7 +234,7 @@ def test_journey(lang, stack, chromium_browser, results_dir):
 
     # Progress moves on the page by itself.
     dialled = page.locator(f'dd[data-campaign="{campaign.pk}"][data-figure="dialled"]')
-    wait_until(lambda: int(dialled.inner_text() or 0) >= 6, 40, message="progress on the change page")
+    wait_until(lambda: int(dialled.inner_text() or 0) >= 6, 40, step=0.5, message="progress on the change page")
     j.look("campaign-running")
 
     # Pause: nothing more is dialled. Resume: it carries on.
@@ -268,7 +260,7 @@ def test_journey(lang, stack, chromium_browser, results_dir):
         campaign.refresh_from_db()
         return campaign.state == Campaign.State.COMPLETED
 
-    wait_until(completed, 90, message=f"campaign completion: {progress(campaign)}")
+    wait_until(completed, 90, step=0.5, message=f"campaign completion: {progress(campaign)}")
     page.wait_for_timeout(3000)  # one more refresh of the list's figures
     j.look("campaign-list-completed")
     final = progress(campaign)
