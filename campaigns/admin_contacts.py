@@ -22,7 +22,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns import importing, resources
+from campaigns import import_jobs, importing, resources
 from campaigns.models import Contact, ContactList, ImportJob
 
 PREVIEW_ROWS = 1000
@@ -109,7 +109,7 @@ class ContactListAdmin(admin.ModelAdmin):
             )
             job.file.save(upload.name, upload, save=False)
             job.save()
-            importing.enqueue_import(job)
+            import_jobs.enqueue_import(job)
             messages.info(request, _("“%(file)s” is importing in the background.") % {"file": upload.name})
             return redirect("admin:campaigns_contactlist_change", contact_list.pk)
 
@@ -160,13 +160,13 @@ class ContactListAdmin(admin.ModelAdmin):
         try:
             with default_storage.open(data["path"], "rb") as stream:
                 summary = importing.import_contacts(
-                    contact_list, stream, data["name"], max_rejected=importing.MAX_STORED_REJECTED
+                    contact_list, stream, data["name"], max_rejected=import_jobs.MAX_STORED_REJECTED
                 )
         except importing.ImportFileError as exc:
-            importing.finish_job(job, error=str(exc))
+            import_jobs.finish_job(job, error=str(exc))
             messages.error(request, str(exc))
         else:
-            importing.finish_job(job, summary)
+            import_jobs.finish_job(job, summary)
             messages.success(
                 request,
                 _("Imported “%(file)s”: ") % {"file": data["name"]}
