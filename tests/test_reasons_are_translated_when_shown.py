@@ -39,7 +39,7 @@ def test_a_pause_by_the_dispatcher_reads_in_each_readers_language(campaign, redi
     assert "调度器已暂停任务" in page and "isv.AMOUNT_NOT_ENOUGH" in page
 
 
-def test_an_operators_note_on_a_call_reads_in_each_readers_language(campaign):
+def test_an_operators_note_on_a_call_reads_in_each_readers_language(campaign, staff_client):
     actions.start_campaign(campaign)
     call = campaign.calls.order_by("pk").first()
     Call.objects.filter(pk=call.pk).update(status=S.UNKNOWN)
@@ -52,6 +52,9 @@ def test_an_operators_note_on_a_call_reads_in_each_readers_language(campaign):
         assert call.note_text == "已由操作员处理。"
     with translation.override("en"):
         assert call.note_text == "Settled by an operator."
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = staff_client.get(reverse("admin:campaigns_call_change", args=[call.pk])).content.decode()
+    assert "已由操作员处理。" in page
 
 
 def test_what_aliyun_said_is_kept_in_its_words_beside_our_note(campaign, redis_conn):
