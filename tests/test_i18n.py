@@ -111,10 +111,10 @@ def test_translations_keep_their_placeholders():
 
 SOURCE_DIRS = ("campaigns", "receipts", "templates", "ivrsite")
 needs_xgettext = pytest.mark.skipif(
-    not shutil.which("xgettext"), reason="no GNU gettext: the Python extractor test checks the same without it"
+    not shutil.which("xgettext"), reason="no GNU gettext (xgettext): the Python extractor variant checks the same"
 )
 needs_msgfmt = pytest.mark.skipif(
-    not shutil.which("msgfmt"), reason="no GNU gettext: the Babel compile test checks the same without it"
+    not shutil.which("msgfmt"), reason="no GNU gettext (msgfmt): the Babel variant checks the same"
 )
 
 
