@@ -33,5 +33,5 @@ class Command(BaseCommand):
                 _("Not compiled; fix these translations first:\n%(problems)s") % {"problems": exc}
             ) from exc
         tool = "msgfmt" if use_msgfmt else "Babel"
-        for mo_path in compiled:
+        for mo_path in compiled if options["verbosity"] else ():
             self.stdout.write(_("%(path)s compiled with %(tool)s.") % {"path": mo_path, "tool": tool})
