@@ -271,12 +271,12 @@ class CampaignAdmin(admin.ModelAdmin):
     def export_urls(self, campaign: Campaign) -> list[tuple[str, str]]:
         return [(fmt.upper(), reverse("receipts:export", args=[campaign.pk, fmt])) for fmt in ("csv", "xlsx")]
 
-    @admin.action(description=gettext_lazy("Pause selected running campaigns"))
+    @admin.action(description=gettext_lazy("Pause selected running campaigns"), permissions=["change"])
     def pause_selected(self, request, queryset):
         done = [c for c in queryset.filter(state=State.RUNNING) if actions.pause_campaign(c)]
         self.message_user(request, _("%(count)d campaigns paused.") % {"count": len(done)})
 
-    @admin.action(description=gettext_lazy("Resume selected paused campaigns"))
+    @admin.action(description=gettext_lazy("Resume selected paused campaigns"), permissions=["change"])
     def resume_selected(self, request, queryset):
         done = [c for c in queryset.filter(state=State.PAUSED) if actions.resume_campaign(c)]
         self.message_user(request, _("%(count)d campaigns resumed.") % {"count": len(done)})
