@@ -27,6 +27,7 @@ from campaigns.models import (
     default_weekdays,
 )
 from campaigns.outcomes import progress
+from campaigns.permissions import may_export_results
 
 State = Campaign.State
 
@@ -253,7 +254,8 @@ class CampaignAdmin(admin.ModelAdmin):
             ]
             extra_context["figures"] = progress(campaign)
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
-            extra_context["export_urls"] = self.export_urls(campaign) if campaign.state != State.DRAFT else []
+            exportable = campaign.state != State.DRAFT and may_export_results(request.user)
+            extra_context["export_urls"] = self.export_urls(campaign) if exportable else []
             # Its times are shown, and its date fields read, in the campaign's own time zone.
             with timezone.override(campaign.zone):
                 response = super().change_view(request, object_id, form_url, extra_context)

@@ -22,8 +22,9 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns import importing, resources
+from campaigns import importing, resources, spreadsheets
 from campaigns.models import Contact, ContactList, ImportJob
+from campaigns.permissions import may_export_contacts
 
 PREVIEW_ROWS = 1000
 SHOWN_REJECTED = 500
@@ -70,6 +71,7 @@ class ContactListAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         obj = self.get_object(request, object_id)
         if obj is not None:
+            extra_context["may_export"] = may_export_contacts(request.user)
             job = obj.imports.first()
             extra_context["import_job"] = job
             if job is not None:
@@ -200,12 +202,16 @@ class ContactListAdmin(admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest, list_id: int, fmt: str) -> HttpResponse:
         contact_list = get_object_or_404(ContactList, pk=list_id)
-        if not self.has_view_permission(request, contact_list):
+        if not may_export_contacts(request.user):
             raise PermissionDenied
         if fmt == "csv":
             return resources.csv_response(contact_list)
         if fmt == "xlsx":
-            return resources.xlsx_response(contact_list)
+            try:
+                return resources.xlsx_response(contact_list)
+            except spreadsheets.TooWide as exc:
+                messages.error(request, str(exc))
+                return redirect("admin:campaigns_contactlist_change", contact_list.pk)
         raise Http404
 
 

@@ -173,8 +173,8 @@ DIAL_THREADS = envint("DIAL_THREADS", 4)
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
 
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# django-import-export only declares export columns (campaigns/spreadsheets.py): its import
+# settings have nothing to configure.
 # Uploads above this many bytes import in the background instead of in the request.
 IMPORT_BACKGROUND_THRESHOLD_BYTES = envint("IMPORT_BACKGROUND_THRESHOLD_BYTES", 2 * 1024 * 1024)
 
