@@ -1,7 +1,8 @@
 """Admin for contact lists, contacts and imports: upload, preview, confirm, progress, export.
 
-Small files: upload → dry-run preview with per-row results → confirm (the same import
-again, for real). Files above settings.IMPORT_BACKGROUND_THRESHOLD_BYTES go straight to
+Small files: upload → dry-run preview with per-row results (it writes nothing) → confirm
+(the same import again, for real). Files that expand to more than
+settings.IMPORT_BACKGROUND_THRESHOLD_BYTES (an XLSX counts uncompressed) go straight to
 the `imports` RQ queue; the list's page shows a progress bar until the summary and the
 rejected rows appear. All of it calls `campaigns.importing`.
 """
@@ -105,7 +106,7 @@ class ContactListAdmin(admin.ModelAdmin):
             error = _("Choose a CSV or XLSX file.") if request.method == "POST" else ""
             return TemplateResponse(request, template, self._context(request, contact_list, error=error))
 
-        if upload.size > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
+        if importing.expanded_size(upload, upload.size) > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
             job = ImportJob(
                 contact_list=contact_list, original_name=upload.name, total_bytes=upload.size, created_by=request.user
             )

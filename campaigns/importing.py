@@ -26,6 +26,7 @@ Blank lines are not data rows. Numbers on the do-not-call list are imported with
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -174,6 +175,25 @@ def _encoding_sample(stream: IO[bytes]) -> bytes:
             break
         sample += more
     return sample
+
+
+def expanded_size(stream: IO[bytes], size: int) -> int:
+    """The bytes an import reads: an XLSX (a zip) counts by its entries' uncompressed sizes,
+    read from the zip directory without inflating anything; anything else by its size.
+    A 600 KB workbook may hold 3.5 million rows: its compressed size says nothing."""
+    import zipfile
+
+    start = stream.tell()
+    try:
+        if stream.read(4) != XLSX_MAGIC:
+            return size
+        stream.seek(start)
+        with zipfile.ZipFile(stream) as archive:
+            return max(size, sum(entry.file_size for entry in archive.infolist()))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return size  # not a readable zip: the import itself says so
+    finally:
+        stream.seek(start)
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -409,10 +429,22 @@ class _Writer:
             )
 
 
+class _DryWriter:
+    """A dry run's writer: writes nothing (no write lock, nothing to roll back) and remembers
+    what it would have written, so later batches of the same file see it as existing."""
+
+    def __init__(self) -> None:
+        self.written: dict[str, tuple[str, dict, bool]] = {}
+
+    def write(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
+        self.written.update(contacts)
+
+
 def import_table(
     contact_list: ContactList,
     table: Table,
     *,
+    dry_run: bool = False,
     keep_rows: int = 0,
     max_rejected: int | None = None,
     batch_size: int = BATCH_SIZE,
@@ -428,11 +460,11 @@ def import_table(
         + ([table.header[columns.name]] if columns.name is not None else [])
         + [key for _index, key in columns.variables],
     )
-    writer = _Writer(contact_list)
+    writer = _DryWriter() if dry_run else _Writer(contact_list)
     batch: list[_Row] = []
 
     def flush() -> None:
-        with transaction.atomic():
+        with contextlib.nullcontext() if dry_run else transaction.atomic():
             _merge_batch(contact_list, batch, writer, summary, keep_rows)
         batch.clear()
         if progress:
@@ -460,7 +492,7 @@ def import_table(
 
 
 def _merge_batch(
-    contact_list: ContactList, batch: list[_Row], writer: _Writer, summary: ImportSummary, keep_rows: int
+    contact_list: ContactList, batch: list[_Row], writer: _Writer | _DryWriter, summary: ImportSummary, keep_rows: int
 ) -> None:
     if not batch:
         return
@@ -471,6 +503,8 @@ def _merge_batch(
             contact_list=contact_list, phone__in=phones
         ).values_list("phone", "name", "variables", "do_not_call")
     }
+    if isinstance(writer, _DryWriter):
+        existing.update((phone, writer.written[phone]) for phone in phones if phone in writer.written)
     dnc_phones = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
     state: dict[str, tuple[str, dict, bool]] = {}
     for row in batch:
@@ -505,14 +539,10 @@ def import_contacts(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary, int], None] | None = None,
 ) -> ImportSummary:
-    """Import a CSV/XLSX stream into the list. A dry run does everything, then rolls back."""
+    """Import a CSV/XLSX stream into the list. A dry run reads and classifies every row the same
+    way and writes nothing: it holds no write lock, so a preview never blocks receipts."""
     kwargs = {"keep_rows": keep_rows, "max_rejected": max_rejected, "batch_size": batch_size, "progress": progress}
-    if not dry_run:
-        return import_table(contact_list, read_table(stream, filename), **kwargs)
-    with transaction.atomic():
-        summary = import_table(contact_list, read_table(stream, filename), **kwargs)
-        transaction.set_rollback(True)
-    return summary
+    return import_table(contact_list, read_table(stream, filename), dry_run=dry_run, **kwargs)
 
 
 # Background import ------------------------------------------------------------------
