@@ -56,6 +56,9 @@ IGNORED_COLUMNS = ("do_not_call", "do not call", "免打扰")
 NAME_MAX_LENGTH = Contact._meta.get_field("name").max_length
 DETECT_BYTES = 1 << 16
 BATCH_SIZE = 5000
+# Phone, name and variables; every variable is stored on every contact. A sheet wider than
+# this is a mistake (or an attack: 16,000 copies of one title), not a contact list.
+MAX_COLUMNS = 1000
 XLSX_MAGIC = b"PK\x03\x04"
 
 NEW, UPDATE, SKIP, INVALID = "new", "update", "skip", "invalid"
@@ -307,7 +310,16 @@ def _header_key(text: str) -> str:
 
 
 def map_columns(header: list[str]) -> Columns:
-    """Find the phone and name columns (case-insensitive aliases); every other column is a variable."""
+    """Find the phone and name columns (case-insensitive aliases); every other column is a
+    variable, named after its title (repeated titles get _2, _3...; linear in the columns)."""
+    width = len(header)
+    while width and not str(header[width - 1]).strip():
+        width -= 1  # trailing blank titles: a sheet's formatting, not columns
+    if width > MAX_COLUMNS:
+        raise ImportFileError(
+            _("The header has %(count)d columns; at most %(max)d can be imported (phone, name and variables).")
+            % {"count": width, "max": MAX_COLUMNS}
+        )
     keys = [_header_key(h) for h in header]
 
     def find(aliases: tuple[str, ...]) -> int | None:
@@ -324,14 +336,18 @@ def map_columns(header: list[str]) -> Columns:
         )
     name = find(NAME_ALIASES)
     variables: list[tuple[int, str]] = []
-    seen: set[str] = set()
+    seen: set[str] = {"name", "phone"}
+    next_suffix: dict[str, int] = {}  # per title, where to resume counting: no quadratic rescans
     for index, title in enumerate(header):
         if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
             continue
         label = " ".join(str(title).replace("\ufeff", "").split()) or f"column_{index + 1}"
-        unique, n = label, 2
-        while unique in seen or unique in ("name", "phone"):
-            unique, n = f"{label}_{n}", n + 1
+        unique = label
+        if unique in seen:
+            n = next_suffix.get(label, 2)
+            while (unique := f"{label}_{n}") in seen:
+                n += 1
+            next_suffix[label] = n + 1
         seen.add(unique)
         variables.append((index, unique))
     return Columns(phone=phone, name=name, variables=tuple(variables))
