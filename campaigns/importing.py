@@ -259,26 +259,38 @@ def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
 
 def _read_xlsx(counter: CountingReader) -> Table:
     import zipfile
+    from xml.etree.ElementTree import ParseError
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(io.BufferedReader(counter, 1 << 16), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
         raise ImportFileError(_("Cannot read the file as an Excel workbook (.xlsx).")) from exc
 
+    # The sheet is parsed lazily: broken XML, or entities that expand past expat's limit
+    # (a "billion laughs" workbook), surface while reading rows.
+    unreadable = _("Cannot read the file as an Excel workbook (.xlsx).")
     sheet = workbook.worksheets[0]
     values = sheet.iter_rows(values_only=True)
     try:
         header = next(values)
-    except (StopIteration, zipfile.BadZipFile) as exc:
+    except StopIteration as exc:
         raise ImportFileError(_("The file is empty.")) from exc
+    except (ParseError, zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError(unreadable) from exc
 
     def rows() -> Iterator[tuple[int, list]]:
+        number = 1
         try:
             for number, row in enumerate(values, start=2):
                 yield number, [_xlsx_cell(v) for v in row]
+        except (ParseError, zipfile.BadZipFile, ValueError) as exc:
+            raise ImportFileError(
+                _("Cannot read the workbook after row %(row)d: it is damaged or not a plain .xlsx file.")
+                % {"row": number}
+            ) from exc
         finally:
             workbook.close()
 
