@@ -19,11 +19,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns import importing, resources, spreadsheets
+from campaigns import importing, resources, spreadsheets, uploads
 from campaigns.models import Contact, ContactList, ImportJob
 from campaigns.permissions import may_export_contacts
 
@@ -120,8 +119,7 @@ class ContactListAdmin(admin.ModelAdmin):
             summary = importing.import_contacts(contact_list, upload, upload.name, dry_run=True, keep_rows=PREVIEW_ROWS)
         except importing.ImportFileError as exc:
             return TemplateResponse(request, template, self._context(request, contact_list, error=str(exc)))
-        upload.seek(0)
-        stored = default_storage.save(f"imports/preview/{get_random_string(16)}-{upload.name}", upload)
+        stored = uploads.save_preview(upload)
         token = signing.dumps(
             {"list": contact_list.pk, "path": stored, "name": upload.name, "size": upload.size}, salt=PREVIEW_SALT
         )
@@ -143,7 +141,7 @@ class ContactListAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return redirect("admin:campaigns_contactlist_import", contact_list.pk)
         try:
-            data = signing.loads(request.POST.get("token", ""), salt=PREVIEW_SALT, max_age=24 * 3600)
+            data = signing.loads(request.POST.get("token", ""), salt=PREVIEW_SALT, max_age=uploads.PREVIEW_MAX_AGE)
         except signing.BadSignature as exc:
             raise Http404 from exc
         if data["list"] != contact_list.pk:
