@@ -172,6 +172,8 @@ DIAL_THREADS = envint("DIAL_THREADS", 4)
 # A claimed or sending call untouched this long belongs to a dead worker.
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
+# Receipts in one push; more gets a 413 and is kept as a rejected push.
+RECEIPT_MAX_ELEMENTS = envint("RECEIPT_MAX_ELEMENTS", 1000)
 
 # django-import-export only declares export columns (campaigns/spreadsheets.py): its import
 # settings have nothing to configure.

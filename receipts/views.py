@@ -131,6 +131,12 @@ def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
     if not isinstance(elements, list):
         _reject(request, RejectedPush.Reason.WRONG_SHAPE, f"top level is {type(elements).__name__}", body, len(body))
         return _reply(400, "expected a JSON array of receipt objects")
+    cap = settings.RECEIPT_MAX_ELEMENTS
+    if len(elements) > cap:
+        # Aliyun pushes a hundred or so at a time; a flood costs seconds and a row per element.
+        detail = f"{len(elements)} elements, over {cap} per push"
+        _reject(request, RejectedPush.Reason.TOO_LARGE, detail, body[:KEEP_BYTES], len(body))
+        return _reply(413, f"more than {cap} elements in one push")
     if UNSTORABLE_ESCAPE.search(text):
         elements = _storable(elements)  # no deeper than MAX_DEPTH by now
     try:
