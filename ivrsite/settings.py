@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ivrsite.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "ivrsite.urls"
@@ -155,6 +156,8 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The policy is in ivrsite/csp.py; report-only lets a deployment try a change first.
+CSP_REPORT_ONLY = envbool("CSP_REPORT_ONLY", "0")
 SESSION_COOKIE_HTTPONLY = True
 
 # Aliyun Voice Service
