@@ -74,7 +74,8 @@ class ContactListAdmin(admin.ModelAdmin):
             extra_context["may_export"] = may_export_contacts(request.user)
             job = obj.imports.first()
             extra_context["import_job"] = job
-            if job is not None:
+            # Rejected rows quote what the file held (numbers of a sort): contact data.
+            if job is not None and request.user.has_perm("campaigns.view_contact"):
                 extra_context["rejected_rows"] = job.rejected[:SHOWN_REJECTED]
                 extra_context["rejected_more"] = max(0, job.rejected_count - SHOWN_REJECTED)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -240,6 +241,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["contact_list"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def get_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm("campaigns.view_contact"):
+            fields.remove("rejected")  # quotes the file's cells: contact data
+        return fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

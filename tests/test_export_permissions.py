@@ -66,3 +66,26 @@ def test_list_export_with_the_contact_permission(django_user_model, contact_list
     assert url in client.get(reverse("admin:campaigns_contactlist_change", args=[contact_list.pk])).content.decode()
     response = client.get(url)
     assert response.status_code == 200 and "13800130000" in body(response)
+
+
+def test_rejected_rows_quote_the_file_so_they_need_the_contact_permission(django_user_model, contact_list):
+    from campaigns.models import ImportJob
+
+    job = ImportJob.objects.create(
+        contact_list=contact_list,
+        original_name="a.csv",
+        status="done",
+        rejected_count=1,
+        rejected=[{"row": 2, "reason": "extensions cannot be dialled: 0571-8888-7777-123"}],
+    )
+    pages = [
+        reverse("admin:campaigns_contactlist_change", args=[contact_list.pk]),
+        reverse("admin:campaigns_importjob_change", args=[job.pk]),
+    ]
+    refused = staff_with(django_user_model, "view_contactlist", "view_importjob")
+    for url in pages:
+        response = refused.get(url)
+        assert response.status_code == 200 and "8888-7777" not in response.content.decode(), url
+    allowed = staff_with(django_user_model, "view_contactlist", "view_importjob", "view_contact")
+    for url in pages:
+        assert "8888-7777" in allowed.get(url).content.decode(), url
