@@ -1,7 +1,8 @@
 """Admin for contact lists, contacts and imports: upload, preview, confirm, progress, export.
 
-Small files: upload → dry-run preview with per-row results (it writes nothing) → confirm
-(the same import again, for real). Files that expand to more than
+Small files: upload → dry-run preview of the first PREVIEW_ROWS rows, row by row (it writes
+nothing) → confirm: the same import again, for real, in the request when the preview covered
+the whole file, else as a background job. Files that expand to more than
 settings.IMPORT_BACKGROUND_THRESHOLD_BYTES (an XLSX counts uncompressed) go straight to
 the `imports` RQ queue; the list's page shows a progress bar until the summary and the
 rejected rows appear. All of it calls `campaigns.importing`.
@@ -117,12 +118,21 @@ class ContactListAdmin(admin.ModelAdmin):
             return redirect("admin:campaigns_contactlist_change", contact_list.pk)
 
         try:
-            summary = importing.import_contacts(contact_list, upload, upload.name, dry_run=True, keep_rows=PREVIEW_ROWS)
+            summary = importing.import_contacts(
+                contact_list, upload, upload.name, dry_run=True, keep_rows=PREVIEW_ROWS, max_rows=PREVIEW_ROWS
+            )
         except importing.ImportFileError as exc:
             return TemplateResponse(request, template, self._context(request, contact_list, error=str(exc)))
         stored = uploads.save_preview(upload)
         token = signing.dumps(
-            {"list": contact_list.pk, "path": stored, "name": upload.name, "size": upload.size}, salt=PREVIEW_SALT
+            {
+                "list": contact_list.pk,
+                "path": stored,
+                "name": upload.name,
+                "size": upload.size,
+                "part": summary.truncated,
+            },
+            salt=PREVIEW_SALT,
         )
         rows = [{**vars(r), "label": resources.outcome_label(r.outcome)} for r in summary.rows]
         context = self._context(
@@ -130,7 +140,7 @@ class ContactListAdmin(admin.ModelAdmin):
             contact_list,
             summary=summary,
             rows=rows,
-            rows_truncated=summary.total > len(rows),
+            preview_rows=PREVIEW_ROWS,
             token=token,
             file_name=upload.name,
             title=_("Preview the import into %(list)s") % {"list": contact_list},
@@ -151,6 +161,19 @@ class ContactListAdmin(admin.ModelAdmin):
             default_storage.delete(data["path"])
             if "cancel" not in request.POST:
                 messages.warning(request, _("This preview was already imported or has expired."))
+            return redirect("admin:campaigns_contactlist_change", contact_list.pk)
+        if data.get("part"):
+            # The preview covered the first PREVIEW_ROWS rows only: the whole file is no job for
+            # a web request.
+            job = ImportJob(
+                contact_list=contact_list, original_name=data["name"], total_bytes=data["size"], created_by=request.user
+            )
+            with default_storage.open(data["path"], "rb") as stream:
+                job.file.save(data["name"], stream, save=False)
+            job.save()
+            default_storage.delete(data["path"])
+            importing.enqueue_import(job)
+            messages.info(request, _("“%(file)s” is importing in the background.") % {"file": data["name"]})
             return redirect("admin:campaigns_contactlist_change", contact_list.pk)
         job = ImportJob.objects.create(
             contact_list=contact_list,

@@ -96,6 +96,7 @@ class ImportSummary:
     delimiter: str = ""
     columns: list[str] = field(default_factory=list)
     duration: float = 0.0
+    truncated: bool = False  # stopped at max_rows with more rows in the file
 
     @property
     def total(self) -> int:
@@ -474,11 +475,13 @@ def import_table(
     *,
     dry_run: bool = False,
     keep_rows: int = 0,
+    max_rows: int | None = None,
     max_rejected: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary, int], None] | None = None,
 ) -> ImportSummary:
-    """Merge the table's rows into the list, batch by batch (each batch its own transaction)."""
+    """Merge the table's rows into the list, batch by batch (each batch its own transaction).
+    With max_rows, stop after that many data rows (a preview's share of a big file)."""
     started = time.monotonic()
     columns = map_columns(table.header)
     summary = ImportSummary(
@@ -498,10 +501,15 @@ def import_table(
         if progress:
             progress(summary, table.bytes_read())
 
+    rows_read = 0
     for number, cells in table.rows:
         parsed = _parse_row(number, cells, columns)
         if parsed is None:
             continue
+        if max_rows is not None and rows_read >= max_rows:
+            summary.truncated = True
+            break
+        rows_read += 1
         if isinstance(parsed, str):
             summary.rejected_count += 1
             if max_rejected is None or len(summary.rejected) < max_rejected:
@@ -563,13 +571,15 @@ def import_contacts(
     *,
     dry_run: bool = False,
     keep_rows: int = 0,
+    max_rows: int | None = None,
     max_rejected: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary, int], None] | None = None,
 ) -> ImportSummary:
     """Import a CSV/XLSX stream into the list. A dry run reads and classifies every row the same
     way and writes nothing: it holds no write lock, so a preview never blocks receipts."""
-    kwargs = {"keep_rows": keep_rows, "max_rejected": max_rejected, "batch_size": batch_size, "progress": progress}
+    kwargs = {"keep_rows": keep_rows, "max_rows": max_rows, "max_rejected": max_rejected, "batch_size": batch_size}
+    kwargs["progress"] = progress
     return import_table(contact_list, read_table(stream, filename), dry_run=dry_run, **kwargs)
 
 

@@ -84,3 +84,34 @@ def test_a_dry_run_sees_its_own_earlier_batches(db):
     assert [r.outcome for r in preview.rows] == ["new", "new", "skip", "update"]
     real = import_contacts(contact_list, io.BytesIO(data), "b.csv", batch_size=1)
     assert (real.created, real.updated, real.skipped) == (preview.created, preview.updated, preview.skipped)
+
+
+def test_the_preview_of_a_long_file_covers_its_first_rows_and_confirming_imports_all_in_the_background(
+    staff_client, contact_list, monkeypatch
+):
+    from campaigns.admin_contacts import PREVIEW_ROWS
+    from campaigns.importing import run_import_job
+
+    rows = PREVIEW_ROWS + 5
+    data = ("phone,name\n" + "".join(f"137{n:08d},客户\n" for n in range(rows))).encode()
+    response = upload(staff_client, contact_list, data, "长.csv")
+    assert response.status_code == 200
+    assert response.context["summary"].created == PREVIEW_ROWS
+    assert 'id="import-partial"' in response.content.decode()
+    queued = []
+    monkeypatch.setattr("campaigns.importing.enqueue_import", queued.append)
+    confirm = reverse("admin:campaigns_contactlist_import_confirm", args=[contact_list.pk])
+    assert staff_client.post(confirm, {"token": response.context["token"]}).status_code == 302
+    assert [job.original_name for job in queued] == ["长.csv"]
+    assert contact_list.contacts.count() == 5  # nothing yet: the worker imports it
+    run_import_job(queued[0].pk)
+    assert contact_list.contacts.count() == 5 + rows
+    assert not queued[0].__class__.objects.get(pk=queued[0].pk).file
+
+
+def test_a_short_file_is_previewed_whole_and_imported_at_once(staff_client, contact_list):
+    response = upload(staff_client, contact_list, b"phone\n13900139000\n", "s.csv")
+    assert 'id="import-partial"' not in response.content.decode()
+    confirm = reverse("admin:campaigns_contactlist_import_confirm", args=[contact_list.pk])
+    staff_client.post(confirm, {"token": response.context["token"]})
+    assert contact_list.contacts.filter(phone="13900139000").exists()
