@@ -27,6 +27,7 @@ from campaigns.models import (
     default_weekdays,
 )
 from campaigns.outcomes import progress
+from campaigns.permissions import may_export_results
 
 State = Campaign.State
 
@@ -257,7 +258,8 @@ class CampaignAdmin(admin.ModelAdmin):
             ]
             extra_context["figures"] = progress(campaign)
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
-            extra_context["export_urls"] = self.export_urls(campaign) if campaign.state != State.DRAFT else []
+            exportable = campaign.state != State.DRAFT and may_export_results(request.user)
+            extra_context["export_urls"] = self.export_urls(campaign) if exportable else []
             # Its times are shown, and its date fields read, in the campaign's own time zone.
             with timezone.override(campaign.zone):
                 response = super().change_view(request, object_id, form_url, extra_context)
@@ -275,12 +277,12 @@ class CampaignAdmin(admin.ModelAdmin):
     def export_urls(self, campaign: Campaign) -> list[tuple[str, str]]:
         return [(fmt.upper(), reverse("receipts:export", args=[campaign.pk, fmt])) for fmt in ("csv", "xlsx")]
 
-    @admin.action(description=gettext_lazy("Pause selected running campaigns"))
+    @admin.action(description=gettext_lazy("Pause selected running campaigns"), permissions=["change"])
     def pause_selected(self, request, queryset):
         done = [c for c in queryset.filter(state=State.RUNNING) if actions.pause_campaign(c)]
         self.message_user(request, _("%(count)d campaigns paused.") % {"count": len(done)})
 
-    @admin.action(description=gettext_lazy("Resume selected paused campaigns"))
+    @admin.action(description=gettext_lazy("Resume selected paused campaigns"), permissions=["change"])
     def resume_selected(self, request, queryset):
         done = [c for c in queryset.filter(state=State.PAUSED) if actions.resume_campaign(c)]
         self.message_user(request, _("%(count)d campaigns resumed.") % {"count": len(done)})

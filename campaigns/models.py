@@ -13,7 +13,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,11 +68,37 @@ class ContactList(models.Model):
         return self.name
 
     def variable_names(self) -> set[str]:
-        """Names of the variables its contacts carry (sampled: lists are uniform)."""
-        names: set[str] = set()
-        for variables in self.contacts.values_list("variables", flat=True)[:200]:
-            names.update(variables or {})
-        return names
+        """Every variable name any of its contacts carries (see `variable_names_of`)."""
+        return set(variable_names_of([self.pk]))
+
+
+def variable_names_of(list_ids: list[int]) -> list[str]:
+    """The variable names the contacts of these lists carry: exact (every contact is read, not a
+    sample: one odd row may carry a column the others lack), in the column order of each list's
+    first contact, then the rest alphabetically. The one rule for menus, checks and exports."""
+    table = Contact._meta.db_table
+    ids = [int(pk) for pk in list_ids]
+    if not ids:
+        return []
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = f"SELECT DISTINCT jsonb_object_keys(variables) FROM {table} WHERE contact_list_id IN ({placeholders})"  # noqa: S608
+        elif connection.vendor == "sqlite":
+            sql = (
+                f"SELECT DISTINCT j.key FROM {table}, json_each({table}.variables) AS j "  # noqa: S608
+                f"WHERE contact_list_id IN ({placeholders})"
+            )
+        else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
+            raise NotImplementedError(connection.vendor)
+        cursor.execute(sql, ids)  # the table name is the model's; values go as parameters
+        names = {row[0] for row in cursor.fetchall()}
+    order: dict[str, int] = {}
+    for list_id in ids:
+        first = Contact.objects.filter(contact_list_id=list_id).order_by("pk").values_list("variables", flat=True)
+        for name in first.first() or {}:
+            order.setdefault(name, len(order))
+    return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
 
 class Contact(models.Model):

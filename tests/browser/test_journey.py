@@ -135,6 +135,22 @@ def test_journey(lang, stack, chromium_browser, results_dir):
     console_errors: list[str] = []
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(f"{page.url}: {msg.text}"))
+    # The Content-Security-Policy holds on every page and nothing on them breaks it (Chromium
+    # reports each violation as an event the page can see, and in the console).
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' in ' + e.sourceFile));"
+    )
+    pages_without_csp: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            r.request.resource_type == "document"
+            and r.status == 200
+            and "content-security-policy" not in r.headers
+            and pages_without_csp.append(r.url)
+        ),
+    )
     j = Journey(page, stack.url, lang, results_dir)
     suffix = "" if lang == "en" else " 中文"
 
@@ -323,7 +339,8 @@ def test_journey(lang, stack, chromium_browser, results_dir):
         row = next(r for r in body if r[phone_column].lstrip("'") == call.phone)
         assert call.answer_label in row, (call.phone, call.answer_label, row)
 
-    assert console_errors == [], console_errors
+    assert console_errors == [], console_errors  # CSP violations included
+    assert pages_without_csp == []
     assert j.too_wide == [], f"pages wider than the window: {j.too_wide}"
     assert j.untranslated == {}, f"English strings of ours on Chinese pages: {j.untranslated}"
     context.close()
