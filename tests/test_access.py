@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import time
 
 import pytest
 from django.contrib import admin
@@ -20,6 +19,7 @@ from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList,
 from ivrsite.logging import MaskingFilter
 from receipts.inbox import settle_pending
 from receipts.models import Receipt
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -221,15 +221,6 @@ def captured_log():
     handler.setStream(old_stream)
 
 
-def wait_until(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
@@ -277,7 +268,7 @@ def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
             settle_pending()  # the dispatcher's tick settles what the webhook accepted
             return not campaign.calls.exclude(status__in=final).exists()
 
-        assert wait_until(all_settled), list(campaign.calls.values_list("status", flat=True))
+        wait_until(all_settled, timeout=20, message=lambda: list(campaign.calls.values_list("status", flat=True)))
         assert Receipt.objects.exists()
     finally:
         simulator.stop()

@@ -31,7 +31,7 @@ def untune_call_table(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_call_claim_token'),
+        ('campaigns', '0004_i10_reasons'),
     ]
 
     operations = [
