@@ -24,7 +24,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import aliyun, pacing
+from campaigns import aliyun, callee_protection, guard, pacing
 from campaigns.models import Call, CallerNumber, Campaign, Contact, DoNotCall, render_tts_params
 from campaigns.outcomes import after_calls_settled
 
@@ -66,7 +66,7 @@ def new_out_id(call_id: int) -> str:
 
 def caller_capacity(campaign: Campaign, now: dt.datetime) -> dict[int, int]:
     """Free concurrent-call slots of the campaign's active caller numbers (all campaigns count)."""
-    numbers = list(campaign.caller_numbers.filter(active=True).values_list("id", "max_concurrent_calls"))
+    numbers = [(number.pk, number.concurrency(now)) for number in campaign.caller_numbers.filter(active=True)]
     busy = dict(
         Call.objects.filter(caller_number_id__in=[n for n, _cap in numbers])
         .filter(
@@ -196,11 +196,17 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
             Outcome.FREQUENCY_LIMITED: FREQUENCY_BACKOFF,
         }[result.outcome]
         report.throttled += result.outcome == Outcome.THROTTLED
-        base.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=now + backoff, **fields)
+        due = now + backoff
+        if result.outcome == Outcome.FREQUENCY_LIMITED:
+            due = max(due, guard.next_allowed(call, now))  # Aliyun counts the refused call too
+        else:
+            guard.forget([call])  # refused before dialling: it does not count against the callee
+        base.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=due, **fields)
         log.info("call deferred out_id=%s code=%s", call.out_id, result.code)
         return
     if result.outcome == Outcome.CONFIG_ERROR:
         base.update(status=S.QUEUED, out_id=None, sent_at=None, **fields)
+        guard.forget([call])
         reason = _("Paused by the dispatcher: Aliyun refused the call (%(code)s: %(message)s).") % {
             "code": result.code,
             "message": result.message,
@@ -247,6 +253,7 @@ def release(calls: list[Call]) -> int:
     """Hand back calls this worker claimed but will not send (campaign paused, window closed)."""
     if not calls:
         return 0
+    guard.forget(calls)
     mine = Call.objects.filter(pk__in=[c.pk for c in calls], status=S.CLAIMED, claim_token=calls[0].claim_token)
     cancelled = mine.filter(campaign__state=Campaign.State.CANCELLED).update(
         status=S.CANCELLED, settled_at=timezone.now()
@@ -311,6 +318,9 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) ->
         if not calls:
             report.stopped = "nothing due"
             break
+        calls = callee_protection.screen(campaign, calls, timezone.now())
+        if not calls:
+            continue
         limits = {pacing.campaign_key(campaign.pk): campaign.max_qps} if campaign.max_qps else {}
         for index, call in enumerate(calls):
             # Reserve the slot, then write `sending` while it comes: only signing and the
@@ -326,6 +336,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) ->
             if not pacer.keep_slot(limits, slot):
                 # Nothing went on the wire: the call can safely wait for the next worker.
                 Call.objects.filter(pk=call.pk, status=S.SENDING).update(status=S.QUEUED, out_id=None, sent_at=None)
+                guard.forget([call])
                 report.stopped = "no slot"
                 report.released += release(calls[index + 1 :])
                 break

@@ -173,6 +173,27 @@ DIAL_THREADS = envint("DIAL_THREADS", 4)
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
 
+
+def envlimits(name: str, default: str) -> list[tuple[int, int]]:
+    """`count/seconds` pairs, comma-separated (`1/60,5/3600`); empty means none."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    limits = []
+    for item in envlist(name, default):
+        count, _slash, seconds = item.partition("/")
+        try:
+            limits.append((int(count), int(seconds)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not COUNT/SECONDS, e.g. 1/60") from None
+        if limits[-1][0] < 1 or limits[-1][1] < 1:
+            raise ImproperlyConfigured(f"{name}: {item!r} needs a count and seconds of at least 1")
+    return limits
+
+
+# Calls one called number may get across all campaigns and accounts: COUNT/SECONDS rolling
+# windows, Aliyun's documented rule for one callee by default; empty turns the guard off.
+CALLEE_LIMITS = envlimits("CALLEE_LIMITS", "1/60,5/3600,20/86400")
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Uploads above this many bytes import in the background instead of in the request.
