@@ -24,7 +24,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import aliyun, callee_protection, guard, pacing
+from campaigns import aliyun, callee_protection, guard, pacing, refusals
 from campaigns.models import Call, CallerNumber, Campaign, Contact, DoNotCall, render_tts_params
 from campaigns.outcomes import after_calls_settled
 
@@ -39,8 +39,6 @@ CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
 STALE_CLAIM = dt.timedelta(seconds=settings.DISPATCH_STALE_SECONDS)
 STALE_SENDING = dt.timedelta(seconds=settings.DISPATCH_STALE_SECONDS)
 THROTTLE_BACKOFF = dt.timedelta(seconds=1)
-FREQUENCY_BACKOFF = dt.timedelta(minutes=1)
-CALLER_BUSY_BACKOFF = dt.timedelta(seconds=5)
 OUT_ID_ALPHABET = string.ascii_lowercase + string.digits
 # Requests that could not even connect are not attempts (nothing was sent), but this many
 # in a row across all workers means the endpoint is wrong or down: pause and tell staff.
@@ -190,16 +188,14 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
         return
     if result.outcome in (Outcome.THROTTLED, Outcome.CALLER_BUSY, Outcome.FREQUENCY_LIMITED):
         # Not an attempt: nothing was dialled. Back to the queue, a little later.
-        backoff = {
-            Outcome.THROTTLED: THROTTLE_BACKOFF,
-            Outcome.CALLER_BUSY: CALLER_BUSY_BACKOFF,
-            Outcome.FREQUENCY_LIMITED: FREQUENCY_BACKOFF,
-        }[result.outcome]
+        refusal = refusals.OUTCOME_REFUSALS.get(result.outcome)
         report.throttled += result.outcome == Outcome.THROTTLED
-        due = now + backoff
-        if result.outcome == Outcome.FREQUENCY_LIMITED:
-            due = max(due, guard.next_allowed(call, now))  # Aliyun counts the refused call too
+        if refusal is None:
+            due = now + THROTTLE_BACKOFF
         else:
+            due = refusals.due_again(refusal, call, now)
+            refusals.act_on_caller_number(refusal, call.caller_number_id, result.code, now)
+        if refusal != refusals.Refusal.CALLEE_FREQUENCY:
             guard.forget([call])  # refused before dialling: it does not count against the callee
         base.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=due, **fields)
         log.info("call deferred out_id=%s code=%s", call.out_id, result.code)

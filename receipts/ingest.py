@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
+from campaigns import refusals
 from campaigns.models import Call
 from campaigns.outcomes import KEY_PRESS_STATUS, after_calls_settled, answer_for_keys, status_for_receipt
 from receipts.models import Receipt
@@ -235,21 +236,37 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
         return []
     by_call: dict[int, list[Receipt]] = defaultdict(list)
     stored = Receipt.objects.filter(matched_call_id__in=list(calls), kind__in=[K.KEY_PRESS, K.CALL_RECORD]).only(
-        "id", "kind", "matched_call_id", "status_code", "dtmf", "duration", "status_time", "start_time", "end_time"
+        "id",
+        "kind",
+        "matched_call_id",
+        "call_id",
+        "out_id",
+        "status_code",
+        "dtmf",
+        "duration",
+        "status_time",
+        "start_time",
+        "end_time",
     )
     for receipt in stored:
         by_call[receipt.matched_call_id].append(receipt)
-    changed, newly_final = [], []
+    changed, newly_final, refused = [], [], []
     for pk, call in calls.items():
         before = {name: getattr(call, name) for name in CALL_FIELDS}
         was_final = call.is_final
         apply_receipts(call, by_call.get(pk, []), now)
+        refusal = refusals.RECEIPT_REFUSALS.get(call.status_code) if call.status == Call.Status.FAILED else None
+        if refusal is not None and not was_final:
+            refused.append((call, refusal))  # not an attempt: back to the queue
+            continue
         if pk in dirty or any(getattr(call, name) != value for name, value in before.items()):
             changed.append(call)
         if call.is_final and not was_final:
             newly_final.append(pk)
     if changed:
         update_calls(changed, CALL_FIELDS)
+    if refused:
+        refusals.requeue_refused(refused, now)
     return newly_final
 
 
@@ -285,8 +302,14 @@ def _order(receipt: Receipt) -> tuple:
     return (receipt.status_time or receipt.end_time or far, receipt.pk or 0)
 
 
+def from_current_dial(call: Call, receipt: Receipt) -> bool:
+    return bool((call.call_id and receipt.call_id == call.call_id) or (call.out_id and receipt.out_id == call.out_id))
+
+
 def apply_receipts(call: Call, receipts: list[Receipt], now: dt.datetime) -> None:
     """What the receipts say about the call: keys, answer, outcome, times. Same receipts, same result."""
+    # Receipts of an earlier dial of this call (one Aliyun refused, then re-queued) say nothing now.
+    receipts = [r for r in receipts if from_current_dial(call, r)]
     presses = sorted((r for r in receipts if r.kind == K.KEY_PRESS and r.dtmf), key=_order)
     records = sorted((r for r in receipts if r.kind == K.CALL_RECORD), key=_order)
     record = records[-1] if records else None

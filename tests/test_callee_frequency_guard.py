@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 S = Call.Status
 
 
-def claimed(campaign: Campaign, token: str = "t") -> list[Call]:
+def claimed(campaign: Campaign, worker: str = "t") -> list[Call]:
     """The campaign's queued calls as a worker would hold them after claiming."""
-    campaign.calls.update(status=S.CLAIMED, claim_token=token, claimed_at=timezone.now())
+    campaign.calls.update(status=S.CLAIMED, claim_token=worker, claimed_at=timezone.now())
     return list(campaign.calls.select_related("contact").order_by("pk"))
 
 
