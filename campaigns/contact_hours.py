@@ -1,19 +1,66 @@
 """A contact's own hours ("call after 18:00", "not after 12:00"), in the campaign's local time.
 
-`call_after` is inclusive, `call_before` exclusive; either may be missing. An after later
-than the before spans midnight (after 20:00, before 08:00: evenings and early mornings).
+They are the contact variables `call_after` (inclusive) and `call_before` (exclusive),
+"HH:MM", imported from columns of those names or their aliases (`HOURS_ALIASES`); either
+may be missing. An after later than the before spans midnight (after 20:00, before 08:00).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 from campaigns.models import Call, Campaign, Contact
 
+CALL_AFTER, CALL_BEFORE = "call_after", "call_before"
+# Column titles (as the importer compares them: casefolded, "_" and "-" as spaces).
+HOURS_ALIASES = {
+    "call after": CALL_AFTER,
+    "not before": CALL_AFTER,
+    "不早于": CALL_AFTER,
+    "最早呼叫时间": CALL_AFTER,
+    "呼叫时间起": CALL_AFTER,
+    "call before": CALL_BEFORE,
+    "not after": CALL_BEFORE,
+    "不晚于": CALL_BEFORE,
+    "最晚呼叫时间": CALL_BEFORE,
+    "呼叫时间止": CALL_BEFORE,
+}
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:：点时](\d{2})?(?:[:：分](\d{2})?)?)?$")
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def parse_hour(text: str) -> str:
+    """ "18:00", "18:00:00", "18", "18点", "18点30" (full-width digits too) → "18:00"; ValueError otherwise."""
+    value = str(text).strip().translate(FULLWIDTH_DIGITS).rstrip("分")
+    match = _TIME_RE.match(value)
+    if not match:
+        raise ValueError(text)
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour == 24 and minute == 0:
+        hour = 0
+    return dt.time(hour, minute).strftime("%H:%M")
+
+
+def _hour(contact: Contact, name: str) -> dt.time | None:
+    value = (contact.variables or {}).get(name)
+    if not value:
+        return None
+    try:
+        return dt.time.fromisoformat(parse_hour(value))
+    except ValueError:
+        return None  # edited by hand into something unreadable: no restriction rather than never
+
+
+def hours(contact: Contact) -> tuple[dt.time | None, dt.time | None]:
+    after, before = _hour(contact, CALL_AFTER), _hour(contact, CALL_BEFORE)
+    # "Before 24:00" (or 00:00) is the end of the day, not a door that never opens.
+    return after, None if before == dt.time(0) else before
+
 
 def allows(contact: Contact, local: dt.datetime) -> bool:
-    after, before = contact.call_after, contact.call_before
+    after, before = hours(contact)
     t = local.time().replace(tzinfo=None)
     if after is None and before is None:
         return True
@@ -32,7 +79,7 @@ def next_allowed(contact: Contact, when: dt.datetime, zone: zoneinfo.ZoneInfo) -
     if allows(contact, local):
         return when
     # Outside the hours: they open at `call_after`, or at midnight when only a before is set.
-    opens = contact.call_after or dt.time(0, 0)
+    opens = hours(contact)[0] or dt.time(0, 0)
     day = local.date() if local.time().replace(tzinfo=None) < opens else local.date() + dt.timedelta(days=1)
     # Through UTC, so an opening inside a DST gap lands on a real instant.
     return dt.datetime.combine(day, opens, tzinfo=zone).astimezone(dt.UTC)
@@ -44,7 +91,8 @@ def deferrals(campaign: Campaign, calls: list[Call], now: dt.datetime) -> dict[i
     due = {}
     for call in calls:
         contact = call.contact
-        if contact.call_after is None and contact.call_before is None:
+        variables = contact.variables or {}
+        if not variables.get(CALL_AFTER) and not variables.get(CALL_BEFORE):
             continue
         if allows(contact, now.astimezone(zone)):
             continue

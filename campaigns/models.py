@@ -121,9 +121,6 @@ class Contact(models.Model):
     do_not_call = models.BooleanField(
         _("do not call"), default=False, help_text=_("On the do-not-call list when imported.")
     )
-    # The callee's own hours, in the campaign's local time (e.g. "call after 18:00").
-    call_after = models.TimeField(_("call after"), null=True, blank=True)
-    call_before = models.TimeField(_("call before"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
