@@ -40,7 +40,8 @@ def defer(calls: list[Call], due: dict[int, dt.datetime], code: str, message: st
     tokens = {call.pk: call.claim_token for call in calls}
     for pk, when in due.items():
         # Whole seconds: fewer distinct times, fewer statements.
-        by_time[when.replace(microsecond=0) + dt.timedelta(seconds=1)].append(pk)
+        whole = when.replace(microsecond=0)
+        by_time[whole + dt.timedelta(seconds=1) if whole < when else whole].append(pk)
     deferred = 0
     for when, ids in by_time.items():
         deferred += Call.objects.filter(
