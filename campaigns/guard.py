@@ -5,9 +5,9 @@ callee: 1 call a minute, 5 an hour, 20 a day, each a rolling window).
 A call that would break a limit is deferred until it would not; it is not an attempt.
 
 State lives in Redis, one sorted set per called number (`ivrsite:guard:n:<phone>`):
-members name calls (`<call id>:<claim token>`, or `db:<call id>` when read back from the
-database), scores are when they were dialled (ms on Redis' clock, so machines need not
-agree on the time). Each set expires once its newest entry leaves the longest window.
+members name calls (`<call id>`, or `db:<call id>` when read back from the database),
+scores are when they were dialled (ms on Redis' clock, so machines need not agree on
+the time). Each set expires once its newest entry leaves the longest window.
 `screen` runs ONE Lua script per claimed batch: for each call it counts that number's
 entries in every window and either records the call (allowed) or answers how long until
 it would be allowed. Cost on the hot path: one Redis round trip per batch of 20 calls.
@@ -135,7 +135,9 @@ def key(phone: str) -> str:
 
 
 def member(call: Call) -> str:
-    return f"{call.pk}:{call.claim_token}"
+    # The call's id alone: a call claimed again (handed back, recovered from a dead worker,
+    # deferred) replaces its own earlier entry instead of being held back by it.
+    return str(call.pk)
 
 
 def _run(mode: str, calls: list[Call]) -> list[int]:
@@ -172,14 +174,14 @@ def next_allowed(call: Call, now: dt.datetime | None = None) -> dt.datetime:
     now = now or timezone.now()
     if not enabled():
         return now
-    probe = Call(pk=0, phone=call.phone)  # a member no set holds
+    probe = Call(pk=0, phone=call.phone)  # no call has id 0
     wait = _run("dry", [probe])[0]
     return now + dt.timedelta(milliseconds=max(wait, 0))
 
 
 def forget(calls: Iterable[Call]) -> None:
     """Take back the records of claimed calls that were not dialled after all."""
-    calls = [call for call in calls if call.claim_token]
+    calls = list(calls)
     if not enabled() or not calls:
         return
     pipe = pacing.redis_connection().pipeline(transaction=False)
