@@ -195,7 +195,9 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
         else:
             due = refusals.due_again(refusal, call, now)
             refusals.act_on_caller_number(refusal, call.caller_number_id, result.code, now)
-        if refusal != refusals.Refusal.CALLEE_FREQUENCY:
+        if refusal == refusals.Refusal.CALLEE_FREQUENCY:
+            guard.keep(call)  # Aliyun counts the refused call against the callee
+        else:
             guard.forget([call])  # refused before dialling: it does not count against the callee
         base.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=due, **fields)
         log.info("call deferred out_id=%s code=%s", call.out_id, result.code)

@@ -190,6 +190,26 @@ def forget(calls: Iterable[Call]) -> None:
     pipe.execute()
 
 
+_KEEP = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score then
+    redis.call('ZADD', KEYS[1], score, ARGV[2])
+    redis.call('ZREM', KEYS[1], ARGV[1])
+end
+return score and 1 or 0
+"""
+
+
+def keep(call: Call) -> None:
+    """Aliyun counted this call although it will be dialled again (refused for frequency):
+    its entry stays under a name of its own, so dialling it again cannot replace it."""
+    if not enabled():
+        return
+    redis = pacing.redis_connection()
+    stamp = redis.time()
+    redis.register_script(_KEEP)(keys=[key(call.phone)], args=[member(call), f"kept:{call.pk}:{stamp[0]}{stamp[1]}"])
+
+
 def seed_from_database(calls: list[Call], exclude: list[int], now: dt.datetime) -> int:
     """Write the database's recent calls to these numbers into their sets (idempotent)."""
     phones = sorted({call.phone for call in calls})

@@ -142,6 +142,15 @@ class Contact(models.Model):
 class DoNotCall(models.Model):
     phone = models.CharField(_("phone"), max_length=20, unique=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    campaign = models.ForeignKey(
+        "Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opt_outs",
+        verbose_name=_("campaign"),
+        help_text=_("The campaign whose call the callee opted out in, if they did."),
+    )
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:

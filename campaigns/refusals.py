@@ -171,4 +171,6 @@ def requeue_refused(calls: list[tuple[Call, Refusal]], now: dt.datetime | None =
         act_on_caller_number(refusal, call.caller_number_id, code, now)
         if refusal in (Refusal.OVER_CONCURRENCY, Refusal.BAD_DISPLAY_NUMBER):
             guard.forget([call])  # refused on our side: the callee's phone never rang
+        else:
+            guard.keep(call)  # Aliyun counted it against the callee
     return requeued
