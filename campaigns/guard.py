@@ -229,5 +229,5 @@ def seed_from_database(calls: list[Call], exclude: list[int], now: dt.datetime) 
     if len(args) > 1:
         redis = pacing.redis_connection()
         redis.register_script(_SEED)(keys=[key(phone) for phone in phones], args=args)
-    log.info("frequency guard: %d recent calls of %d numbers read back from the database", len(args) // 3, len(phones))
+    log.debug("frequency guard: %d recent calls of %d numbers read back from the database", len(args) // 3, len(phones))
     return len(args) // 3
