@@ -312,6 +312,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 if campaign.state in states
             ]
             extra_context["figures"] = progress(campaign)
+            extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
             extra_context["export_urls"] = self.export_urls(campaign) if campaign.state != State.DRAFT else []
             # Its times are shown, and its date fields read, in the campaign's own time zone.

@@ -141,3 +141,14 @@ def test_concurrency_comes_back_after_a_while(caller):
     caller.refresh_from_db()
     assert caller.concurrency(now) == 498
     assert caller.concurrency(now + refusals.LOWERED_FOR + dt.timedelta(seconds=1)) == 500
+
+
+def test_campaign_page_tells_staff_about_a_deactivated_number(staff_client, campaign, caller):
+    actions.start_campaign(campaign)
+    refusals.deactivate_caller_number(caller.pk, "200117")
+
+    page = staff_client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
+
+    assert f"Caller number {caller.number} is not in use." in page
+    assert "Aliyun says this display number is invalid (200117)" in page
+    assert "no other is active" in page  # and why the campaign paused
