@@ -9,8 +9,10 @@ import datetime as dt
 import logging
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from campaigns.models import OPT_OUT, Call
+from campaigns.models import OPT_OUT, Call, Contact, DoNotCall
+from campaigns.outcomes import after_calls_settled
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,38 @@ def pressed_opt_out(call: Call) -> str:
 
 def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
     """Put the numbers of these calls (whose callee pressed an opt-out key) on the do-not-call
-    list; returns how many calls not yet dialled, in any campaign, became `dnc`."""
-    from campaigns.transitions import do_opt_out
-
+    list, saying when, where and how; returns how many calls not yet dialled, in any
+    campaign, became `dnc`."""
     now = now or timezone.now()
-    return do_opt_out([(call, pressed_opt_out(call)) for call in calls], now)
+    entries = {}
+    for call in calls:
+        reason = _("Pressed %(key)s to opt out in “%(campaign)s” on %(date)s") % {
+            "key": pressed_opt_out(call),
+            "campaign": call.campaign.name,
+            "date": timezone.localtime(now, call.campaign.zone).strftime("%Y-%m-%d %H:%M"),
+        }
+        entries[call.phone] = DoNotCall(phone=call.phone, reason=reason[:200], campaign_id=call.campaign_id)
+    if not entries:
+        return 0
+    phones = list(entries)
+    DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
+    Contact.objects.filter(phone__in=phones, do_not_call=False).update(do_not_call=True)
+    cancelled = do_mark_dnc(phones, now)
+    log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(phones), len(cancelled))
+    if cancelled:
+        after_calls_settled(cancelled, now)  # campaigns with nothing else left complete
+    return len(cancelled)
+
+
+def do_mark_dnc(phones: list[str], now: dt.datetime) -> list[int]:
+    """queued | claimed → dnc for every call to these numbers, in any campaign. A claimed call
+    is caught before it is sent: its worker's `sending` write only accepts a claimed call."""
+    ids = list(
+        Call.objects.filter(phone__in=phones, status__in=[Call.Status.QUEUED, Call.Status.CLAIMED]).values_list(
+            "pk", flat=True
+        )
+    )
+    Call.objects.filter(pk__in=ids, status__in=[Call.Status.QUEUED, Call.Status.CLAIMED]).update(
+        status=Call.Status.DNC, settled_at=now, error_message=_("The callee opted out.")
+    )
+    return ids

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
-from campaigns import refusals
+from campaigns import opt_out, refusals
 from campaigns.models import Call
 from campaigns.outcomes import KEY_PRESS_STATUS, after_calls_settled, answer_for_keys, status_for_receipt
 from receipts.models import Receipt
@@ -250,11 +250,13 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
     )
     for receipt in stored:
         by_call[receipt.matched_call_id].append(receipt)
-    changed, newly_final, refused = [], [], []
+    changed, newly_final, refused, opted_out = [], [], [], []
     for pk, call in calls.items():
         before = {name: getattr(call, name) for name in CALL_FIELDS}
         was_final = call.is_final
         apply_receipts(call, by_call.get(pk, []), now)
+        if call.dtmf != before["dtmf"] and opt_out.pressed_opt_out(call):
+            opted_out.append(call)
         refusal = refusals.RECEIPT_REFUSALS.get(call.status_code) if call.status == Call.Status.FAILED else None
         if refusal is not None and not was_final:
             refused.append((call, refusal))  # not an attempt: back to the queue
@@ -267,6 +269,8 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
         update_calls(changed, CALL_FIELDS)
     if refused:
         refusals.requeue_refused(refused, now)
+    if opted_out:
+        opt_out.opt_out(opted_out, now)
     return newly_final
 
 
