@@ -39,10 +39,12 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings
+
     from campaigns import guard, pacing
     from campaigns.models import Call
 
-    redis = pacing.redis_connection()
+    redis = pacing.redis_connection(settings.REDIS_URL)
 
     def clear() -> None:
         for key in redis.scan_iter(guard.KEY_PREFIX + "*", count=1000):

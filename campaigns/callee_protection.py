@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from campaigns import contact_hours, guard
+from campaigns import contact_hours, guard, transitions
 from campaigns.models import Call, Campaign
 
 log = logging.getLogger(__name__)
@@ -36,22 +35,10 @@ def screen(campaign: Campaign, calls: list[Call], now: dt.datetime) -> list[Call
 
 def defer(calls: list[Call], due: dict[int, dt.datetime], code: str, message: str) -> int:
     """Hand claimed calls back to the queue, due later. Not an attempt: nothing was dialled."""
-    by_time: dict[dt.datetime, list[int]] = defaultdict(list)
-    tokens = {call.pk: call.claim_token for call in calls}
+    token = calls[0].claim_token if calls else ""
+    # Whole seconds up: fewer distinct times, fewer statements.
+    rounded = {}
     for pk, when in due.items():
-        # Whole seconds: fewer distinct times, fewer statements.
         whole = when.replace(microsecond=0)
-        by_time[whole + dt.timedelta(seconds=1) if whole < when else whole].append(pk)
-    deferred = 0
-    for when, ids in by_time.items():
-        deferred += Call.objects.filter(
-            pk__in=ids, status=Call.Status.CLAIMED, claim_token__in={tokens[pk] for pk in ids}
-        ).update(
-            status=Call.Status.QUEUED,
-            claimed_at=None,
-            claim_token="",
-            due_at=when,
-            error_code=code,
-            error_message=message,
-        )
-    return deferred
+        rounded[pk] = whole + dt.timedelta(seconds=1) if whole < when else whole
+    return transitions.do_defer_claimed_calls(rounded, token, code, message)

@@ -117,6 +117,10 @@ return 1
 """
 
 
+def _redis():
+    return pacing.redis_connection(settings.REDIS_URL)
+
+
 def limits() -> list[tuple[int, int]]:
     """(calls, seconds) windows from `CALLEE_LIMITS`; empty: the guard is off."""
     return list(settings.CALLEE_LIMITS)
@@ -141,7 +145,7 @@ def member(call: Call) -> str:
 
 
 def _run(mode: str, calls: list[Call]) -> list[int]:
-    redis = pacing.redis_connection()
+    redis = _redis()
     windows = limits()
     longest_ms = max(seconds for _count, seconds in windows) * 1000
     args: list = [mode, longest_ms, len(windows), LEEWAY_MS]
@@ -184,7 +188,7 @@ def forget(calls: Iterable[Call]) -> None:
     calls = list(calls)
     if not enabled() or not calls:
         return
-    pipe = pacing.redis_connection().pipeline(transaction=False)
+    pipe = _redis().pipeline(transaction=False)
     for call in calls:
         pipe.zrem(key(call.phone), member(call))
     pipe.execute()
@@ -205,7 +209,7 @@ def keep(call: Call) -> None:
     its entry stays under a name of its own, so dialling it again cannot replace it."""
     if not enabled():
         return
-    redis = pacing.redis_connection()
+    redis = _redis()
     stamp = redis.time()
     redis.register_script(_KEEP)(keys=[key(call.phone)], args=[member(call), f"kept:{call.pk}:{stamp[0]}{stamp[1]}"])
 
@@ -227,7 +231,7 @@ def seed_from_database(calls: list[Call], exclude: list[int], now: dt.datetime) 
     for pk, phone, at in rows:
         args += [index[phone], int(at.timestamp() * 1000), f"db:{pk}"]
     if len(args) > 1:
-        redis = pacing.redis_connection()
+        redis = _redis()
         redis.register_script(_SEED)(keys=[key(phone) for phone in phones], args=args)
     log.debug("frequency guard: %d recent calls of %d numbers read back from the database", len(args) // 3, len(phones))
     return len(args) // 3

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns import transitions
 from campaigns.models import OPT_OUT, Call, Contact, DoNotCall
-from campaigns.outcomes import after_calls_settled
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def pressed_opt_out(call: Call) -> str:
     return next((key for key in call.dtmf or "" if key in keys), "")
 
 
+@transaction.atomic
 def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
     """Put the numbers of these calls (whose callee pressed an opt-out key) on the do-not-call
     list, saying when, where and how; returns how many calls not yet dialled, in any
@@ -45,22 +47,6 @@ def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
     phones = list(entries)
     DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
     Contact.objects.filter(phone__in=phones, do_not_call=False).update(do_not_call=True)
-    cancelled = do_mark_dnc(phones, now)
-    log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(phones), len(cancelled))
-    if cancelled:
-        after_calls_settled(cancelled, now)  # campaigns with nothing else left complete
-    return len(cancelled)
-
-
-def do_mark_dnc(phones: list[str], now: dt.datetime) -> list[int]:
-    """queued | claimed → dnc for every call to these numbers, in any campaign. A claimed call
-    is caught before it is sent: its worker's `sending` write only accepts a claimed call."""
-    ids = list(
-        Call.objects.filter(phone__in=phones, status__in=[Call.Status.QUEUED, Call.Status.CLAIMED]).values_list(
-            "pk", flat=True
-        )
-    )
-    Call.objects.filter(pk__in=ids, status__in=[Call.Status.QUEUED, Call.Status.CLAIMED]).update(
-        status=Call.Status.DNC, settled_at=now, error_message=_("The callee opted out.")
-    )
-    return ids
+    opted_out = transitions.do_opt_out_calls(phones, now)
+    log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(phones), len(opted_out))
+    return len(opted_out)

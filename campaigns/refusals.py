@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import aliyun, guard
+from campaigns import aliyun, guard, transitions
 from campaigns.models import Call, CallerNumber, Campaign
 
 log = logging.getLogger(__name__)
@@ -151,23 +151,8 @@ def requeue_refused(calls: list[tuple[Call, Refusal]], now: dt.datetime | None =
     requeued = 0
     for call, refusal in calls:
         code = call.status_code
-        cancelled = call.campaign.state == Campaign.State.CANCELLED
-        requeued += Call.objects.filter(pk=call.pk, status__in=[S.PLACED, S.UNKNOWN, S.SENDING]).update(
-            status=S.CANCELLED if cancelled else S.QUEUED,
-            due_at=due_again(refusal, call, now),
-            out_id=None,
-            call_id=None,
-            sent_at=None,
-            settled_at=now if cancelled else None,
-            claimed_at=None,
-            claim_token="",
-            duration=None,
-            answered_at=None,
-            ended_at=None,
-            status_code=code,
-            error_code=code,
-            error_message=message(refusal, code),
-        )
+        due = due_again(refusal, call, now)
+        requeued += transitions.do_requeue_refused(call, due, code, message(refusal, code), now)
         act_on_caller_number(refusal, call.caller_number_id, code, now)
         if refusal in (Refusal.OVER_CONCURRENCY, Refusal.BAD_DISPLAY_NUMBER):
             guard.forget([call])  # refused on our side: the callee's phone never rang

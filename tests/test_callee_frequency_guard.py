@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from campaigns import actions, dispatch, guard, pacing
@@ -25,7 +26,7 @@ def claimed(campaign: Campaign, worker: str = "t") -> list[Call]:
 
 def record_past(phone: str, *ages_seconds: float) -> None:
     """Calls to `phone` that went out this many seconds ago, as the guard recorded them."""
-    redis = pacing.redis_connection()
+    redis = pacing.redis_connection(settings.REDIS_URL)
     now_ms = int(redis.time()[0] * 1000)
     redis.zadd(guard.key(phone), {f"past:{age}": now_ms - int(age * 1000) for age in ages_seconds})
 

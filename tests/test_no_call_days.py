@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 
 from campaigns import actions, dispatch
 from campaigns.models import Call, Campaign, NoCallDay
-from campaigns.outcomes import schedule_retries
+from campaigns.transitions import do_retry_calls
 from campaigns.scheduler import tick
 from tests.dialling import RecordingClient
 
@@ -77,7 +77,7 @@ def test_retry_due_on_a_no_call_day_waits_for_the_next_calling_day(campaign, red
     today = timezone.now().astimezone(campaign.zone).date()
     NoCallDay.objects.create(date=today, label="节日")
 
-    [retry] = schedule_retries([call], timezone.now())
+    [retry] = do_retry_calls([call], timezone.now())
 
     campaign.refresh_from_db()
     assert not campaign.in_window(retry.due_at)
