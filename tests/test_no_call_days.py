@@ -8,8 +8,8 @@ from django.utils import formats, timezone
 
 from campaigns import actions, dispatch
 from campaigns.models import Call, Campaign, NoCallDay
-from campaigns.transitions import do_retry_calls
 from campaigns.scheduler import tick
+from campaigns.transitions import do_retry_calls
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
