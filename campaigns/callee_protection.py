@@ -8,9 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.utils.translation import gettext as _
-
-from campaigns import contact_hours, guard, transitions
+from campaigns import contact_hours, guard, reasons, transitions
 from campaigns.models import Call, Campaign
 
 log = logging.getLogger(__name__)
@@ -26,14 +24,14 @@ def screen(campaign: Campaign, calls: list[Call], now: dt.datetime) -> list[Call
     candidates = [call for call in calls if call.pk not in outside_hours]
     too_often = guard.screen(candidates, now)
     if outside_hours:
-        defer(calls, outside_hours, CONTACT_HOURS, _("The contact asked to be called at other hours."))
+        defer(calls, outside_hours, CONTACT_HOURS, reasons.reason("call.contact_hours"))
     if too_often:
-        defer(calls, too_often, CALLEE_LIMIT, _("This number was called too recently (callee limits)."))
+        defer(calls, too_often, CALLEE_LIMIT, reasons.reason("call.callee_limit"))
         log.info("frequency guard deferred %d of %d calls of campaign %s", len(too_often), len(calls), campaign.pk)
     return [call for call in candidates if call.pk not in too_often]
 
 
-def defer(calls: list[Call], due: dict[int, dt.datetime], code: str, message: str) -> int:
+def defer(calls: list[Call], due: dict[int, dt.datetime], code: str, note: reasons.Reason) -> int:
     """Hand claimed calls back to the queue, due later. Not an attempt: nothing was dialled."""
     token = calls[0].claim_token if calls else ""
     # Whole seconds up: fewer distinct times, fewer statements.
@@ -41,4 +39,4 @@ def defer(calls: list[Call], due: dict[int, dt.datetime], code: str, message: st
     for pk, when in due.items():
         whole = when.replace(microsecond=0)
         rounded[pk] = whole + dt.timedelta(seconds=1) if whole < when else whole
-    return transitions.do_defer_claimed_calls(rounded, token, code, message)
+    return transitions.do_defer_claimed_calls(rounded, token, code, note)

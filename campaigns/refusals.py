@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import aliyun, guard, transitions
+from campaigns import aliyun, guard, reasons, transitions
 from campaigns.models import Call, CallerNumber, Campaign
 
 log = logging.getLogger(__name__)
@@ -90,16 +90,8 @@ def next_calling_day_start(campaign: Campaign, now: dt.datetime) -> dt.datetime:
     return start or midnight
 
 
-def message(refusal: Refusal, code: str) -> str:
-    texts = {
-        Refusal.OVER_CONCURRENCY: _("The caller number was over its concurrency (%(code)s); retried shortly."),
-        Refusal.CALLEE_FREQUENCY: _("The callee's frequency limit was reached (%(code)s); deferred."),
-        Refusal.CARRIER_WINDOW: _(
-            "The carrier refused calls at this time (%(code)s); deferred to the next calling day."
-        ),
-        Refusal.BAD_DISPLAY_NUMBER: _("The display number is invalid (%(code)s); the call goes out on another number."),
-    }
-    return texts[refusal] % {"code": code}
+def message(refusal: Refusal, code: str) -> reasons.Reason:
+    return reasons.reason(f"refusal.{refusal}", code=code)
 
 
 def act_on_caller_number(refusal: Refusal, caller_number_id: int | None, code: str, now: dt.datetime) -> None:
@@ -138,11 +130,7 @@ def deactivate_caller_number(caller_number_id: int, code: str) -> None:
         caller_numbers__active=True
     )
     for campaign in stranded:
-        pause_campaign(
-            campaign,
-            reason=_("Paused: caller number %(number)s was deactivated (%(code)s) and no other is active.")
-            % {"number": number.number, "code": code},
-        )
+        pause_campaign(campaign, reason=reasons.reason("paused.caller_number_invalid", number=number.number, code=code))
 
 
 def requeue_refused(calls: list[tuple[Call, Refusal]], now: dt.datetime | None = None) -> int:

@@ -49,7 +49,7 @@ def deactivated(number: CallerNumber, campaign: Campaign) -> bool:
         not number.active
         and "200117" in number.inactive_reason
         and campaign.state == Campaign.State.PAUSED
-        and number.number in campaign.state_reason
+        and number.number in campaign.state_reason_text
     )
 
 
