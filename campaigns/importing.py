@@ -44,6 +44,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from campaigns.contact_hours import CALL_AFTER, CALL_BEFORE, HOURS_ALIASES, parse_hour
 from campaigns.models import Contact, ContactList, DoNotCall
 from campaigns.phones import InvalidNumber, is_plain_mobile, normalize
 
@@ -362,7 +363,8 @@ def map_columns(header: list[str]) -> Columns:
     for index, title in enumerate(header):
         if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
             continue
-        label = " ".join(str(title).replace("\ufeff", "").split()) or f"column_{index + 1}"
+        label = HOURS_ALIASES.get(keys[index]) or " ".join(str(title).replace("\ufeff", "").split())
+        label = label or f"column_{index + 1}"
         unique = label
         if unique in seen:
             n = next_suffix.get(label, 2)
@@ -402,6 +404,15 @@ def _parse_row(number: int, cells: list, columns: Columns) -> _Row | str | None:
         variables = {key: cells[i].strip() for i, key in columns.variables}
     else:
         variables = {key: (cells[i].strip() if i < width else "") for i, key in columns.variables}
+    for key in (CALL_AFTER, CALL_BEFORE):
+        if variables.get(key):
+            try:
+                variables[key] = parse_hour(variables[key])
+            except ValueError:
+                return _("%(column)s “%(value)s” is not a time of day like 18:00") % {
+                    "column": key,
+                    "value": variables[key][:20],
+                }
     return _Row(number, phone, name, variables)
 
 

@@ -62,6 +62,12 @@ CALL_TRANSITIONS: dict[str, Transition] = {
     "cancel": _t([S.QUEUED], S.CANCELLED),  # campaign cancelled, or its end date passed
     "recover_claim": _t([S.CLAIMED], S.QUEUED),  # a dead worker's unsent claim
     "recover_sending": _t([S.SENDING], S.UNKNOWN),  # a dead worker's send
+    # The callee's hours or the frequency guard say not now: not an attempt.
+    "defer_claim": _t([S.CLAIMED], S.QUEUED),
+    # A receipt says Aliyun refused the call (200117/200118/200119/200121/473): not an attempt.
+    "requeue_refused": _t([S.SENDING, S.PLACED, S.UNKNOWN], S.QUEUED, S.CANCELLED),
+    # The callee pressed the opt-out key (in this campaign or another): never dialled.
+    "opt_out": _t([S.QUEUED, S.CLAIMED], S.DNC),
 }
 CAMPAIGN_TRANSITIONS: dict[str, Transition] = {
     "start": _t([State.DRAFT], State.STARTING),
@@ -308,6 +314,23 @@ def do_reject_call(
     return True
 
 
+def do_defer_claimed_calls(due: dict[int, dt.datetime], token: str, code: str, note: Reason) -> int:
+    """claimed → queued, due later: the callee protections (their own hours, the frequency
+    guard) say not now. Not an attempt: nothing was dialled. One UPDATE per distinct due time.
+
+    Accepts: claimed by `token`. Lock: the calls' rows, for each UPDATE only.
+    """
+    by_time: dict[dt.datetime, list[int]] = {}
+    for pk, when in due.items():
+        by_time.setdefault(when, []).append(pk)
+    deferred = 0
+    for when, ids in by_time.items():
+        deferred += Call.objects.filter(pk__in=ids, status__in=_from("defer_claim"), claim_token=token).update(
+            status=S.QUEUED, claimed_at=None, claim_token="", due_at=when, error_code=code, error_message="", note=note
+        )
+    return deferred
+
+
 def do_lose_call(call: Call, code: str, note: Reason | None = None, detail: str = "") -> bool:
     """sending → unknown: the request may have been placed (timeout, reset, 5xx); never
     re-dialled blindly (rule 2). Accepts: sending. Lock: the call row, for the UPDATE only."""
@@ -343,6 +366,54 @@ def do_expire_calls(campaign: Campaign, now: dt.datetime) -> int:
 
 
 # --- Calls, settled by a receipt, a query or an operator ---
+
+
+def do_requeue_refused(call: Call, due_at: dt.datetime, code: str, note: Reason, now: dt.datetime) -> bool:
+    """sending | placed | unknown → queued (cancelled if its campaign was): a receipt says Aliyun
+    refused the call for a rule (`campaigns.refusals`). Not an attempt: OutId, CallId and the
+    dial's times are cleared, so the receipts of this dial no longer speak for the call.
+
+    Accepts: a sent call not yet final. Lock: the call row, held by the receipt batch's transaction.
+    """
+    cancelled = call.campaign.state == State.CANCELLED
+    return bool(
+        Call.objects.filter(pk=call.pk, status__in=_from("requeue_refused")).update(
+            status=S.CANCELLED if cancelled else S.QUEUED,
+            due_at=due_at,
+            out_id=None,
+            call_id=None,
+            sent_at=None,
+            settled_at=now if cancelled else None,
+            claimed_at=None,
+            claim_token="",
+            duration=None,
+            answered_at=None,
+            ended_at=None,
+            status_code=code,
+            error_code=code,
+            error_message="",
+            note=note,
+        )
+    )
+
+
+@transaction.atomic
+def do_opt_out_calls(phones: list[str], now: dt.datetime) -> list[int]:
+    """queued | claimed → dnc for every call to these numbers, in any campaign: the callee
+    pressed the opt-out key. A claimed call is caught before it is sent (`do_send_call` only
+    accepts a claimed call). Campaigns left with nothing to do complete.
+
+    Accepts: queued, claimed. Lock: the calls' rows, then completion, in one transaction.
+    """
+    opting = Call.objects.filter(phone__in=phones, status__in=_from("opt_out"))
+    ids = list(opting.values_list("pk", flat=True))
+    Call.objects.filter(pk__in=ids, status__in=_from("opt_out")).update(
+        status=S.DNC, settled_at=now, error_message="", note=reasons.reason("call.opted_out")
+    )
+    if ids:
+        after_calls_settled(ids, now)
+    return ids
+
 
 # What a receipt writes on a call besides its status.
 RECEIPT_FIELDS = ["call_id", "status_code", "dtmf", "answer_key", "answer_label", "duration"]

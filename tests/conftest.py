@@ -26,6 +26,16 @@ def single_dial_thread(settings):
     settings.DIAL_THREADS = 1
 
 
+@pytest.fixture(autouse=True)
+def forget_no_call_days():
+    """No-call dates are cached per process; a rolled-back test must not leave its own behind."""
+    from campaigns.no_call_days import forget_cached
+
+    forget_cached()
+    yield
+    forget_cached()
+
+
 @pytest.fixture
 def redis_conn():
     """The test Redis database, emptied before and after (REDIS_URL points at a test db)."""

@@ -46,6 +46,15 @@ CALL_EVENTS = {
         ],
         S.QUEUED,
     ),
+    "defer_claim": (
+        lambda c: transitions.do_defer_claimed_calls({c.pk: timezone.now()}, TOKEN, "CalleeLimit", ""),
+        S.QUEUED,
+    ),
+    "requeue_refused": (
+        lambda c: transitions.do_requeue_refused(c, timezone.now(), "200121", "", timezone.now()),
+        S.QUEUED,
+    ),
+    "opt_out": (lambda c: transitions.do_opt_out_calls([c.phone], timezone.now()), S.DNC),
     "recover_sending": (
         lambda c: transitions.do_recover_stale(timezone.now(), claimed_before=LONG_AGO, sent_before=timezone.now())[
             "unknown"
