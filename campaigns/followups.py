@@ -201,9 +201,7 @@ def start_problems(campaign: Campaign) -> list[str]:
         return []
     if build.status == FollowupBuild.Status.FAILED:
         return [_("Copying the follow-up's contacts failed: %(error)s") % {"error": build.error}]
-    return [
-        _("The follow-up's contacts are still being copied (%(percent)d%%).") % {"percent": build.progress_percent}
-    ]
+    return [_("The follow-up's contacts are still being copied (%(percent)d%%).") % {"percent": build.progress_percent}]
 
 
 def chain(campaign: Campaign) -> list[Campaign]:

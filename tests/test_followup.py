@@ -37,7 +37,9 @@ def contacts_of(campaign):
         (["status:unreachable", "status:failed", "status:invalid", "status:unknown"], [
             "13900000007", "13900000008", "13900000009", "13900000010",
         ]),
-        (["status:answered"], ["13900000001", "13900000002", "13900000003", "13900000004", "13900000011", "13900000012"]),
+        (["status:answered"], [
+            "13900000001", "13900000002", "13900000003", "13900000004", "13900000011", "13900000012",
+        ]),
     ],
 )  # fmt: skip
 def test_followup_holds_exactly_the_segment(done, codes, expected):

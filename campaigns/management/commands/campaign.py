@@ -6,9 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns import actions
-from campaigns.models import CallerNumber, Campaign, ContactList, MenuTemplate
 from campaigns.followups import create_followup
-from campaigns.models import Contact, FollowupBuild
+from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
 from campaigns.outcomes import progress
 from receipts.segments import SEGMENT_STATUSES, from_options
 
