@@ -218,3 +218,10 @@ def chain(campaign: Campaign) -> list[Campaign]:
         ordered += children
         frontier = children
     return ordered
+
+
+def may_follow_up(user) -> bool:
+    """A follow-up creates a campaign and a contact list holding the segment's contacts."""
+    return user.has_perms(
+        ["campaigns.view_campaign", "campaigns.add_campaign", "campaigns.add_contactlist", "campaigns.view_contact"]
+    )

@@ -112,7 +112,7 @@ class CrosstabSnapshot(models.Model):
     )
     variable = models.CharField(_("variable"), max_length=200)
     table = models.JSONField(_("counts"), default=dict)
-    computed_at = models.DateTimeField(_("computed"))
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
     compute_ms = models.PositiveIntegerField(_("compute time (ms)"), default=0)
     refresh_requested_at = models.DateTimeField(_("refresh requested"), null=True, blank=True)
 

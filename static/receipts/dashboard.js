@@ -33,7 +33,7 @@
       };
       options.plugins = { legend: { display: chart.datasets.length > 1 } };
     }
-    if (key === "funnel" || key === "answers") { options.indexAxis = "y"; }
+    if (key === "funnel" || key === "answers" || key === "score_distribution") { options.indexAxis = "y"; }
     return { type: chart.type, data: { labels: chart.labels.slice(), datasets: datasets }, options: options };
   }
 
@@ -84,6 +84,12 @@
     });
     var asOf = root.querySelector('[data-field="as_of_local"]');
     if (asOf) { asOf.textContent = payload.as_of_local; }
+    (payload.segments || []).forEach(function (row) {
+      var cell = root.querySelector('[data-segment="' + row.code + '"]');
+      if (!cell) { return; }
+      var target = cell.querySelector("a") || cell;
+      target.textContent = number(row.count);
+    });
     root.querySelectorAll("[data-chart]").forEach(function (section) {
       var key = section.dataset.chart;
       if (payload.charts[key]) { draw(section, key, payload.charts[key]); }

@@ -2,8 +2,10 @@
 
 The JSON (see design.md):
     {"name", "start_code", "start_tts_params", "play_times", "timeout_ms",
-     "bye_code", "bye_tts_params", "options": [{"key", "label", "code", "tts_params"}]}
-TTS params may be given as a JSON object or as the JSON text of one.
+     "bye_code", "bye_tts_params", "options": [{"key", "label", "code", "tts_params", "score"}]}
+TTS params may be given as a JSON object or as the JSON text of one. `score` (optional, a
+number) puts the answer on a numeric scale: the dashboard then shows mean, distribution
+and, for a 0–10 scale, NPS.
 
 `${var}` placeholders must name a contact field: name, phone, or a variable carried by
 contacts of some list. While no contact exists yet they cannot be checked: the menu is
@@ -34,7 +36,7 @@ TEMPLATE_FIELDS = {
     "bye_tts_params": (str, dict),
     "options": list,
 }
-OPTION_FIELDS = {"key": str, "label": str, "code": str, "tts_params": (str, dict)}
+OPTION_FIELDS = {"key": str, "label": str, "code": str, "tts_params": (str, dict), "score": (int, float)}
 REQUIRED = ("name", "start_code", "options")
 
 
@@ -108,6 +110,7 @@ def validate(data: object) -> tuple[MenuTemplate, list[MenuOption], list[str]]:
             code=item.get("code") or "",
             tts_params=_text(item.get("tts_params")),
             position=position,
+            score=item.get("score"),
         )
         if option.key in seen:
             errors.append(where + _("key %(key)s is used twice") % {"key": option.key})
@@ -178,6 +181,7 @@ class Command(BaseCommand):
                         "code": option.code,
                         "tts_params": option.tts_params,
                         "position": option.position,
+                        "score": option.score,
                     },
                 )
         message = (
