@@ -55,3 +55,35 @@ def test_menu_load_declares_the_scale_and_the_frozen_menu_keeps_it(tmp_path):
     snapshot = MenuTemplate.objects.get(name="NPS").snapshot()
     assert scores.scale_of(snapshot["options"]) == NPS_SCALE
     assert scores.is_nps(scores.scale_of(snapshot["options"]))
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_mean_nps_distribution_and_over_time(staff_client, caller):
+    import datetime as dt
+
+    from campaigns.models import Call, MenuOption
+    from tests.results_fixtures import finished_campaign
+
+    menu = MenuTemplate.objects.create(name="NPS", start_code="TTS_1")
+    for key, score in [("1", 10), ("2", 8), ("3", 0)]:
+        MenuOption.objects.create(template=menu, key=key, label=f"{score}分", score=score)
+    campaign = finished_campaign(caller, menu)
+    # Latest answers (see results_fixtures): keys 1 ×2 (10), 2 ×1 (8), 3 ×2 (0), one without a key.
+    # Move phone 12's answer a week on: over more than three days, the buckets are days.
+    Call.objects.filter(campaign=campaign, phone="13900000012", is_latest=True).update(
+        answered_at=dt.datetime(2026, 11, 9, 3, 0, tzinfo=dt.UTC)
+    )
+
+    payload = staff_client.get(f"/receipts/campaigns/{campaign.pk}/dashboard/data/").json()
+
+    assert payload["score"]["n"] == 5
+    assert payload["headline"]["score_mean"] == 5.6  # (10·2 + 8 + 0·2) / 5
+    assert payload["headline"]["nps"] == 0.0  # 2 promoters − 2 detractors of 5
+    assert payload["charts"]["score_distribution"]["table"]["rows"] == [
+        ["1: 10分 (10)", 2, 40.0],
+        ["2: 8分 (8)", 1, 20.0],
+        ["3: 0分 (0)", 2, 40.0],
+    ]
+    over_time = payload["charts"]["score_over_time"]["table"]
+    assert over_time["columns"] == ["Time", "Scored answers", "Mean score", "NPS"]
+    assert over_time["rows"] == [["2026-11-02", 4, 4.5, -25.0], ["2026-11-09", 1, 10.0, 100.0]]
