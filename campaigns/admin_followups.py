@@ -45,7 +45,7 @@ class FollowupForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Contacts whose latest call is in any of these. Do-not-call numbers are left out."),
     )
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=gettext_lazy("Campaign name"), max_length=200)
     menu = forms.ModelChoiceField(label=gettext_lazy("Menu"), queryset=MenuTemplate.objects.all())
     list_name = forms.CharField(
         label=gettext_lazy("New contact list"),
