@@ -79,7 +79,9 @@ def generate(calls: int):
             """
             INSERT INTO campaigns_contact (contact_list_id, phone, name, variables, do_not_call, created_at, updated_at)
             SELECT %s, '139' || lpad(g::text, 8, '0'), '客户' || g,
-                   jsonb_build_object('city', '城市' || (g %% 200), 'product', (ARRAY['宽带','电视','手机'])[1 + g %% 3]),
+                   jsonb_build_object(
+                       'city', '城市' || (g %% 200), 'product', (ARRAY['宽带','电视','手机'])[1 + g %% 3]
+                   ),
                    FALSE, now(), now()
             FROM generate_series(1, %s) g
             """,
@@ -192,9 +194,10 @@ def main() -> int:
         chart = payload["charts"]["crosstab"]
         assert chart["table"]["rows"] and not chart["pending"], "cross-tab missing from the dashboard"
         assert payload["score"]["nps"] is not None, "NPS missing"
-        assert sum(r["count"] for r in payload["segments"] if r["code"] == "status:answered") == payload[
-            "headline"
-        ]["answered"], "segments disagree with the headline"
+        assert (
+            sum(r["count"] for r in payload["segments"] if r["code"] == "status:answered")
+            == payload["headline"]["answered"]
+        ), "segments disagree with the headline"
 
         healthz = timed(lambda: client.get("/healthz/"))
         plain = timed(lambda: get(base))
