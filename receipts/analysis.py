@@ -155,10 +155,17 @@ def extras(campaign: Campaign, contact_list_id: int | None, by: str | None, now:
         "by": None,
     }
     if by and by in result["variables"] and campaign.state != Campaign.State.DRAFT:
-        table = crosstab.current(campaign, by, cheap=snapshot.compute_ms <= crosstab.INLINE_MS, now=now)
         result["by"] = by
-        result["charts"]["crosstab"] = crosstab.build(campaign, by, table)
+        result["charts"]["crosstab"] = crosstab_chart(campaign, by, snapshot.compute_ms, now)
     return result
+
+
+def crosstab_chart(campaign: Campaign, by: str, cube_ms: int | None = None, now: dt.datetime | None = None) -> dict:
+    """The cross-tab by `by`: computed in the request only when the campaign's cube is cheap."""
+    if cube_ms is None:
+        cube_ms = aggregates.current_snapshot(campaign, now).compute_ms
+    table = crosstab.current(campaign, by, cheap=cube_ms <= crosstab.INLINE_MS, now=now)
+    return crosstab.build(campaign, by, table)
 
 
 def merge(data: dict, more: dict) -> dict:

@@ -276,5 +276,7 @@ def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
     by = request.GET.get("by") or ""
     if by not in crosstab.variables(campaign):
         raise Http404(_("No contact of this campaign has that variable."))
-    snapshot = crosstab.current(campaign, by, cheap=True)
-    return crosstab.csv_response(campaign, crosstab.build(campaign, by, snapshot))
+    chart = analysis.crosstab_chart(campaign, by)
+    if chart["pending"]:
+        return HttpResponse(_("The breakdown is being computed; try again in a moment."), status=503)
+    return crosstab.csv_response(campaign, chart)

@@ -92,3 +92,18 @@ def test_export_is_the_table_as_csv(staff_client, done):
     assert rows[0][:5] == ["city", "Contacts", "Dialled", "Answered", "Answer rate %"]
     assert rows[1] == ["杭州", "5", "5", "4", "80.0", "1", "0", "2", "2.33"]
     assert rows[3][-1] == ""  # no score: empty cell
+
+
+def test_export_of_a_big_campaign_waits_for_the_worker(staff_client, done, monkeypatch):
+    from receipts.aggregates import current_snapshot
+
+    asked = []
+    monkeypatch.setattr(crosstab, "request_refresh", lambda campaign, variable, now: asked.append(variable))
+    snapshot = current_snapshot(done)
+    snapshot.compute_ms = 5000  # a cube this dear means a big campaign: nothing heavy in the request
+    snapshot.save()
+
+    response = staff_client.get(f"/receipts/campaigns/{done.pk}/crosstab/export/", {"by": "city"})
+
+    assert response.status_code == 503 and asked == ["city"]
+    assert not CrosstabSnapshot.objects.get(campaign=done, variable="city").table

@@ -85,7 +85,7 @@
     var asOf = root.querySelector('[data-field="as_of_local"]');
     if (asOf) { asOf.textContent = payload.as_of_local; }
     (payload.segments || []).forEach(function (row) {
-      var cell = root.querySelector('[data-segment="' + row.code + '"]');
+      var cell = root.querySelector('[data-segment="' + CSS.escape(row.code) + '"]');
       if (!cell) { return; }
       var target = cell.querySelector("a") || cell;
       target.textContent = number(row.count);
