@@ -114,10 +114,11 @@ def score_charts(campaign: Campaign, cube: list[list]) -> tuple[dict | None, dic
     answered = [r for r in cube if r[LATEST] and r[STATUS] == S.ANSWERED and r[ANSWERED_HOUR] is not None]
     hours = sorted({r[ANSWERED_HOUR] for r in answered})
     hourly = bool(hours) and hours[-1] - hours[0] <= 72 * 3600
+    fmt = "%Y-%m-%d %H:00" if hourly else "%Y-%m-%d"
+    bucket_of = {h: dt.datetime.fromtimestamp(h, tz=dt.UTC).astimezone(zone).strftime(fmt) for h in hours}
     per_bucket: dict[str, Counter] = defaultdict(Counter)
     for r in answered:
-        local = dt.datetime.fromtimestamp(r[ANSWERED_HOUR], tz=dt.UTC).astimezone(zone)
-        per_bucket[local.strftime("%Y-%m-%d %H:00") if hourly else local.strftime("%Y-%m-%d")][r[KEY]] += r[N]
+        per_bucket[bucket_of[r[ANSWERED_HOUR]]][r[KEY]] += r[N]
     buckets = sorted(per_bucket)
     summaries = [scores.summary(per_bucket[b], scale) for b in buckets]
     nps = scores.is_nps(scale)
