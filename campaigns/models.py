@@ -265,7 +265,8 @@ class MenuTemplate(models.Model):
             "bye_code": self.bye_code,
             "bye_tts_params": self.bye_tts_params,
             "options": [
-                {"key": o.key, "label": o.label, "code": o.code, "tts_params": o.tts_params, "score": o.score}
+                {"key": o.key, "label": o.label, "code": o.code, "tts_params": o.tts_params}
+                | ({"score": o.score} if o.score is not None else {})
                 for o in self.options.order_by("position", "key")
             ],
         }
