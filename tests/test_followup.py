@@ -124,7 +124,8 @@ def test_a_big_segment_is_copied_by_a_worker_and_cannot_start_before(done, djang
 
 
 def test_slices_copy_everything(done, monkeypatch):
-    monkeypatch.setattr("campaigns.followups.SLICE", 2)
+    monkeypatch.setattr("campaigns.followups.MIN_SLICE", 2)
+    monkeypatch.setattr("campaigns.followups.SLICES", 7)
     followup = create_followup(done, "分片", parse_all(["status:answered", "status:busy"]))
     assert len(contacts_of(followup)) == 7
 
