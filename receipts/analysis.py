@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from campaigns.followups import chain, segments_of
 from campaigns.models import Call, Campaign, FollowupBuild
-from receipts import aggregates, crosstab, scores, segments
-from receipts.aggregates import ANSWERED_HOUR, KEY, LATEST, LIST, STATUS, N
+from receipts import aggregates, charts, crosstab, scores, segments
+from receipts.charts import ANSWERED_HOUR, KEY, LATEST, LIST, STATUS, N
 
 S = Call.Status
 
@@ -54,7 +54,7 @@ def chain_rows(campaign: Campaign, now: dt.datetime) -> list[dict]:
     result = []
     for member in members:
         cube = aggregates.current_snapshot(member, now).cube if member.state != Campaign.State.DRAFT else []
-        head = aggregates.headline(cube)
+        head = charts.headline(cube)
         by_key = _answers_by_key(cube)
         build = builds.get(member.pk)
         result.append(
@@ -74,7 +74,7 @@ def chain_rows(campaign: Campaign, now: dt.datetime) -> list[dict]:
                     {
                         "label": o["label"],
                         "count": by_key[o["key"]],
-                        "share": aggregates._percent(by_key[o["key"]], head["completed"]),
+                        "share": charts.percent(by_key[o["key"]], head["completed"]),
                     }
                     for o in _options(member)
                 ],
@@ -97,11 +97,11 @@ def score_charts(campaign: Campaign, cube: list[list]) -> tuple[dict | None, dic
         [
             f"{o['key']}: {o['label']} ({scores.format_score(scale[o['key']])})",
             by_key[o["key"]],
-            aggregates._percent(by_key[o["key"]], n),
+            charts.percent(by_key[o["key"]], n),
         ]
         for o in scored
     ]
-    distribution = aggregates._chart(
+    distribution = charts.chart(
         "bar",
         _("Score distribution"),
         [r[0] for r in dist_rows],
@@ -127,7 +127,7 @@ def score_charts(campaign: Campaign, cube: list[list]) -> tuple[dict | None, dic
     if nps:
         datasets.append({"label": _("NPS"), "data": [s["nps"] for s in summaries]})
         columns.append(_("NPS"))
-    over_time = aggregates._chart(
+    over_time = charts.chart(
         "line",
         _("Score over time (%(zone)s)") % {"zone": campaign.timezone},
         buckets,
