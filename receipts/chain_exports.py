@@ -1,22 +1,20 @@
 """Exports of personal data beyond the campaign's results: one segment's contacts, and a
 contact's answers across a follow-up chain (one row per contact, one column per campaign).
 
-Same cell rules as `receipts.exports` (formula neutralisation, times in the campaign's zone);
-CSV streamed with a BOM for Excel, XLSX written row by row.
+Written through `campaigns.spreadsheets` like every export (cells neutralised there).
 """
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from collections.abc import Iterable, Iterator
 
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from campaigns import spreadsheets
 from campaigns.followups import chain
 from campaigns.models import Call, Campaign
 from receipts import exports
@@ -40,7 +38,7 @@ def chain_rows(campaign: Campaign) -> Iterator[list]:
     statuses = dict(Call.Status.choices)
     header = [_("number"), _("name"), *variable_names]
     header += [f"{member.name} (#{member.pk})" for member in members]
-    yield [exports.neutralise(str(cell)) for cell in header]
+    yield header
     calls = Call.objects.filter(campaign=root, is_latest=True).select_related("contact").order_by("pk")
     for member in members[1:]:
         latest = Call.objects.filter(campaign=member, is_latest=True, phone=OuterRef("phone"))
@@ -57,7 +55,7 @@ def chain_rows(campaign: Campaign) -> Iterator[list]:
         row.append(_cell(call.status, call.answer_label, statuses))
         for member in members[1:]:
             row.append(_cell(getattr(call, f"status_{member.pk}"), getattr(call, f"label_{member.pk}"), statuses))
-        yield [exports.neutralise(cell) for cell in row]
+        yield row
 
 
 def _cell(status: str | None, label: str | None, statuses: dict) -> str:
@@ -68,42 +66,16 @@ def _cell(status: str | None, label: str | None, statuses: dict) -> str:
     return str(statuses.get(status, status))
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def filename(campaign: Campaign, kind: str, ext: str) -> str:
     stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
     return f"{kind}-{campaign.pk}-{slugify(campaign.name) or 'campaign'}-{stamp}.{ext}"
 
 
-def csv_response(rows: Iterable[list], name: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[bytes]:
-        yield "\ufeff".encode()
-        for row in rows:
-            yield writer.writerow(row).encode()
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def xlsx_response(rows: Iterable[list], name: str) -> FileResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Results"))[:31])
-    for row in rows:
-        sheet.append(row)
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # FileResponse closes it
-    workbook.save(spool)
-    spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=name,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+def response(rows: Iterable[list], campaign: Campaign, kind: str, fmt: str) -> HttpResponse:
+    """CSV or XLSX through `campaigns.spreadsheets` (cells neutralised there); raises TooWide, Http404."""
+    name = filename(campaign, kind, fmt)
+    if fmt == "csv":
+        return spreadsheets.csv_response(rows, name)
+    if fmt == "xlsx":
+        return spreadsheets.xlsx_response(rows, name, str(_("Results")))
+    raise Http404

@@ -9,9 +9,7 @@ cube: small campaigns recompute in the request, big ones ask a worker and show t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 import time
 from collections import Counter, defaultdict
@@ -24,9 +22,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from campaigns import spreadsheets
 from campaigns.models import Call, Campaign, ContactList
 from receipts import scores
-from receipts.exports import neutralise
 from receipts.models import CrosstabSnapshot
 
 log = logging.getLogger(__name__)
@@ -205,14 +203,8 @@ def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot) -> dict
 
 
 def csv_response(campaign: Campaign, chart: dict) -> HttpResponse:
-    """The cross-tab's table as CSV (UTF-8 with BOM for Excel)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([neutralise(str(c)) for c in chart["table"]["columns"]])
-    for row in chart["table"]["rows"]:
-        writer.writerow(["" if cell is None else neutralise(cell) for cell in row])
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    """The cross-tab's table as CSV (through `campaigns.spreadsheets`, like every download)."""
+    rows = [chart["table"]["columns"], *chart["table"]["rows"]]
     stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
     name = slugify(chart["variable"]) or "variable"
-    response["Content-Disposition"] = f'attachment; filename="crosstab-{campaign.pk}-{name}-{stamp}.csv"'
-    return response
+    return spreadsheets.csv_response(rows, f"crosstab-{campaign.pk}-{name}-{stamp}.csv")

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from campaigns import spreadsheets
 from campaigns.followups import may_follow_up
 from campaigns.models import Campaign
+from campaigns.permissions import may_export_results
 from receipts import aggregates, analysis, chain_exports, crosstab, exports, segments
 from receipts.ingest import ingest
 from receipts.models import RejectedPush
@@ -131,6 +134,12 @@ def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
     if not isinstance(elements, list):
         _reject(request, RejectedPush.Reason.WRONG_SHAPE, f"top level is {type(elements).__name__}", body, len(body))
         return _reply(400, "expected a JSON array of receipt objects")
+    cap = settings.RECEIPT_MAX_ELEMENTS
+    if len(elements) > cap:
+        # Aliyun pushes a hundred or so at a time; a flood costs seconds and a row per element.
+        detail = f"{len(elements)} elements, over {cap} per push"
+        _reject(request, RejectedPush.Reason.TOO_LARGE, detail, body[:KEEP_BYTES], len(body))
+        return _reply(413, f"more than {cap} elements in one push")
     if UNSTORABLE_ESCAPE.search(text):
         elements = _storable(elements)  # no deeper than MAX_DEPTH by now
     try:
@@ -180,7 +189,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "query": urlencode(query),
         "title": _("Results: %(name)s") % {"name": campaign.name},
         "no_data_text": _("No data yet."),
-        "may_export_contacts": may_export_contacts(user),
+        "may_export": may_export_results(user),
         "may_follow_up": may_follow_up(user),
         "may_view_calls": user.has_perm("campaigns.view_call"),
     }
@@ -190,11 +199,6 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def _data(campaign: Campaign, list_id: int | None, by: str | None) -> dict:
     data = aggregates.dashboard_data(campaign, contact_list_id=list_id)
     return analysis.merge(data, analysis.extras(campaign, list_id, by))
-
-
-def may_export_contacts(user) -> bool:
-    """Exports that name contacts reveal contacts and calls."""
-    return user.has_perms(["campaigns.view_contact", "campaigns.view_call"])
 
 
 def _segments(request: HttpRequest) -> list:
@@ -212,15 +216,22 @@ def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     return JsonResponse(_data(campaign, list_id, request.GET.get("by") or None))
 
 
-@campaign_viewer
+@staff_member_required
 @require_GET
 def export_results(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
+    """Numbers, names and answers: personal data (see campaigns.permissions)."""
+    if not may_export_results(request.user):
+        raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
     if fmt == "csv":
         return exports.csv_response(campaign, contact_list_id=list_id)
     if fmt == "xlsx":
-        return exports.xlsx_response(campaign, contact_list_id=list_id)
+        try:
+            return exports.xlsx_response(campaign, contact_list_id=list_id)
+        except spreadsheets.TooWide as exc:
+            messages.error(request, str(exc))
+            return redirect("receipts:dashboard", campaign.pk)
     raise Http404
 
 
@@ -241,31 +252,27 @@ def segment_action(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_GET
 def export_segment(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    if not may_export_contacts(request.user):
+    if not may_export_results(request.user):
         raise PermissionDenied
-    chosen = _segments(request)
-    rows = chain_exports.segment_rows(campaign, chosen)
-    name = chain_exports.filename(campaign, "segment", fmt)
-    if fmt == "csv":
-        return chain_exports.csv_response(rows, name)
-    if fmt == "xlsx":
-        return chain_exports.xlsx_response(rows, name)
-    raise Http404
+    rows = chain_exports.segment_rows(campaign, _segments(request))
+    return _download(request, campaign, rows, "segment", fmt)
 
 
 @campaign_viewer
 @require_GET
 def export_chain(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    if not may_export_contacts(request.user):
+    if not may_export_results(request.user):
         raise PermissionDenied
-    rows = chain_exports.chain_rows(campaign)
-    name = chain_exports.filename(campaign, "chain", fmt)
-    if fmt == "csv":
-        return chain_exports.csv_response(rows, name)
-    if fmt == "xlsx":
-        return chain_exports.xlsx_response(rows, name)
-    raise Http404
+    return _download(request, campaign, chain_exports.chain_rows(campaign), "chain", fmt)
+
+
+def _download(request: HttpRequest, campaign: Campaign, rows, kind: str, fmt: str) -> HttpResponse:
+    try:
+        return chain_exports.response(rows, campaign, kind, fmt)
+    except spreadsheets.TooWide as exc:
+        messages.error(request, str(exc))
+        return redirect("receipts:dashboard", campaign.pk)
 
 
 @campaign_viewer

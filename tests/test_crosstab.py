@@ -87,7 +87,7 @@ def test_unknown_variable_is_ignored_on_the_dashboard_and_404_on_export(staff_cl
 def test_export_is_the_table_as_csv(staff_client, done):
     response = staff_client.get(f"/receipts/campaigns/{done.pk}/crosstab/export/", {"by": "city"})
     assert response.status_code == 200
-    text = response.content.decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:5] == ["city", "Contacts", "Dialled", "Answered", "Answer rate %"]
     assert rows[1] == ["杭州", "5", "5", "4", "80.0", "1", "0", "2", "2.33"]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_i12_followups_scores'),
+        ('campaigns', '0005_i12_followups_scores'),
         ('receipts', '0002_result_snapshot'),
     ]
 

@@ -5,7 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns import actions
+from campaigns import actions, reasons
 from campaigns.followups import create_followup
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
 from campaigns.outcomes import progress
@@ -130,7 +130,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Campaign {id} started: {enrolled} contacts enrolled.")
 
     def do_pause(self, id, **_):
-        actions.pause_campaign(self.get(id), reason="Paused from the command line.")
+        actions.pause_campaign(self.get(id), reason=reasons.reason("paused.command_line"))
         self.stdout.write(f"Campaign {id} paused.")
 
     def do_resume(self, id, **_):
@@ -144,7 +144,7 @@ class Command(BaseCommand):
     def do_status(self, id, as_json: bool = False, **_):
         campaign = self.get(id)
         figures = progress(campaign)
-        figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason})
+        figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
         if campaign.state == Campaign.State.DRAFT:
             # No calls yet: the contacts it will enrol, one per number.
             figures["contacts"] = (
@@ -161,7 +161,7 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return
-        self.stdout.write(f"{campaign.name} [{campaign.state}] {campaign.state_reason}".rstrip())
+        self.stdout.write(f"{campaign.name} [{campaign.state}] {campaign.state_reason_text}".rstrip())
         for key in ("contacts", "dialled", "answered", "unknown", "failed", "dnc", "pending"):
             self.stdout.write(f"  {key:<10} {figures[key]}")
         for label, count in figures["answers"].items():
