@@ -6,6 +6,10 @@
   if (listFilter) {  // picking a list reloads the page for it (no inline handler: see ivrsite/csp.py)
     listFilter.addEventListener("change", function () { listFilter.form.submit(); });
   }
+  var byFilter = document.getElementById("by-filter");
+  if (byFilter) {
+    byFilter.addEventListener("change", function () { byFilter.form.submit(); });
+  }
   var root = document.getElementById("results-dashboard");
   if (!root || typeof Chart === "undefined") { return; }
   var data = JSON.parse(document.getElementById("results-data").textContent);
