@@ -36,7 +36,11 @@ def _require(campaign: Campaign, *states: str) -> None:
 
 def check_ready(campaign: Campaign) -> list[str]:
     """What stops a draft from starting, as messages for staff (empty: ready)."""
-    problems = []
+    from campaigns.followups import start_problems
+
+    problems = start_problems(campaign)
+    if problems:
+        return problems
     if not campaign.contact_lists.exists():
         problems.append(_("Add at least one contact list."))
     elif not campaign.contact_lists.filter(contacts__isnull=False).exists():

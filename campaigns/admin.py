@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from campaigns import (
     actions,
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
+    admin_followups,
 )
 from campaigns.models import (
     Call,
@@ -114,7 +115,7 @@ class DoNotCallAdmin(admin.ModelAdmin):
 class MenuOptionInline(admin.TabularInline):
     model = MenuOption
     extra = 1
-    fields = ["position", "key", "label", "code", "tts_params", "opt_out"]
+    fields = ["position", "key", "label", "code", "tts_params", "opt_out", "score"]
 
 
 @admin.register(MenuTemplate)
@@ -258,6 +259,11 @@ class CampaignAdmin(admin.ModelAdmin):
         return [
             path("progress/", self.admin_site.admin_view(self.progress_view), name="campaigns_campaign_progress"),
             path(
+                "<int:pk>/followup/",
+                self.admin_site.admin_view(lambda request, pk: admin_followups.followup_view(self, request, pk)),
+                name="campaigns_campaign_followup",
+            ),
+            path(
                 "<int:pk>/transition/<str:action>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="campaigns_campaign_transition",
@@ -327,6 +333,7 @@ class CampaignAdmin(admin.ModelAdmin):
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
             exportable = campaign.state != State.DRAFT and may_export_results(request.user)
             extra_context["export_urls"] = self.export_urls(campaign) if exportable else []
+            extra_context.update(admin_followups.change_context(campaign))
             # Its times are shown, and its date fields read, in the campaign's own time zone.
             with timezone.override(campaign.zone):
                 response = super().change_view(request, object_id, form_url, extra_context)
@@ -358,7 +365,7 @@ class CampaignAdmin(admin.ModelAdmin):
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     list_display = ["phone", "campaign", "attempt", "status", "answer_label", "out_id", "sent_at"]
-    list_filter = ["status", "campaign"]
+    list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]
     list_select_related = ["campaign"]
     raw_id_fields = ["contact", "campaign", "caller_number"]

@@ -343,6 +343,7 @@ class MenuTemplate(models.Model):
             "options": [
                 {"key": o.key, "label": o.label, "code": o.code, "tts_params": o.tts_params}
                 | ({"action": OPT_OUT} if o.opt_out else {})
+                | ({"score": o.score} if o.score is not None else {})
                 for o in self.options.order_by("position", "key")
             ],
         }
@@ -359,6 +360,12 @@ class MenuOption(models.Model):
         _("opt out"),
         default=False,
         help_text=_("Pressing this key puts the caller's number on the do-not-call list at once."),
+    )
+    score = models.FloatField(
+        _("score"),
+        null=True,
+        blank=True,
+        help_text=_("Numeric value of this answer on a scale (e.g. 1–5, or 0–10 for NPS); blank: not scored."),
     )
 
     class Meta:
@@ -453,6 +460,18 @@ class Campaign(models.Model):
     # Progress of the enrolment job while the campaign is `starting`.
     contacts_to_enrol = models.PositiveIntegerField(_("contacts to enrol"), default=0, editable=False)
     contacts_enrolled = models.PositiveIntegerField(_("contacts enrolled"), default=0, editable=False)
+
+    # A follow-up campaign calls one or more result segments of an earlier one again.
+    followup_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+        verbose_name=_("follow-up of"),
+        editable=False,
+    )
+    followup_segments = models.JSONField(_("segments of origin"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("campaign")
@@ -640,3 +659,43 @@ class Call(models.Model):
     def note_text(self) -> str:
         """What happened to the call in the active language, with Aliyun's own words if any."""
         return " ".join(part for part in (reasons.describe(self.note), self.error_message) if part)
+
+
+class FollowupBuild(models.Model):
+    """Copying a segment's contacts into a follow-up's new list, in the request or by a worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("copying contacts")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="followup_build", verbose_name=_("campaign")
+    )
+    contact_list = models.ForeignKey(ContactList, on_delete=models.CASCADE, related_name="+", verbose_name=_("list"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("contacts in the segments"), default=0)
+    scanned = models.PositiveIntegerField(_("contacts looked at"), default=0)
+    copied = models.PositiveIntegerField(_("contacts copied"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up build")
+        verbose_name_plural = _("follow-up builds")
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.get_status_display()}"
+
+    @property
+    def left_out(self) -> int:
+        """Segment contacts not carried over (do-not-call numbers), once done."""
+        return max(0, self.total - self.copied) if self.status == self.Status.DONE else 0
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, int(100 * self.scanned / self.total)) if self.total else 0

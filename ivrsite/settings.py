@@ -203,6 +203,8 @@ CALLEE_LIMITS = envlimits("CALLEE_LIMITS", "1/60,5/3600,20/86400")
 # settings have nothing to configure.
 # Uploads above this many bytes import in the background instead of in the request.
 IMPORT_BACKGROUND_THRESHOLD_BYTES = envint("IMPORT_BACKGROUND_THRESHOLD_BYTES", 2 * 1024 * 1024)
+# Follow-ups of more contacts than this copy them in a worker, showing progress.
+FOLLOWUP_INLINE_LIMIT = envint("FOLLOWUP_INLINE_LIMIT", 20_000)
 
 LOGGING = {
     "version": 1,

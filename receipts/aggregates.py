@@ -136,6 +136,9 @@ def is_fresh(snapshot: ResultSnapshot, campaign: Campaign, now: dt.datetime) -> 
     if campaign.state in FINISHED and campaign.finished_at:
         if snapshot.computed_at >= campaign.finished_at + dt.timedelta(seconds=SETTLED_AFTER_FINISH_SECONDS):
             return True
+        if snapshot.computed_at < campaign.finished_at:
+            # Computed while it ran: a finished campaign's page stops polling, so never serve that.
+            return False
     fresh = max(FRESH_SECONDS, 2 * snapshot.compute_ms / 1000)
     return (now - snapshot.computed_at).total_seconds() <= fresh
 

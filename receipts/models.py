@@ -116,3 +116,28 @@ class PendingPush(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} @ {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CrosstabSnapshot(models.Model):
+    """Answers of a campaign broken down by one contact variable, computed by a worker.
+
+    `table` holds, for the top values of the variable (and "other"), counts of the latest
+    attempts by status and answer key; see `receipts.crosstab`.
+    """
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="crosstabs", verbose_name=_("campaign")
+    )
+    variable = models.CharField(_("variable"), max_length=200)
+    table = models.JSONField(_("counts"), default=dict)
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
+    compute_ms = models.PositiveIntegerField(_("compute time (ms)"), default=0)
+    refresh_requested_at = models.DateTimeField(_("refresh requested"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cross-tab snapshot")
+        verbose_name_plural = _("cross-tab snapshots")
+        constraints = [models.UniqueConstraint(fields=["campaign", "variable"], name="crosstab_per_variable")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} × {self.variable}"

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from campaigns.models import Call, Contact, ContactList
+from campaigns.models import Call, Campaign, Contact, ContactList
 from campaigns.outcomes import progress
 from receipts import aggregates
 from receipts.models import ResultSnapshot
@@ -187,3 +187,15 @@ def test_expensive_cube_is_refreshed_by_a_worker_once(known_calls, running_campa
     assert queued == [(running_campaign.pk,)]
     aggregates.refresh_snapshot_job(running_campaign.pk)
     assert aggregates.dashboard_data(running_campaign)["headline"]["answered"] == 5
+
+
+def test_figures_computed_before_the_campaign_finished_are_recomputed(known_calls, running_campaign):
+    """A finished campaign's page stops polling, so figures from while it ran must not be served."""
+    now = dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)
+    assert aggregates.dashboard_data(running_campaign, now=now)["headline"]["answered"] == 4
+    Call.objects.filter(status=S.BUSY).update(status=S.ANSWERED)
+    finished = now + dt.timedelta(seconds=1)
+    Campaign.objects.filter(pk=running_campaign.pk).update(state=Campaign.State.COMPLETED, finished_at=finished)
+    running_campaign.refresh_from_db()
+    soon = finished + dt.timedelta(seconds=1)  # still within FRESH_SECONDS of the first figures
+    assert aggregates.dashboard_data(running_campaign, now=soon)["headline"]["answered"] == 5

@@ -6,6 +6,10 @@
   if (listFilter) {  // picking a list reloads the page for it (no inline handler: see ivrsite/csp.py)
     listFilter.addEventListener("change", function () { listFilter.form.submit(); });
   }
+  var byFilter = document.getElementById("by-filter");
+  if (byFilter) {
+    byFilter.addEventListener("change", function () { byFilter.form.submit(); });
+  }
   var root = document.getElementById("results-dashboard");
   if (!root || typeof Chart === "undefined") { return; }
   var data = JSON.parse(document.getElementById("results-data").textContent);
@@ -37,7 +41,7 @@
       };
       options.plugins = { legend: { display: chart.datasets.length > 1 } };
     }
-    if (key === "funnel" || key === "answers") { options.indexAxis = "y"; }
+    if (key === "funnel" || key === "answers" || key === "score_distribution") { options.indexAxis = "y"; }
     return { type: chart.type, data: { labels: chart.labels.slice(), datasets: datasets }, options: options };
   }
 
@@ -88,6 +92,12 @@
     });
     var asOf = root.querySelector('[data-field="as_of_local"]');
     if (asOf) { asOf.textContent = payload.as_of_local; }
+    (payload.segments || []).forEach(function (row) {
+      var cell = root.querySelector('[data-segment="' + CSS.escape(row.code) + '"]');
+      if (!cell) { return; }
+      var target = cell.querySelector("a") || cell;
+      target.textContent = number(row.count);
+    });
     root.querySelectorAll("[data-chart]").forEach(function (section) {
       var key = section.dataset.chart;
       if (payload.charts[key]) { draw(section, key, payload.charts[key]); }

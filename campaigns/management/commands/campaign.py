@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns import actions, reasons
-from campaigns.models import CallerNumber, Campaign, ContactList, MenuTemplate
+from campaigns.followups import create_followup
+from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
 from campaigns.outcomes import progress
+from receipts.segments import SEGMENT_STATUSES, from_options
 
 WINDOW_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
@@ -27,11 +29,30 @@ class Command(BaseCommand):
         create.add_argument("--retry-delay", type=int, default=1800, help="Seconds between attempts.")
         create.add_argument("--window", help="Daily hours HH:MM-HH:MM (start inclusive, end exclusive).")
         create.add_argument("--timezone", default="Asia/Shanghai")
+        followup = sub.add_parser(
+            "followup", help="Create a draft follow-up of a segment of a campaign; prints its id on the last line."
+        )
+        followup.add_argument("id", type=int)
+        followup.add_argument("--name", required=True)
+        chosen = followup.add_mutually_exclusive_group(required=True)
+        chosen.add_argument("--answer", dest="answers", nargs="+", help="Answer labels of the latest call.")
+        chosen.add_argument(
+            "--status", dest="statuses", nargs="+", help=f"Final statuses: {', '.join(SEGMENT_STATUSES)}."
+        )
+        followup.add_argument("--menu", help="Menu template name (default: the source campaign's).")
+        followup.add_argument("--list-name", help="Name of the new contact list (default: derived from the name).")
         for name in ("start", "pause", "resume", "cancel"):
             sub.add_parser(name).add_argument("id", type=int)
         status = sub.add_parser("status")
         status.add_argument("id", type=int)
         status.add_argument("--json", action="store_true", dest="as_json")
+
+    def run_from_argv(self, argv):
+        try:
+            super().run_from_argv(argv)
+        except SystemExit as exc:
+            # argparse reports a usage error with status 2; the contract says 1 for any bad input.
+            raise SystemExit(1 if exc.code == 2 else exc.code) from None
 
     def handle(self, *args, action: str, **options):
         try:
@@ -80,6 +101,29 @@ class Command(BaseCommand):
         self.stdout.write(f"Created campaign {campaign.name!r} (draft).")
         self.stdout.write(str(campaign.pk))
 
+    def do_followup(self, id, name, answers, statuses, menu, list_name, **_):
+        source = self.get(id)
+        template = None
+        if menu:
+            try:
+                template = MenuTemplate.objects.get(name=menu)
+            except MenuTemplate.DoesNotExist:
+                raise CommandError(f"No menu template named {menu!r}.") from None
+        segments = from_options(answers, statuses)
+        if answers:
+            known = {o["label"] for o in (source.menu_snapshot or source.menu.snapshot())["options"]}
+            unknown = [a for a in answers if a not in known]
+            if unknown:
+                raise CommandError(
+                    f"No answer labelled {unknown[0]!r} in the menu of campaign {id}; "
+                    f"labels: {', '.join(sorted(known))}."
+                )
+        # The command waits for the copy, however big: a script reads the id once it is usable.
+        followup = create_followup(source, name, segments, menu=template, list_name=list_name or "", background=False)
+        contacts = followup.followup_build.copied
+        self.stdout.write(f"Created follow-up {followup.name!r} (draft) with {contacts} contacts.")
+        self.stdout.write(str(followup.pk))
+
     def do_start(self, id, **_):
         campaign = self.get(id)
         enrolled = actions.start_campaign(campaign)
@@ -101,6 +145,19 @@ class Command(BaseCommand):
         campaign = self.get(id)
         figures = progress(campaign)
         figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
+        if campaign.state == Campaign.State.DRAFT:
+            # No calls yet: the contacts it will enrol, one per number.
+            figures["contacts"] = (
+                Contact.objects.filter(contact_list__campaigns=campaign).values("phone").distinct().count()
+            )
+        if campaign.followup_of_id:
+            build = FollowupBuild.objects.filter(campaign=campaign).first()
+            figures["followup_of"] = {
+                "id": campaign.followup_of_id,
+                "segments": campaign.followup_segments,
+                "copy": build.status if build else None,
+            }
+        figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
         if as_json:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return

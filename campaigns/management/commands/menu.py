@@ -2,9 +2,11 @@
 
 The JSON (see design.md):
     {"name", "start_code", "start_tts_params", "play_times", "timeout_ms",
-     "bye_code", "bye_tts_params", "options": [{"key", "label", "code", "tts_params", "action"}]}
+     "bye_code", "bye_tts_params", "options": [{"key", "label", "code", "tts_params", "action", "score"}]}
 (`"action": "opt_out"` puts the caller's number on the do-not-call list when the key is pressed.)
-TTS params may be given as a JSON object or as the JSON text of one.
+TTS params may be given as a JSON object or as the JSON text of one. `score` (optional, a
+number) puts the answer on a numeric scale: the dashboard then shows mean, distribution
+and, for a 0–10 scale, NPS.
 
 `${var}` placeholders must name a contact field: name, phone, or a variable carried by
 contacts of some list. While no contact exists yet they cannot be checked: the menu is
@@ -43,7 +45,7 @@ TEMPLATE_FIELDS = {
     "bye_tts_params": (str, dict),
     "options": list,
 }
-OPTION_FIELDS = {"key": str, "label": str, "code": str, "tts_params": (str, dict), "action": str}
+OPTION_FIELDS = {"key": str, "label": str, "code": str, "tts_params": (str, dict), "action": str, "score": (int, float)}
 OPTION_ACTIONS = ("", OPT_OUT)
 REQUIRED = ("name", "start_code", "options")
 
@@ -124,6 +126,7 @@ def validate(data: object) -> tuple[MenuTemplate, list[MenuOption], list[str]]:
             tts_params=_text(item.get("tts_params")),
             position=position,
             opt_out=action == OPT_OUT,
+            score=item.get("score"),
         )
         if option.key in seen:
             errors.append(where + _("key %(key)s is used twice") % {"key": option.key})
@@ -195,6 +198,7 @@ class Command(BaseCommand):
                         "tts_params": option.tts_params,
                         "position": option.position,
                         "opt_out": option.opt_out,
+                        "score": option.score,
                     },
                 )
         message = (
