@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns import (
     actions,
+    admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
 )
 from campaigns.models import (
@@ -61,8 +62,9 @@ TRANSITIONS = {
 
 @admin.register(CallerNumber)
 class CallerNumberAdmin(admin.ModelAdmin):
-    list_display = ["number", "label", "max_concurrent_calls", "active"]
-    list_filter = ["active"]
+    list_display = ["number", "label", "account", "max_concurrent_calls", "active"]
+    list_filter = ["active", "account"]
+    list_select_related = ["account"]
     search_fields = ["number", "label"]
 
 

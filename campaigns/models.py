@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.accounts import VoiceAccount
+
 MENU_KEYS = [str(d) for d in range(10)] + ["*", "#"]
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]*)\}")
 # Fields of a contact that TTS params may name besides its own variables.
@@ -41,6 +43,15 @@ class CallerNumber(models.Model):
         help_text=_("Aliyun refuses calls over this number's concurrency cap."),
     )
     active = models.BooleanField(_("active"), default=True)
+    account = models.ForeignKey(
+        VoiceAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="caller_numbers",
+        verbose_name=_("Aliyun account"),
+        help_text=_("Blank: the default account from the environment (ALIYUN_ACCESS_KEY_ID)."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -340,6 +351,13 @@ class Campaign(models.Model):
     max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=3)
     retry_delay_seconds = models.PositiveIntegerField(_("retry delay (s)"), default=1800)
     retry_outcomes = models.JSONField(_("outcomes that retry"), default=default_retry_outcomes, blank=True)
+    expected_call_seconds = models.PositiveIntegerField(
+        _("expected call length (s)"),
+        default=40,
+        help_text=_(
+            "How long a call holds its caller number, for the forecast until this campaign's own calls measure it."
+        ),
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
