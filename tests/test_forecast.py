@@ -174,7 +174,8 @@ def test_a_draft_campaign_forecasts_from_its_lists_accounts_and_defaults(campaig
     second = VoiceAccount(name="华东", access_key_id="LTAI-second", qps=50)
     second.set_secret("s")
     second.save()
-    campaign.caller_numbers.add(CallerNumber.objects.create(number="02100000000", max_concurrent_calls=5, account=second))
+    numbers = CallerNumber.objects.create(number="02100000000", max_concurrent_calls=5, account=second)
+    campaign.caller_numbers.add(numbers)
     caller.max_concurrent_calls = 15
     caller.save()
     campaign.expected_call_seconds = 20
