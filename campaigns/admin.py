@@ -17,6 +17,8 @@ from campaigns import (
     admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
 )
+from campaigns.forecast import Window, campaign_forecast, live_rate
+from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
     Call,
     CallerNumber,
@@ -111,8 +113,17 @@ class CampaignForm(forms.ModelForm):
         fields = [
             "name", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
             "daily_start", "daily_end", "weekdays", "max_qps", "max_attempts", "retry_delay_seconds",
-            "retry_outcomes",
+            "retry_outcomes", "expected_call_seconds",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "expected_call_seconds" in self.fields:
+            self.fields["expected_call_seconds"].required = False
+
+    def clean_expected_call_seconds(self):
+        value = self.cleaned_data.get("expected_call_seconds")
+        return value or Campaign._meta.get_field("expected_call_seconds").default
 
 
 def progress_cell(campaign_id: int, key: str, value) -> str:
@@ -135,7 +146,11 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
         (
             gettext_lazy("Pacing and retries"),
-            {"fields": ["max_qps", "max_attempts", "retry_delay_seconds", "retry_outcomes"]},
+            {
+                "fields": [
+                    "max_qps", "max_attempts", "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
+                ]
+            },  # fmt: skip
         ),
         (gettext_lazy("History"), {"fields": ["created_at", "started_at", "finished_at"]}),
     ]
@@ -207,6 +222,7 @@ class CampaignAdmin(admin.ModelAdmin):
             figures["state_display"] = campaign.get_state_display()
             figures["reason"] = campaign.state_reason
             figures.pop("by_status")
+            figures["rate"] = live_rate(campaign)
             data[campaign.pk] = figures
         return JsonResponse(data)
 
@@ -230,7 +246,9 @@ class CampaignAdmin(admin.ModelAdmin):
                 )
             return HttpResponseRedirect(change_url)
         problems = actions.check_ready(campaign) if action == "start" else []
+        forecast_text = forecast_summary(campaign_forecast(campaign), Window.of(campaign)) if action == "start" else {}
         context = {
+            "forecast_text": forecast_text,
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "campaign": campaign,
@@ -254,6 +272,10 @@ class CampaignAdmin(admin.ModelAdmin):
                 if campaign.state in states
             ]
             extra_context["figures"] = progress(campaign)
+            forecast = campaign_forecast(campaign)
+            extra_context["forecast"] = forecast
+            extra_context["forecast_text"] = forecast_summary(forecast, Window.of(campaign))
+            extra_context["live_rate"] = live_rate(campaign)
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
             extra_context["export_urls"] = self.export_urls(campaign) if campaign.state != State.DRAFT else []
             # Its times are shown, and its date fields read, in the campaign's own time zone.

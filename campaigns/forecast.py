@@ -268,3 +268,80 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
         retry_share=retry_share,
         retry_share_measured=share is not None,
     )
+
+
+def live_rate(campaign, now: dt.datetime | None = None, seconds: int = 60) -> float:
+    """Requests this campaign sent per second over the last `seconds` (throttled ones are
+    handed back with no send time, so they do not count)."""
+    from django.utils import timezone
+
+    from campaigns.models import Call
+
+    now = now or timezone.now()
+    sent = Call.objects.filter(
+        status__in=[s for s in Call.Status.values if s not in (Call.Status.QUEUED, Call.Status.CLAIMED)],
+        sent_at__gte=now - dt.timedelta(seconds=seconds),
+        sent_at__lte=now,
+        campaign=campaign,
+    ).count()
+    return round(sent / seconds, 2)
+
+
+def duration_text(seconds: float) -> str:
+    from django.utils.translation import gettext as _
+
+    minutes = int(round(seconds / 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        return _("%(days).1f days") % {"days": hours / 24}
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
+def summary(forecast: Forecast, window: Window) -> dict:
+    """What the campaign page says about a forecast, translated."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if window.daily_start == window.daily_end:
+        window_hours = 24.0
+    else:
+        start = dt.datetime.combine(dt.date(2000, 1, 3), window.daily_start)
+        end = dt.datetime.combine(dt.date(2000, 1, 3), window.daily_end)
+        window_hours = ((end - start).total_seconds() % 86400) / 3600
+    binds = {
+        ACCOUNT: _("the accounts' QPS budget"),
+        CALLER_NUMBERS: _("the caller numbers' concurrency"),
+        CAMPAIGN: _("this campaign's own max calls per second"),
+    }[forecast.binds]
+    sentence = ngettext(
+        "With %(numbers)d number at %(concurrent)d concurrent calls in all and ~%(holding)d s calls, "
+        "%(calls)s calls take about %(needed)s of calling (%(days)d days of %(hours)s-hour windows).",
+        "With %(numbers)d numbers at %(concurrent)d concurrent calls in all and ~%(holding)d s calls, "
+        "%(calls)s calls take about %(needed)s of calling (%(days)d days of %(hours)s-hour windows).",
+        forecast.caller_numbers,
+    ) % {
+        "numbers": forecast.caller_numbers,
+        "concurrent": forecast.concurrent_calls,
+        "holding": round(forecast.holding_seconds),
+        "calls": f"{forecast.calls_left:,}",
+        "needed": duration_text(forecast.seconds_needed),
+        "days": forecast.window_days,
+        "hours": f"{window_hours:g}",
+    }
+    warning = ""
+    if forecast.binds == CALLER_NUMBERS:
+        warning = _(
+            "The caller numbers, not the account, are the bottleneck: %(bound).1f calls/s of the accounts' "
+            "%(account)g. Add caller numbers or raise their max concurrent calls to dial faster."
+        ) % {"bound": forecast.bound_qps, "account": forecast.account_qps}
+    return {
+        "binds": binds,
+        "sentence": sentence,
+        "warning": warning,
+        "left_today": duration_text(forecast.window_seconds_left_today),
+        "holding_source": _("measured from this campaign's calls")
+        if forecast.holding_measured
+        else _("expected call length, until calls measure it"),
+    }

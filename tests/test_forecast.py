@@ -222,3 +222,22 @@ def test_campaign_status_json_has_the_forecast(campaign):
     assert forecast["calls_left"] >= 5
     assert forecast["finish_at"]
     assert {"bound_qps", "window_seconds_left_today", "holding_seconds"} <= set(forecast)
+
+
+@pytest.mark.django_db
+def test_the_draft_campaign_page_shows_the_forecast_and_warns_when_numbers_bind(staff_client, campaign, caller):
+    caller.max_concurrent_calls = 2  # 2 ÷ 40 s = 0.05 calls/s, far below the account's 100/s
+    caller.save()
+    page = staff_client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
+    assert "Capacity forecast" in page
+    assert "caller numbers, not the account, are the bottleneck" in page
+    assert "With 1 number at 2 concurrent calls in all and ~40 s calls" in page
+
+    confirm = staff_client.get(f"/admin/campaigns/campaign/{campaign.pk}/transition/start/").content.decode()
+    assert "bottleneck" in confirm
+
+    caller.max_concurrent_calls = 5000
+    caller.save()
+    page = staff_client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
+    assert "bottleneck" not in page
+    assert "the accounts&#x27; QPS budget" in page
