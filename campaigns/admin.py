@@ -148,9 +148,13 @@ class CampaignAdmin(admin.ModelAdmin):
             gettext_lazy("Pacing and retries"),
             {
                 "fields": [
-                    "max_qps", "max_attempts", "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
+                    "max_qps",
+                    "max_attempts",
+                    "retry_delay_seconds",
+                    "retry_outcomes",
+                    "expected_call_seconds",
                 ]
-            },  # fmt: skip
+            },
         ),
         (gettext_lazy("History"), {"fields": ["created_at", "started_at", "finished_at"]}),
     ]

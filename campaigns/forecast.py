@@ -290,7 +290,7 @@ def live_rate(campaign, now: dt.datetime | None = None, seconds: int = 60) -> fl
 def duration_text(seconds: float) -> str:
     from django.utils.translation import gettext as _
 
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     hours, minutes = divmod(minutes, 60)
     if hours >= 48:
         return _("%(days).1f days") % {"days": hours / 24}
