@@ -57,7 +57,12 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=20_000, help="Contacts in the campaign (default 20000).")
-    parser.add_argument("--workers", type=int, default=2, help="rqworker processes (default 2, as the Procfile).")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default 2; 1 with --procfile).")
+    parser.add_argument(
+        "--procfile",
+        action="store_true",
+        help="Run web, worker and dispatcher from the Procfile's own command lines and default settings.",
+    )
     parser.add_argument("--qps", type=int, default=100, help="VOICE_QPS and the simulator's limit (default 100).")
     parser.add_argument("--call-duration-scale", type=float, default=0.02, help="Simulated call length factor.")
     parser.add_argument(
@@ -300,6 +305,8 @@ def steady_rate(times: list[dt.datetime], qps: int) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     args.log_dir.mkdir(parents=True, exist_ok=True)
+    if args.workers is None:
+        args.workers = 1 if args.procfile else 2
     timeout = args.timeout or max(180.0, 3.0 * args.contacts / args.qps + 120)
     note(f"recreating database {args.database} and migrating")
     database_url = recreate_database(args.pg, args.database)
@@ -310,6 +317,7 @@ def run(args: argparse.Namespace) -> dict:
         simulator_args=("--qps", str(args.qps), "--call-duration-scale", str(args.call_duration_scale)),
         env={"VOICE_QPS": str(args.qps)},
         log_dir=args.log_dir,
+        procfile=args.procfile,
     )
     for key in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECURE_SSL_REDIRECT", "VOICE_QPS"):
         os.environ[key] = stack.env[key]
@@ -357,6 +365,7 @@ def run(args: argparse.Namespace) -> dict:
     return {
         "contacts": args.contacts,
         "workers": args.workers,
+        "procfile": args.procfile,
         "qps_limit": args.qps,
         "completed_in_time": done,
         "total_seconds": round(elapsed, 1),
@@ -430,7 +439,8 @@ def report(result: dict) -> None:
     other = result["cpu_seconds_other_stack"]
     rate = s.get("calls_per_second")
     lines = [
-        f"contacts {result['contacts']:,}, {result['workers']} workers, limit {result['qps_limit']}/s "
+        f"contacts {result['contacts']:,}, {result['workers']} workers"
+        f"{' (Procfile command lines, shipped defaults)' if result['procfile'] else ''}, limit {result['qps_limit']}/s "
         f"({result['cores']} cores; load {result['load_average_before']} -> {result['load_average_after']})",
         f"total time: {result['total_seconds']} s for {result['sent']:,} calls sent"
         f" (first send {result['first_send_after_s']} s after start; finished in time: {result['completed_in_time']})",

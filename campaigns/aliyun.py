@@ -140,8 +140,18 @@ def canonical_query(params: dict[str, str]) -> str:
     )
 
 
+_QUERY_ESCAPES = str.maketrans({"%": "%25", "&": "%26", "=": "%3D"})
+
+
+def encode_query(query: str) -> str:
+    """`percent_encode` of a canonical query, which holds nothing but unreserved characters,
+    `%`, `&` and `=`: those three are all that changes (a table lookup instead of quoting
+    every byte again)."""
+    return query.translate(_QUERY_ESCAPES)
+
+
 def string_to_sign(params: dict[str, str], method: str = "POST") -> str:
-    return f"{method.upper()}&%2F&{percent_encode(canonical_query(params))}"
+    return f"{method.upper()}&%2F&{encode_query(canonical_query(params))}"
 
 
 def sign(params: dict[str, str], secret: str, method: str = "POST") -> str:
@@ -345,6 +355,12 @@ class VoiceClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            # Proxies and CA bundle from the environment, read once: left to requests, every
+            # request re-scans os.environ and stats ~/.netrc, which costs more CPU than signing.
+            environment = session.merge_environment_settings(self.endpoint, {}, None, None, None)
+            session.proxies.update(environment["proxies"])
+            session.verify = environment["verify"]
+            session.trust_env = False
         return session
 
     def signed_body(self, action: str, params: dict[str, str]) -> str:
@@ -364,7 +380,7 @@ class VoiceClient:
         query = canonical_query(full)
         signature = base64.b64encode(
             hmac.new(
-                f"{self._secret.reveal()}&".encode(), f"POST&%2F&{percent_encode(query)}".encode(), hashlib.sha1
+                f"{self._secret.reveal()}&".encode(), f"POST&%2F&{encode_query(query)}".encode(), hashlib.sha1
             ).digest()
         ).decode("ascii")
         return f"{query}&Signature={percent_encode(signature)}"

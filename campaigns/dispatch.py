@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import aliyun, pacing
+from campaigns import accounts, aliyun, pacing
 from campaigns.models import Call, CallerNumber, Campaign, Contact, DoNotCall, render_tts_params
 from campaigns.outcomes import after_calls_settled
 
@@ -33,6 +33,8 @@ S = Call.Status
 Outcome = aliyun.Outcome
 
 CLAIM_BATCH = 20
+# Placed calls are recorded this many at a time (at the latest when the claimed batch ends).
+PLACED_BATCH = 10
 # Calls placed longer ago than this no longer hold a slot of their caller number.
 CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
 # A claim older than this belongs to a dead worker (a live one sends within seconds).
@@ -186,7 +188,6 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
     if result.outcome == Outcome.PLACED:
         report.placed += 1
         base.update(status=S.PLACED, call_id=result.call_id, **fields)
-        log.info("call placed out_id=%s call_id=%s", call.out_id, result.call_id)
         return
     if result.outcome in (Outcome.THROTTLED, Outcome.CALLER_BUSY, Outcome.FREQUENCY_LIMITED):
         # Not an attempt: nothing was dialled. Back to the queue, a little later.
@@ -255,10 +256,16 @@ def release(calls: list[Call]) -> int:
     return cancelled + requeued
 
 
-def others_waiting() -> bool:
-    import django_rq
+def others_waiting(campaign_id: int) -> bool:
+    """Whether work other than this campaign's own dial jobs waits for a worker: another
+    campaign's dial job, an import, or housekeeping. (Its own twin is no reason to yield.)"""
+    from rq import Queue
 
-    return django_rq.get_queue("dial").count > 0
+    redis = pacing.redis_connection()  # the same Redis as RQ's queues, one connection per process
+    own = f"dial-{campaign_id}-"
+    if any(not job_id.startswith(own) for job_id in Queue("dial", connection=redis).get_job_ids()):
+        return True
+    return any(Queue(name, connection=redis).count for name in ("imports", "default"))
 
 
 def dial_campaign(
@@ -270,9 +277,9 @@ def dial_campaign(
     """RQ job: dial due calls of one campaign for up to `max_seconds`, paced across all workers.
 
     Several threads send at once (each claims its own batches), so a slow request or a
-    busy CPU delays one call, not the whole job's share of the account's rate.
+    busy CPU delays one call, not the whole job's share of the account's rate. Each call
+    goes through the account of its caller number (`client` overrides that, for tests).
     """
-    client = client or aliyun.voice_client()
     threads = threads or settings.DIAL_THREADS
     deadline = time.monotonic() + max_seconds
     if threads == 1:
@@ -288,17 +295,41 @@ def dial_campaign(
     return total.__dict__
 
 
-def _dial_thread(campaign_id: int, deadline: float, client: aliyun.VoiceClient) -> SendReport:
+def _dial_thread(campaign_id: int, deadline: float, client: aliyun.VoiceClient | None) -> SendReport:
     try:
         return _dial_loop(campaign_id, deadline, client)
     finally:
         connection.close()  # each thread had its own database connection
 
 
-def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) -> SendReport:
-    pacer = pacing.Pacer()
+class Router:
+    """Per account (None = the environment's): its pacer and its client, built once per job."""
+
+    def __init__(self, client: aliyun.VoiceClient | None = None):
+        self.client = client
+        self.routes: dict[int | None, accounts.Route] = {}
+        self.pacers: dict[int | None, pacing.Pacer] = {}
+
+    def prepare(self, calls: list[Call]) -> None:
+        wanted = {call.caller_number.account_id for call in calls} - set(self.routes)
+        if wanted:
+            self.routes.update(accounts.routes_by_account(wanted))
+        for account_id in wanted:
+            route = self.routes[account_id]
+            self.pacers[account_id] = pacing.Pacer(account_qps=route.qps, account_key=route.pace_key)
+
+    def pacer(self, call: Call) -> pacing.Pacer:
+        return self.pacers[call.caller_number.account_id]
+
+    def client_for(self, call: Call) -> aliyun.VoiceClient:
+        return self.client or accounts.client_for(call.caller_number.account_id)
+
+
+def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | None) -> SendReport:
+    router = Router(client)
     report = SendReport()
     started = time.monotonic()
+    last_look = 0.0  # when it last looked for other work waiting (at most once a second)
     while time.monotonic() < deadline and not report.stopped:
         campaign = Campaign.objects.filter(pk=campaign_id).first()
         if campaign is None or campaign.state != Campaign.State.RUNNING:
@@ -311,30 +342,68 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) ->
         if not calls:
             report.stopped = "nothing due"
             break
+        router.prepare(calls)
         limits = {pacing.campaign_key(campaign.pk): campaign.max_qps} if campaign.max_qps else {}
-        for index, call in enumerate(calls):
-            # Reserve the slot, then write `sending` while it comes: only signing and the
-            # request itself lie between the slot and the request's arrival at Aliyun.
-            slot = None if report.stopped else pacer.next_slot(limits)
-            if slot is None or not campaign.in_window(timezone.now()):
-                report.released += release(calls[index:])
-                break
-            if not mark_sending(call, timezone.now()):
-                report.released += release([call])
-                continue
-            request = build_request(call, campaign.menu_snapshot)
-            if not pacer.keep_slot(limits, slot):
-                # Nothing went on the wire: the call can safely wait for the next worker.
-                Call.objects.filter(pk=call.pk, status=S.SENDING).update(status=S.QUEUED, out_id=None, sent_at=None)
-                report.stopped = "no slot"
-                report.released += release(calls[index + 1 :])
-                break
-            result = client.ivr_call(request)
-            report.sent += 1
-            record_result(call, result, report)
-        if not report.stopped and time.monotonic() - started > FAIR_SHARE_SECONDS and others_waiting():
-            report.stopped = "yielded to other campaigns"
+        placed = PlacedBatch(report)
+        try:
+            for index, call in enumerate(calls):
+                if report.stopped or not campaign.in_window(timezone.now()):
+                    report.released += release(calls[index:])
+                    break
+                # Everything that costs time comes before the slot (OutId and `sending`
+                # persisted, request built); between the slot and the request's arrival at
+                # Aliyun lie only signing and the network, so no reserved slot goes to waste.
+                if not mark_sending(call, timezone.now()):
+                    report.released += release([call])
+                    continue
+                request = build_request(call, campaign.menu_snapshot)
+                pacer = router.pacer(call)
+                slot = pacer.next_slot(limits)
+                if slot is None or not pacer.keep_slot(limits, slot):
+                    # Nothing went on the wire: the call can safely wait for the next worker.
+                    Call.objects.filter(pk=call.pk, status=S.SENDING).update(status=S.QUEUED, out_id=None, sent_at=None)
+                    report.stopped = "no slot"
+                    report.released += release(calls[index + 1 :])
+                    break
+                result = router.client_for(call).ivr_call(request)
+                report.sent += 1
+                if result.outcome == Outcome.PLACED and not _seen_connect_failure.is_set():
+                    placed.add(call, result)
+                else:
+                    placed.flush()
+                    record_result(call, result, report)
+        finally:
+            placed.flush()
+        if not report.stopped and time.monotonic() - started > FAIR_SHARE_SECONDS:
+            if time.monotonic() - last_look >= 1.0 and others_waiting(campaign_id):
+                report.stopped = "yielded to other campaigns"
+            last_look = time.monotonic()
     return report
+
+
+class PlacedBatch:
+    """Placed calls written in one UPDATE per claimed batch instead of one each. Until then
+    they stay `sending` (an accepted request is what `sending` allows for: a receipt may
+    settle them meanwhile, and the write then leaves them alone)."""
+
+    def __init__(self, report: SendReport):
+        self.report = report
+        self.calls: list[tuple[Call, aliyun.CallResult]] = []
+
+    def add(self, call: Call, result: aliyun.CallResult) -> None:
+        self.calls.append((call, result))
+        if len(self.calls) >= PLACED_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.calls:
+            return
+        call_ids = Case(*(When(pk=call.pk, then=Value(result.call_id)) for call, result in self.calls))
+        Call.objects.filter(pk__in=[call.pk for call, _r in self.calls], status=S.SENDING).update(
+            status=S.PLACED, call_id=call_ids, error_code="", error_message=""
+        )
+        self.report.placed += len(self.calls)
+        self.calls = []
 
 
 def recover_stale(now: dt.datetime | None = None) -> dict[str, int]:

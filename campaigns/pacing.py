@@ -57,9 +57,14 @@ _connection: redis.Redis | None = None
 class Pacer:
     """Reserve request slots across the account limit and any narrower limits."""
 
-    def __init__(self, connection: redis.Redis | None = None, account_qps: int | None = None):
+    def __init__(
+        self, connection: redis.Redis | None = None, account_qps: int | None = None, account_key: str = ACCOUNT_KEY
+    ):
+        """`account_key`/`account_qps`: the account whose budget every slot counts against
+        (default: the environment's account, VOICE_QPS)."""
         self.redis = connection or redis_connection()
         self.account_qps = account_qps or settings.VOICE_QPS
+        self.account_key = account_key
         self._script = self.redis.register_script(_RESERVE)
 
     def reserve(self, limits: dict[str, float], max_wait: float = 1.0) -> float | None:
@@ -68,7 +73,7 @@ class Pacer:
         Returns the seconds to sleep before sending, or None when the next slot is more
         than `max_wait` away (nothing was reserved).
         """
-        rates = {ACCOUNT_KEY: float(self.account_qps), **limits}
+        rates = {self.account_key: float(self.account_qps), **limits}
         keys = list(rates)
         intervals = [int(1_000_000 / (rate * HEADROOM)) for rate in rates.values()]
         wait_us = self._script(keys=keys, args=[int(max_wait * 1_000_000), *intervals])

@@ -168,8 +168,8 @@ ACCOUNT_SECRETS_KEY = os.environ.get("ACCOUNT_SECRETS_KEY", "")
 # Seconds to wait for Aliyun's answer; past it a call's outcome is unknown (never re-dialled).
 ALIYUN_READ_TIMEOUT = float(os.environ.get("ALIYUN_READ_TIMEOUT", "10"))
 RECEIPT_TOKEN = os.environ.get("RECEIPT_TOKEN", "")
-# Dial jobs each running campaign keeps queued; match the number of worker processes.
-DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 2)
+# Dial jobs each running campaign keeps queued; 0 (default): one per live worker on the dial queue.
+DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 0)
 # Requests each dial job keeps in flight (threads, each with its own database connection).
 DIAL_THREADS = envint("DIAL_THREADS", 4)
 # The forecast's share of attempts expected to be retried, until a campaign's own calls measure it.

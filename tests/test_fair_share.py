@@ -1,4 +1,5 @@
-"""Several running campaigns share workers and the account's QPS: a dial job yields to waiting jobs."""
+"""Several running campaigns share workers and the account's QPS: a dial job yields to other
+campaigns' (and other kinds of) waiting jobs, never to its own campaign's twin."""
 
 import django_rq
 import pytest
@@ -34,3 +35,28 @@ def test_dial_job_keeps_going_when_nobody_waits(campaign, redis_conn, monkeypatc
 
     assert report["stopped"] == "nothing due"
     assert report["sent"] == 5
+
+
+def test_dial_job_does_not_yield_to_its_own_twin(campaign, contact_list, redis_conn, monkeypatch):
+    Contact.objects.bulk_create(
+        Contact(contact_list=contact_list, phone=f"1390000{n:04d}", variables={"product": "x"}) for n in range(60)
+    )
+    actions.start_campaign(campaign)
+    monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
+    queue = django_rq.get_queue("dial", commit_mode="auto")
+    queue.enqueue("builtins.print", "twin", job_id=f"dial-{campaign.pk}-1")
+
+    report = dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
+
+    assert report["stopped"] == "nothing due"
+    assert report["sent"] == 65
+
+
+def test_dial_job_yields_to_a_waiting_import(campaign, redis_conn, monkeypatch):
+    actions.start_campaign(campaign)
+    monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
+    django_rq.get_queue("imports", commit_mode="auto").enqueue("builtins.print", "an import")
+
+    report = dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
+
+    assert report["stopped"] == "yielded to other campaigns"
