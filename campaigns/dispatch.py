@@ -87,7 +87,7 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
     token = secrets.token_hex(8)
     with transaction.atomic():
         # Locking the caller numbers serialises capacity checks between workers.
-        list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))
+        numbers = list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))
         capacity = caller_capacity(campaign, now)
         room = min(limit, sum(capacity.values()))
         if room <= 0:
@@ -102,7 +102,8 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
         ids = list(due[:room])
         if not ids:
             return []
-        assignments = spread(ids, capacity)
+        weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
+        assignments = spread(ids, capacity, weights)
         for number_id, call_ids in assignments.items():
             Call.objects.filter(pk__in=call_ids, status=S.QUEUED).update(
                 status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id
@@ -114,21 +115,37 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
     )
 
 
-def spread(call_ids: list[int], capacity: dict[int, int]) -> dict[int, list[int]]:
-    """Hand calls to caller numbers round-robin, each within its free capacity."""
+def spread(
+    call_ids: list[int], capacity: dict[int, int], weights: dict[int, float] | None = None
+) -> dict[int, list[int]]:
+    """Hand calls to caller numbers within their free capacity, in proportion to `weights`
+    (smooth weighted round-robin; equal weights: plain round-robin, most free first)."""
     free = dict(capacity)
+    weight = {number: (weights or {}).get(number, 1.0) for number in free}
+    credit = dict.fromkeys(free, 0.0)
+    order = {number: rank for rank, number in enumerate(sorted(free, key=lambda n: -free[n]))}
     assignments: dict[int, list[int]] = {}
-    numbers = sorted(free, key=lambda n: -free[n])
-    i = 0
     for call_id in call_ids:
-        for _attempt in range(len(numbers)):
-            number = numbers[i % len(numbers)]
-            i += 1
-            if free[number] > 0:
-                free[number] -= 1
-                assignments.setdefault(number, []).append(call_id)
-                break
+        open_numbers = [number for number in free if free[number] > 0]
+        if not open_numbers:
+            break
+        for number in open_numbers:
+            credit[number] += weight[number]
+        chosen = max(open_numbers, key=lambda n: (credit[n], -order[n]))
+        credit[chosen] -= sum(weight[number] for number in open_numbers)
+        free[chosen] -= 1
+        assignments.setdefault(chosen, []).append(call_id)
     return assignments
+
+
+def account_weights(numbers: list[CallerNumber]) -> dict[int, float]:
+    """Each number's share of its account's QPS budget, so a campaign whose numbers span
+    accounts hands each account as many calls as its budget can send."""
+    routes = accounts.routes_by_account({number.account_id for number in numbers})
+    per_account: dict[int | None, int] = {}
+    for number in numbers:
+        per_account[number.account_id] = per_account.get(number.account_id, 0) + 1
+    return {number.pk: routes[number.account_id].qps / per_account[number.account_id] for number in numbers}
 
 
 def build_request(call: Call, snapshot: dict) -> aliyun.IvrCallRequest:
@@ -351,12 +368,15 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                     report.released += release(calls[index:])
                     break
                 # Everything that costs time comes before the slot (OutId and `sending`
-                # persisted, request built); between the slot and the request's arrival at
-                # Aliyun lie only signing and the network, so no reserved slot goes to waste.
+                # persisted, request built and signed); between the slot and the request's
+                # arrival at Aliyun lies only the network, so no reserved slot goes to waste
+                # and requests arrive as evenly as they were paced.
                 if not mark_sending(call, timezone.now()):
                     report.released += release([call])
                     continue
                 request = build_request(call, campaign.menu_snapshot)
+                client = router.client_for(call)
+                signed = client.prepare_ivr_call(request)
                 pacer = router.pacer(call)
                 slot = pacer.next_slot(limits)
                 if slot is None or not pacer.keep_slot(limits, slot):
@@ -365,7 +385,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                     report.stopped = "no slot"
                     report.released += release(calls[index + 1 :])
                     break
-                result = router.client_for(call).ivr_call(request)
+                result = client.send(signed)
                 report.sent += 1
                 if result.outcome == Outcome.PLACED and not _seen_connect_failure.is_set():
                     placed.add(call, result)
