@@ -24,7 +24,7 @@ from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import accounts, aliyun, pacing
+from campaigns import accounts, aliyun, pacing, rates
 from campaigns.models import Call, CallerNumber, Campaign, Contact, DoNotCall, render_tts_params
 from campaigns.outcomes import after_calls_settled
 
@@ -362,6 +362,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
         router.prepare(calls)
         limits = {pacing.campaign_key(campaign.pk): campaign.max_qps} if campaign.max_qps else {}
         placed = PlacedBatch(report)
+        sent_before = report.sent
         try:
             for index, call in enumerate(calls):
                 if report.stopped or not campaign.in_window(timezone.now()):
@@ -394,6 +395,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                     record_result(call, result, report)
         finally:
             placed.flush()
+            rates.record_sent(campaign_id, report.sent - sent_before, timezone.now())
         if not report.stopped and time.monotonic() - started > FAIR_SHARE_SECONDS:
             if time.monotonic() - last_look >= 1.0 and others_waiting(campaign_id):
                 report.stopped = "yielded to other campaigns"

@@ -294,12 +294,36 @@ def build(campaign: Campaign, rows: list[list]) -> dict:
     }
 
 
+def rate_chart(campaign: Campaign, now: dt.datetime) -> dict:
+    """Calls/s per minute over the last hour, in the campaign's zone (all lists: the dial rate
+    is the campaign's)."""
+    import redis
+
+    from campaigns.rates import per_minute
+
+    try:
+        minutes = per_minute(campaign.pk, now)
+    except redis.RedisError:  # a live view: without Redis, the rest of the dashboard still works
+        minutes = []
+    labels = [timezone.localtime(start, campaign.zone).strftime("%H:%M") for start, _n in minutes]
+    rates = [round(n / 60, 2) for _start, n in minutes]
+    return _chart(
+        "bar",
+        _("Calls per second, last hour (%(zone)s)") % {"zone": campaign.timezone},
+        labels,
+        [{"label": _("Calls/s"), "data": rates}],
+        [_("Minute"), _("Calls/s")],
+        [[label, rate] for label, rate in zip(labels, rates, strict=True) if rate],
+    )
+
+
 def dashboard_data(campaign: Campaign, contact_list_id: int | None = None, now: dt.datetime | None = None) -> dict:
     """Everything the dashboard shows, JSON-ready; `contact_list_id` narrows it to one list."""
     now = now or timezone.now()
     snapshot = current_snapshot(campaign, now)
     rows = [r for r in snapshot.cube if contact_list_id is None or r[LIST] == contact_list_id]
     data = build(campaign, rows)
+    data["charts"]["rate"] = rate_chart(campaign, now)
     data.update(
         {
             "campaign": {"id": campaign.pk, "name": campaign.name, "state": campaign.state},
