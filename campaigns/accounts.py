@@ -25,6 +25,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.pacing import ACCOUNT_KEY
+
 DEFAULT_ENDPOINT = "https://dyvmsapi.aliyuncs.com/"
 
 
@@ -103,7 +105,7 @@ class Route:
     pace_key: str
 
 
-DEFAULT_PACE_KEY = "ivrsite:pace:account"
+DEFAULT_PACE_KEY = ACCOUNT_KEY  # the key the pacer used before accounts existed
 
 
 def default_route() -> Route:

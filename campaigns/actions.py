@@ -1,36 +1,21 @@
-"""Campaign state changes. Views, admin and commands call these; nothing else changes state."""
+"""What staff may do to a campaign or its calls: checks and messages, then the transition.
+
+Views, admin and commands call these; the state changes themselves are
+`campaigns.transitions` functions (which refuse quietly; these explain the refusal).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Call, Campaign
+from campaigns import transitions
+from campaigns.models import Campaign
 
 log = logging.getLogger(__name__)
 State = Campaign.State
-
-# One statement enrols every distinct number of the campaign's lists: the lowest contact
-# id wins when a number is in several lists; a number marked do-not-call in any list or
-# on the do-not-call list is enrolled as `dnc` and never dialled.
-_ENROL_SQL = """
-INSERT INTO campaigns_call (
-    campaign_id, contact_id, phone, attempt, is_latest, status, due_at, created_at,
-    error_code, error_message, status_code, dtmf, answer_key, answer_label, claim_token
-)
-SELECT %s, MIN(c.id), c.phone, 1, TRUE,
-       CASE WHEN MAX(CASE WHEN c.do_not_call THEN 1 ELSE 0 END) = 1
-                 OR EXISTS (SELECT 1 FROM campaigns_donotcall d WHERE d.phone = c.phone)
-            THEN 'dnc' ELSE 'queued' END,
-       %s, %s, '', '', '', '', '', '', ''
-FROM campaigns_contact c
-WHERE c.contact_list_id IN (SELECT contactlist_id FROM campaigns_campaign_contact_lists WHERE campaign_id = %s)
-GROUP BY c.phone
-"""
 
 
 class TransitionError(ValidationError):
@@ -72,59 +57,36 @@ def start_campaign(campaign: Campaign) -> int:
     problems = check_ready(campaign)
     if problems:
         raise TransitionError(problems)
-    now = timezone.now()
-    with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        _require(locked, State.DRAFT)
-        with connection.cursor() as cursor:
-            cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk])
-            enrolled = cursor.rowcount
-        Campaign.objects.filter(pk=campaign.pk).update(
-            state=State.RUNNING, menu_snapshot=locked.menu.snapshot(), started_at=now, state_reason=""
-        )
+    enrolled = transitions.do_start_campaign(campaign)
     campaign.refresh_from_db()
-    log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
+    if enrolled is None:
+        _require(campaign, State.DRAFT)
     return enrolled
 
 
 def pause_campaign(campaign: Campaign, reason: str = "") -> bool:
     """Stop dialling; calls already claimed by workers are handed back unsent."""
-    updated = Campaign.objects.filter(pk=campaign.pk, state=State.RUNNING).update(
-        state=State.PAUSED, state_reason=reason
-    )
-    if not updated:
-        campaign.refresh_from_db()
-        _require(campaign, State.RUNNING)
+    paused = transitions.do_pause_campaign(campaign, reason)
     campaign.refresh_from_db()
-    log.info("campaign %s paused%s", campaign.pk, f": {reason}" if reason else "")
+    if not paused:
+        _require(campaign, State.RUNNING)
     return True
 
 
 def resume_campaign(campaign: Campaign) -> bool:
-    updated = Campaign.objects.filter(pk=campaign.pk, state=State.PAUSED).update(state=State.RUNNING, state_reason="")
-    if not updated:
-        campaign.refresh_from_db()
-        _require(campaign, State.PAUSED)
+    resumed = transitions.do_resume_campaign(campaign)
     campaign.refresh_from_db()
-    log.info("campaign %s resumed", campaign.pk)
+    if not resumed:
+        _require(campaign, State.PAUSED)
     return True
 
 
 def cancel_campaign(campaign: Campaign) -> int:
     """Stop for good: every call not yet sent is cancelled. Returns how many were."""
-    now = timezone.now()
-    with transaction.atomic():
-        updated = Campaign.objects.filter(pk=campaign.pk, state__in=[State.DRAFT, State.RUNNING, State.PAUSED]).update(
-            state=State.CANCELLED, finished_at=now
-        )
-        if not updated:
-            campaign.refresh_from_db()
-            _require(campaign, State.DRAFT, State.RUNNING, State.PAUSED)
-        cancelled = Call.objects.filter(campaign_id=campaign.pk, status=Call.Status.QUEUED).update(
-            status=Call.Status.CANCELLED, settled_at=now
-        )
+    cancelled = transitions.do_cancel_campaign(campaign)
     campaign.refresh_from_db()
-    log.info("campaign %s cancelled, %s calls not made", campaign.pk, cancelled)
+    if cancelled is None:
+        _require(campaign, State.DRAFT, State.RUNNING, State.PAUSED)
     return cancelled
 
 
@@ -133,16 +95,6 @@ def settle_unknown_calls(call_ids: list[int], placed: bool) -> int:
 
     placed=False: they were not placed, dial them again (same attempt). placed=True: treat
     them as made without an answer (failed; retried only if the campaign retries failures).
+    Calls settled meanwhile (by a receipt) are left alone. Returns how many were settled.
     """
-    from campaigns.outcomes import after_calls_settled
-
-    unknown = Call.objects.filter(pk__in=call_ids, status=Call.Status.UNKNOWN)
-    now = timezone.now()
-    if not placed:
-        return unknown.update(status=Call.Status.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="")
-    ids = list(unknown.values_list("pk", flat=True))
-    count = Call.objects.filter(pk__in=ids).update(
-        status=Call.Status.FAILED, settled_at=now, error_message=_("Settled by an operator.")
-    )
-    after_calls_settled(ids, now)
-    return count
+    return transitions.do_settle_by_operator(list(call_ids), placed)

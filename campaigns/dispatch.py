@@ -5,6 +5,8 @@ queued → claimed (taken by one worker; never sent yet, safe to hand back)
 → sending (OutId persisted; the request may be on the wire) → placed | unknown | final.
 A worker killed at any point leaves claimed calls (handed back by `recover_stale`) or
 sending calls (marked unknown by `recover_stale`, never re-dialled blindly).
+Every one of those moves is a `campaigns.transitions` function; this module decides
+which one the API's answer calls for.
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import accounts, aliyun, pacing, rates
-from campaigns.models import Call, CallerNumber, Campaign, Contact, DoNotCall, render_tts_params
-from campaigns.outcomes import after_calls_settled
+from campaigns import accounts, aliyun, pacing, rates, transitions
+from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -43,6 +44,12 @@ STALE_SENDING = dt.timedelta(seconds=settings.DISPATCH_STALE_SECONDS)
 THROTTLE_BACKOFF = dt.timedelta(seconds=1)
 FREQUENCY_BACKOFF = dt.timedelta(minutes=1)
 CALLER_BUSY_BACKOFF = dt.timedelta(seconds=5)
+# Refusals that are not attempts (nothing was dialled): back to the queue after this long.
+DEFERRALS = {
+    Outcome.THROTTLED: THROTTLE_BACKOFF,
+    Outcome.CALLER_BUSY: CALLER_BUSY_BACKOFF,
+    Outcome.FREQUENCY_LIMITED: FREQUENCY_BACKOFF,
+}
 OUT_ID_ALPHABET = string.ascii_lowercase + string.digits
 # Requests that could not even connect are not attempts (nothing was sent), but this many
 # in a row across all workers means the endpoint is wrong or down: pause and tell staff.
@@ -103,11 +110,7 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
         if not ids:
             return []
         weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
-        assignments = spread(ids, capacity, weights)
-        for number_id, call_ids in assignments.items():
-            Call.objects.filter(pk__in=call_ids, status=S.QUEUED).update(
-                status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id
-            )
+        transitions.do_claim_calls(spread(ids, capacity, weights), token, now)
     return list(
         Call.objects.filter(pk__in=ids, status=S.CLAIMED, claim_token=token)
         .select_related("contact", "caller_number")
@@ -173,11 +176,7 @@ def build_request(call: Call, snapshot: dict) -> aliyun.IvrCallRequest:
 def mark_sending(call: Call, now: dt.datetime) -> bool:
     """Persist OutId and `sending` before the request, only while the campaign still runs."""
     call.out_id = new_out_id(call.pk)
-    running = Campaign.objects.filter(pk=call.campaign_id, state=Campaign.State.RUNNING)
-    # The claim token guards against a claim that recover_stale handed to another worker.
-    mine = Call.objects.filter(pk=call.pk, status=S.CLAIMED, claim_token=call.claim_token)
-    updated = mine.filter(campaign__in=running).update(status=S.SENDING, out_id=call.out_id, sent_at=now)
-    return bool(updated)
+    return transitions.do_send_call(call, call.out_id, now)
 
 
 @dataclass
@@ -200,46 +199,31 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
             _("The voice API endpoint cannot be reached (%(count)d attempts in a row).")
             % {"count": UNREACHABLE_ENDPOINT_LIMIT},
         )
-    fields = {"error_code": result.code if result.outcome != Outcome.PLACED else "", "error_message": result.message}
-    base = Call.objects.filter(pk=call.pk, status=S.SENDING)
     if result.outcome == Outcome.PLACED:
         report.placed += 1
-        base.update(status=S.PLACED, call_id=result.call_id, **fields)
-        return
-    if result.outcome in (Outcome.THROTTLED, Outcome.CALLER_BUSY, Outcome.FREQUENCY_LIMITED):
+        transitions.do_place_call(call, result.call_id, result.message)
+        log.info("call placed out_id=%s call_id=%s", call.out_id, result.call_id)
+    elif result.outcome in DEFERRALS:
         # Not an attempt: nothing was dialled. Back to the queue, a little later.
-        backoff = {
-            Outcome.THROTTLED: THROTTLE_BACKOFF,
-            Outcome.CALLER_BUSY: CALLER_BUSY_BACKOFF,
-            Outcome.FREQUENCY_LIMITED: FREQUENCY_BACKOFF,
-        }[result.outcome]
         report.throttled += result.outcome == Outcome.THROTTLED
-        base.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=now + backoff, **fields)
+        transitions.do_defer_call(call, now + DEFERRALS[result.outcome], result.code, result.message)
         log.info("call deferred out_id=%s code=%s", call.out_id, result.code)
-        return
-    if result.outcome == Outcome.CONFIG_ERROR:
-        base.update(status=S.QUEUED, out_id=None, sent_at=None, **fields)
+    elif result.outcome == Outcome.CONFIG_ERROR:
         reason = _("Paused by the dispatcher: Aliyun refused the call (%(code)s: %(message)s).") % {
             "code": result.code,
             "message": result.message,
         }
-        from campaigns.actions import pause_campaign
-
-        pause_campaign(call.campaign, reason=reason)
+        transitions.do_defer_call_and_pause(call, result.code, result.message, reason)
         report.stopped = reason
         log.warning("campaign %s paused: %s", call.campaign_id, result.code)
-        return
-    if result.outcome == Outcome.INVALID_NUMBER:
-        base.update(status=S.INVALID, settled_at=now, **fields)
+    elif result.outcome == Outcome.INVALID_NUMBER:
+        transitions.do_reject_call(call, S.INVALID, result.code, result.message)
     elif result.outcome == Outcome.BLOCKED_NUMBER:
-        base.update(status=S.FAILED, settled_at=now, **fields)
-        DoNotCall.objects.get_or_create(phone=call.phone, defaults={"reason": _("Blocked after complaints")})
-        Contact.objects.filter(phone=call.phone).update(do_not_call=True)
+        dnc_reason = _("Blocked after complaints")
+        transitions.do_reject_call(call, S.FAILED, result.code, result.message, do_not_call=dnc_reason)
     else:  # Outcome.UNKNOWN: the call may have been placed; a receipt or a query settles it.
-        base.update(status=S.UNKNOWN, **fields)
+        transitions.do_lose_call(call, result.code, result.message)
         log.warning("call outcome unknown out_id=%s code=%s", call.out_id, result.code)
-        return
-    after_calls_settled([call.pk])
 
 
 _CONNECT_FAILURES_KEY = "ivrsite:dispatch:connect-failures"
@@ -251,11 +235,11 @@ def connect_failures_in_a_row(result: aliyun.CallResult) -> int:
     (Only a process that saw a failure resets, so the hot path costs no Redis call.)"""
     if result.code not in CONNECT_FAILURES:
         if result.outcome == Outcome.PLACED and _seen_connect_failure.is_set():
-            pacing.redis_connection().delete(_CONNECT_FAILURES_KEY)
+            pacing.redis_connection(settings.REDIS_URL).delete(_CONNECT_FAILURES_KEY)
             _seen_connect_failure.clear()
         return 0
     _seen_connect_failure.set()
-    redis = pacing.redis_connection()
+    redis = pacing.redis_connection(settings.REDIS_URL)
     count = redis.incr(_CONNECT_FAILURES_KEY)
     redis.expire(_CONNECT_FAILURES_KEY, 300)
     return count
@@ -265,12 +249,7 @@ def release(calls: list[Call]) -> int:
     """Hand back calls this worker claimed but will not send (campaign paused, window closed)."""
     if not calls:
         return 0
-    mine = Call.objects.filter(pk__in=[c.pk for c in calls], status=S.CLAIMED, claim_token=calls[0].claim_token)
-    cancelled = mine.filter(campaign__state=Campaign.State.CANCELLED).update(
-        status=S.CANCELLED, settled_at=timezone.now()
-    )
-    requeued = mine.update(status=S.QUEUED, claimed_at=None)
-    return cancelled + requeued
+    return transitions.do_release_calls([c.pk for c in calls], calls[0].claim_token)
 
 
 def others_waiting(campaign_id: int) -> bool:
@@ -278,7 +257,7 @@ def others_waiting(campaign_id: int) -> bool:
     campaign's dial job, an import, or housekeeping. (Its own twin is no reason to yield.)"""
     from rq import Queue
 
-    redis = pacing.redis_connection()  # the same Redis as RQ's queues, one connection per process
+    redis = pacing.redis_connection(settings.REDIS_URL)  # RQ's Redis; one connection pool per process
     own = f"dial-{campaign_id}-"
     if any(not job_id.startswith(own) for job_id in Queue("dial", connection=redis).get_job_ids()):
         return True
@@ -333,7 +312,8 @@ class Router:
             self.routes.update(accounts.routes_by_account(wanted))
         for account_id in wanted:
             route = self.routes[account_id]
-            self.pacers[account_id] = pacing.Pacer(account_qps=route.qps, account_key=route.pace_key)
+            connection = pacing.redis_connection(settings.REDIS_URL)
+            self.pacers[account_id] = pacing.Pacer(connection, route.qps, account_key=route.pace_key)
 
     def pacer(self, call: Call) -> pacing.Pacer:
         return self.pacers[call.caller_number.account_id]
@@ -382,7 +362,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                 slot = pacer.next_slot(limits)
                 if slot is None or not pacer.keep_slot(limits, slot):
                     # Nothing went on the wire: the call can safely wait for the next worker.
-                    Call.objects.filter(pk=call.pk, status=S.SENDING).update(status=S.QUEUED, out_id=None, sent_at=None)
+                    transitions.do_defer_call(call)
                     report.stopped = "no slot"
                     report.released += release(calls[index + 1 :])
                     break
@@ -420,10 +400,7 @@ class PlacedBatch:
     def flush(self) -> None:
         if not self.calls:
             return
-        call_ids = Case(*(When(pk=call.pk, then=Value(result.call_id)) for call, result in self.calls))
-        Call.objects.filter(pk__in=[call.pk for call, _r in self.calls], status=S.SENDING).update(
-            status=S.PLACED, call_id=call_ids, error_code="", error_message=""
-        )
+        transitions.do_place_calls([(call, result.call_id) for call, result in self.calls])
         self.report.placed += len(self.calls)
         self.calls = []
 
@@ -431,10 +408,4 @@ class PlacedBatch:
 def recover_stale(now: dt.datetime | None = None) -> dict[str, int]:
     """Undo what dead workers left: unsent claims go back to the queue, sends become unknown."""
     now = now or timezone.now()
-    requeued = Call.objects.filter(status=S.CLAIMED, claimed_at__lt=now - STALE_CLAIM).update(
-        status=S.QUEUED, claimed_at=None
-    )
-    unknown = Call.objects.filter(status=S.SENDING, sent_at__lt=now - STALE_SENDING).update(
-        status=S.UNKNOWN, error_code="WorkerLost", error_message=_("The worker stopped while sending this call.")
-    )
-    return {"requeued": requeued, "unknown": unknown}
+    return transitions.do_recover_stale(now, claimed_before=now - STALE_CLAIM, sent_before=now - STALE_SENDING)

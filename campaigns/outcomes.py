@@ -1,18 +1,13 @@
-"""What a call's receipt means for the call, and what a settled call means for its campaign.
+"""What a call's receipt means for the call, and a campaign's figures.
 
 Receipt status codes come from Aliyun's VoiceReport (see shared/aliyun-ivrcall.md). The
-receipts app calls `status_for_receipt` to settle a Call and then `after_calls_settled`
-so retries get scheduled and finished campaigns complete.
+receipts app derives a call's outcome with `status_for_receipt` and `answer_for_keys`,
+then writes it with `campaigns.transitions.do_settle_by_receipts`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-
-from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from campaigns.models import Call, Campaign
 
@@ -59,67 +54,6 @@ def answer_for_keys(snapshot: dict | None, dtmf: str) -> tuple[str, str]:
         if key in options:
             return key, options[key]
     return "", ""
-
-
-def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None) -> None:
-    """Schedule retries for retryable outcomes and complete campaigns with nothing left to do."""
-    now = now or timezone.now()
-    calls = list(
-        Call.objects.filter(pk__in=list(call_ids), is_latest=True, status__in=Call.FINAL).select_related("campaign")
-    )
-    campaign_ids = {call.campaign_id for call in calls}
-    schedule_retries(calls, now)
-    for campaign in Campaign.objects.filter(pk__in=campaign_ids, state=Campaign.State.RUNNING):
-        complete_if_done(campaign, now)
-
-
-def should_retry(call: Call) -> bool:
-    """Rule 4: retry only retryable outcomes, within max attempts, while the campaign runs."""
-    campaign = call.campaign
-    if campaign.state not in (Campaign.State.RUNNING, Campaign.State.PAUSED):
-        return False
-    return call.status in (campaign.retry_outcomes or []) and call.attempt < campaign.max_attempts
-
-
-def _next_attempt(call: Call, now: dt.datetime) -> Call:
-    return Call(
-        campaign=call.campaign,
-        contact_id=call.contact_id,
-        phone=call.phone,
-        attempt=call.attempt + 1,
-        due_at=now + dt.timedelta(seconds=call.campaign.retry_delay_seconds),
-    )
-
-
-def schedule_retries(calls: Iterable[Call], now: dt.datetime) -> list[Call]:
-    """Rule 4 for a whole receipt batch, in three queries whatever its size."""
-    due = {call.pk: call for call in calls if should_retry(call)}
-    if not due:
-        return []
-    with transaction.atomic():
-        # Lock, then re-check is_latest: a replayed receipt schedules nothing twice.
-        still_latest = list(
-            Call.objects.select_for_update()
-            .filter(pk__in=list(due), is_latest=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not still_latest:
-            return []
-        Call.objects.filter(pk__in=still_latest).update(is_latest=False)
-        return Call.objects.bulk_create([_next_attempt(due[pk], now) for pk in still_latest])
-
-
-def complete_if_done(campaign: Campaign, now: dt.datetime | None = None) -> bool:
-    """A running campaign completes once no call of it is pending or of unknown outcome."""
-    open_statuses = [*Call.PENDING, S.UNKNOWN]
-    if campaign.calls.filter(is_latest=True, status__in=open_statuses).exists():
-        return False
-    return bool(
-        Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.RUNNING).update(
-            state=Campaign.State.COMPLETED, finished_at=now or timezone.now()
-        )
-    )
 
 
 def progress(campaign: Campaign) -> dict:

@@ -6,6 +6,7 @@ limiter it must respect (the account's QPS and its campaign's own rate) in one a
 script, then sleeps until that slot. Slots are spaced 1/rate apart with no burst, so
 no sliding one-second window ever sees more than `rate` requests, whichever worker
 sends them. Redis' own clock is the clock, so machines need not agree on the time.
+Plain Python and Redis: the caller passes the connection and the account's rate.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import time
 
 import redis
-from django.conf import settings
 
 ACCOUNT_KEY = "ivrsite:pace:account"
 # Slots are spaced for this share of each limit. The limit is enforced where requests
@@ -43,27 +43,24 @@ return wait
 """
 
 
-def redis_connection() -> redis.Redis:
-    """The process's connection to the Redis the pacer uses."""
-    global _connection
-    if _connection is None:
-        _connection = redis.Redis.from_url(settings.REDIS_URL)
-    return _connection
+def redis_connection(url: str) -> redis.Redis:
+    """The process's connection to the Redis at `url` (one pool per URL, shared by threads)."""
+    if url not in _connections:
+        _connections[url] = redis.Redis.from_url(url)
+    return _connections[url]
 
 
-_connection: redis.Redis | None = None
+_connections: dict[str, redis.Redis] = {}
 
 
 class Pacer:
     """Reserve request slots across the account limit and any narrower limits."""
 
-    def __init__(
-        self, connection: redis.Redis | None = None, account_qps: int | None = None, account_key: str = ACCOUNT_KEY
-    ):
+    def __init__(self, connection: redis.Redis, account_qps: int, account_key: str = ACCOUNT_KEY):
         """`account_key`/`account_qps`: the account whose budget every slot counts against
-        (default: the environment's account, VOICE_QPS)."""
-        self.redis = connection or redis_connection()
-        self.account_qps = account_qps or settings.VOICE_QPS
+        (default key: the environment's account)."""
+        self.redis = connection
+        self.account_qps = account_qps
         self.account_key = account_key
         self._script = self.redis.register_script(_RESERVE)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+
 from campaigns import pacing
 
 KEEP_SECONDS = 24 * 3600
@@ -22,7 +24,7 @@ def record_sent(campaign_id: int, count: int, now: dt.datetime) -> None:
     if count <= 0:
         return
     key = _key(campaign_id, int(now.timestamp()) // 60)
-    pipe = pacing.redis_connection().pipeline(transaction=False)
+    pipe = pacing.redis_connection(settings.REDIS_URL).pipeline(transaction=False)
     pipe.incrby(key, count)
     pipe.expire(key, KEEP_SECONDS)
     pipe.execute()
@@ -32,7 +34,7 @@ def per_minute(campaign_id: int, now: dt.datetime, minutes: int = 60) -> list[tu
     """(minute start in UTC, requests sent in it) for the last `minutes` minutes, oldest first."""
     last = int(now.timestamp()) // 60
     first = last - minutes + 1
-    values = pacing.redis_connection().mget([_key(campaign_id, m) for m in range(first, last + 1)])
+    values = pacing.redis_connection(settings.REDIS_URL).mget([_key(campaign_id, m) for m in range(first, last + 1)])
     return [
         (dt.datetime.fromtimestamp(m * 60, tz=dt.UTC), int(v or 0))
         for m, v in zip(range(first, last + 1), values, strict=True)

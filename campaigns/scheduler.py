@@ -13,14 +13,13 @@ import logging
 import django_rq
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.worker import Worker
 
 from campaigns.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
-from campaigns.outcomes import complete_if_done
+from campaigns.transitions import do_complete_campaign, do_expire_calls
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -70,9 +69,7 @@ def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
     """After its end date, a campaign's unsent calls will never be made: close them."""
     if not campaign.ends_at or now < campaign.ends_at:
         return 0
-    return campaign.calls.filter(status=S.QUEUED).update(
-        status=S.CANCELLED, settled_at=now, error_message=_("The campaign's calling window ended.")
-    )
+    return do_expire_calls(campaign, now)
 
 
 def tick(now: dt.datetime | None = None) -> dict:
@@ -80,9 +77,8 @@ def tick(now: dt.datetime | None = None) -> dict:
     summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
-        if complete_if_done(campaign, now):
+        if do_complete_campaign(campaign, now):
             summary["completed"] += 1
-            log.info("campaign %s completed", campaign.pk)
             continue
         if not campaign.in_window(now):
             continue

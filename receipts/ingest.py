@@ -6,7 +6,8 @@ or a late receipt for an `unknown` call all end in the same state.
 
 A batch costs a fixed number of queries, not one per element: lock the calls it names,
 insert the receipts (ON CONFLICT DO NOTHING on the identity), read those calls' receipts,
-update the calls, then let `campaigns.outcomes.after_calls_settled` schedule retries.
+and write the calls' outcomes through `campaigns.transitions.do_settle_by_receipts`
+(which schedules retries and completes campaigns in the same transaction).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
 from campaigns.models import Call
-from campaigns.outcomes import KEY_PRESS_STATUS, after_calls_settled, answer_for_keys, status_for_receipt
+from campaigns.outcomes import KEY_PRESS_STATUS, answer_for_keys, status_for_receipt
+from campaigns.transitions import RECEIPT_FIELDS, do_settle_by_receipts
 from receipts.models import Receipt
 
 log = logging.getLogger(__name__)
@@ -173,8 +175,6 @@ def ingest(elements: list, now: dt.datetime | None = None) -> IngestResult:
         in_order = sorted(receipts, key=lambda receipt: receipt.dedupe_key)
         Receipt.objects.bulk_create(in_order, ignore_conflicts=True, batch_size=500)
         settled = settle_calls(touched, now, dirty=filled)
-        if settled:
-            after_calls_settled(settled, now=now)
     result.unmatched = sum(1 for r in receipts if r.kind != K.MALFORMED and r.matched_call_id is None)
     result.settled = len(settled)
     return result
@@ -215,22 +215,8 @@ def link(receipts: Iterable[Receipt], calls: list[Call]) -> tuple[dict[int, Call
     return touched, filled
 
 
-CALL_FIELDS = [
-    "call_id",
-    "status",
-    "status_code",
-    "dtmf",
-    "answer_key",
-    "answer_label",
-    "duration",
-    "answered_at",
-    "ended_at",
-    "settled_at",
-]
-
-
 def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | frozenset = frozenset()) -> list[int]:
-    """Re-derive each call from all its stored receipts; returns the ids of calls newly final."""
+    """Re-derive each (locked) call from all its stored receipts; returns the ids of calls newly final."""
     if not calls:
         return []
     by_call: dict[int, list[Receipt]] = defaultdict(list)
@@ -239,45 +225,13 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
     )
     for receipt in stored:
         by_call[receipt.matched_call_id].append(receipt)
-    changed, newly_final = [], []
+    changes: list[tuple[Call, str | None]] = []
     for pk, call in calls.items():
-        before = {name: getattr(call, name) for name in CALL_FIELDS}
-        was_final = call.is_final
-        apply_receipts(call, by_call.get(pk, []), now)
-        if pk in dirty or any(getattr(call, name) != value for name, value in before.items()):
-            changed.append(call)
-        if call.is_final and not was_final:
-            newly_final.append(pk)
-    if changed:
-        update_calls(changed, CALL_FIELDS)
-    return newly_final
-
-
-def update_calls(calls: list[Call], names: list[str]) -> None:
-    """`bulk_update`, minus its cost: on PostgreSQL one UPDATE … FROM (VALUES …) instead of a
-    CASE per field and row, which Django takes ~100 ms to build for 100 calls."""
-    if connection.vendor != "postgresql":
-        Call.objects.bulk_update(calls, names)
-        return
-    fields = [Call._meta.get_field(name) for name in names]
-    pk = Call._meta.pk
-    casts = [pk.cast_db_type(connection), *(f.cast_db_type(connection) for f in fields)]
-    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    params: list = []
-    for call in calls:
-        params.append(call.pk)
-        params.extend(f.get_db_prep_save(getattr(call, f.attname), connection) for f in fields)
-    quote = connection.ops.quote_name
-    columns = [quote(f.column) for f in fields]
-    # Identifiers come from the model, quoted; every value is a parameter.
-    sql = (
-        f"UPDATE {quote(Call._meta.db_table)} AS t SET "  # noqa: S608
-        + ", ".join(f"{c} = v.{c}" for c in columns)
-        + f" FROM (VALUES {', '.join([row] * len(calls))}) AS v({quote(pk.column)}, {', '.join(columns)})"
-        + f" WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        before = {name: getattr(call, name) for name in RECEIPT_FIELDS}
+        status = apply_receipts(call, by_call.get(pk, []))
+        if pk in dirty or status not in (None, call.status) or any(getattr(call, n) != v for n, v in before.items()):
+            changes.append((call, status))
+    return do_settle_by_receipts(changes, now)
 
 
 def _order(receipt: Receipt) -> tuple:
@@ -285,13 +239,14 @@ def _order(receipt: Receipt) -> tuple:
     return (receipt.status_time or receipt.end_time or far, receipt.pk or 0)
 
 
-def apply_receipts(call: Call, receipts: list[Receipt], now: dt.datetime) -> None:
-    """What the receipts say about the call: keys, answer, outcome, times. Same receipts, same result."""
+def apply_receipts(call: Call, receipts: list[Receipt]) -> str | None:
+    """What the receipts say about the call: keys, answer and times set on it, the outcome
+    returned (None: not final yet). Same receipts, same result."""
     presses = sorted((r for r in receipts if r.kind == K.KEY_PRESS and r.dtmf), key=_order)
     records = sorted((r for r in receipts if r.kind == K.CALL_RECORD), key=_order)
     record = records[-1] if records else None
     if not presses and record is None:
-        return
+        return None
     # The record's dtmf is the whole call's keys when present; otherwise the key presses in time order.
     dtmf = (record.dtmf if record and record.dtmf else "".join(r.dtmf for r in presses))[:64]
     call.dtmf = dtmf
@@ -307,6 +262,4 @@ def apply_receipts(call: Call, receipts: list[Receipt], now: dt.datetime) -> Non
     elif dtmf:
         status = Call.Status.ANSWERED  # somebody pressed a key: the call was answered
         call.answered_at = presses[0].status_time  # by then at the latest; the record will say
-    if status is not None:
-        call.status = status
-        call.settled_at = call.settled_at or now
+    return status

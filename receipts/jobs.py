@@ -4,7 +4,6 @@
   QueryCallDetailByCallId and settled from its answer (outcome only: it has no key presses).
 - `relink_orphans`: receipts that named no known call (the receipt outran our write of the
   CallId, or the call was created later) are matched again and applied.
-- `refresh_snapshot_job`: recompute a big campaign's dashboard cube off the request path.
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns.models import Call, Campaign
-from campaigns.outcomes import after_calls_settled, status_for_receipt
+from campaigns.models import Call
+from campaigns.outcomes import status_for_receipt
+from campaigns.transitions import do_settle_by_query
 from receipts.ingest import link, lock_calls, parse_duration, parse_time, settle_calls
 from receipts.models import Receipt
 
@@ -68,7 +68,6 @@ def reconcile_calls(
         client = voice_client()
     now = now or timezone.now()
     counts = {"asked": 0, "settled": 0, "no_record": 0, "errors": 0}
-    settled: list[int] = []
     for call in calls_to_reconcile(now, limit):
         counts["asked"] += 1
         try:
@@ -85,21 +84,14 @@ def reconcile_calls(
         if status is None:
             counts["no_record"] += 1
             continue
-        with transaction.atomic():
-            # Conditional: a receipt that arrived meanwhile wins.
-            updated = Call.objects.filter(pk=call.pk, status__in=[Call.Status.PLACED, Call.Status.UNKNOWN]).update(
-                status=status,
-                status_code=str(detail.state)[:16],
-                duration=parse_duration(detail.duration),
-                answered_at=answered_at,
-                ended_at=parse_time(detail.end_date),
-                settled_at=now,
-            )
-        if updated:
+        fields = {
+            "status_code": str(detail.state)[:16],
+            "duration": parse_duration(detail.duration),
+            "answered_at": answered_at,
+            "ended_at": parse_time(detail.end_date),
+        }
+        if do_settle_by_query(call, status, fields, now):  # a receipt that arrived meanwhile wins
             counts["settled"] += 1
-            settled.append(call.pk)
-    if settled:
-        after_calls_settled(settled, now=now)
     return counts
 
 
@@ -119,18 +111,8 @@ def relink_orphans(now: dt.datetime | None = None, limit: int = 1000) -> int:
         touched, filled = link(orphans, calls)
         linked = [r for r in orphans if r.matched_call_id is not None]
         Receipt.objects.bulk_update(linked, ["matched_call"])
-        settled = settle_calls(touched, now, dirty=filled)
-        if settled:
-            after_calls_settled(settled, now=now)
+        settle_calls(touched, now, dirty=filled)
     return len(linked)
-
-
-def refresh_snapshot_job(campaign_id: int) -> None:
-    from receipts.aggregates import refresh_snapshot
-
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if campaign is not None:
-        refresh_snapshot(campaign)
 
 
 def run_periodic(client: VoiceClientLike | None = None) -> dict[str, int]:

@@ -185,7 +185,5 @@ def test_expensive_cube_is_refreshed_by_a_worker_once(known_calls, running_campa
     assert data["age_seconds"] == aggregates.FRESH_SECONDS + 1
     aggregates.dashboard_data(running_campaign, now=later + dt.timedelta(seconds=1))
     assert queued == [(running_campaign.pk,)]
-    from receipts.jobs import refresh_snapshot_job
-
-    refresh_snapshot_job(running_campaign.pk)
+    aggregates.refresh_snapshot_job(running_campaign.pk)
     assert aggregates.dashboard_data(running_campaign)["headline"]["answered"] == 5

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from campaigns import actions, dispatch
 from campaigns.models import Call, Campaign
-from campaigns.outcomes import after_calls_settled
 from campaigns.scheduler import tick
+from campaigns.transitions import after_calls_settled
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db

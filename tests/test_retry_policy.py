@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from campaigns import actions
 from campaigns.models import Call, Campaign
-from campaigns.outcomes import after_calls_settled
+from campaigns.transitions import after_calls_settled
 
 pytestmark = pytest.mark.django_db
 S = Call.Status

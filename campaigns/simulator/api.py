@@ -19,7 +19,7 @@ import time
 import uuid
 from urllib.parse import parse_qsl
 
-from campaigns.aliyun import API_VERSION, CALLER_CONCURRENCY_CODE, IVR_PROD_ID, MAX_OUT_ID_BYTES
+from campaigns.aliyun.api import API_VERSION, CALLER_CONCURRENCY_CODE, IVR_PROD_ID, MAX_OUT_ID_BYTES
 from campaigns.simulator.auth import ACS3, ApiError, NonceCache, missing, verify_acs3, verify_v1
 from campaigns.simulator.calls import CallSimulator, SimCall
 from campaigns.simulator.limits import SlidingWindow

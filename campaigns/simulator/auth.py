@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from campaigns.aliyun import percent_encode, sign, string_to_sign
+from campaigns.aliyun.signing import percent_encode, sign, string_to_sign
 
 ACS3 = "ACS3-HMAC-SHA256"
 MAX_CLOCK_SKEW = 15 * 60

@@ -1,4 +1,4 @@
-"""Alibaba Cloud Voice Service (dyvms 2017-05-25) client: signing, IvrCall, QueryCallDetailByCallId.
+"""Alibaba Cloud Voice Service (dyvms 2017-05-25) client: IvrCall, QueryCallDetailByCallId.
 
 Knows HTTP and signatures, nothing about campaigns: `ivr_call` turns one request into a
 `CallResult` whose `outcome` tells the dispatcher what to do (see shared/aliyun-ivrcall.md).
@@ -12,165 +12,34 @@ Rules kept here:
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import datetime as dt
-import enum
 import hashlib
-import hmac
 import json
 import logging
 import threading
 import uuid
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import requests
 from django.utils.translation import gettext as _
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from campaigns.aliyun.api import (
+    API_VERSION,
+    CALLER_CONCURRENCY_CODE,
+    IVR_PROD_ID,
+    MAX_OUT_ID_BYTES,
+    REGION_ID,
+    CallDetail,
+    CallResult,
+    IvrCallRequest,
+    Outcome,
+    SignedIvrCall,
+    VoiceApiError,
+)
+from campaigns.aliyun.signing import canonical_query, percent_encode, sign_query, utc_timestamp
+
 logger = logging.getLogger(__name__)
-
-API_VERSION = "2017-05-25"
-REGION_ID = "cn-hangzhou"
-IVR_PROD_ID = "11000000300005"
-MAX_OUT_ID_BYTES = 15
-# The simulator's answer when a caller number is over its concurrency cap. Aliyun publishes
-# no API code for this (its receipts carry 200121 instead); any code naming concurrency is
-# classified the same way.
-CALLER_CONCURRENCY_CODE = "isv.CALLER_CONCURRENCY_LIMIT"
-
-
-class Outcome(enum.StrEnum):
-    PLACED = "placed"  # Code OK, CallId returned
-    THROTTLED = "throttled"  # retry the same call later; not an attempt
-    FREQUENCY_LIMITED = "frequency_limited"  # per-called-number frequency control: reschedule the contact
-    CALLER_BUSY = "caller_busy"  # caller number over its concurrency: retry later; not an attempt
-    INVALID_NUMBER = "invalid_number"  # final, never retry
-    BLOCKED_NUMBER = "blocked_number"  # blocked after complaints: final for this contact
-    CONFIG_ERROR = "config_error"  # account/credentials/caller number/template: pause campaign, tell staff
-    UNKNOWN = "unknown"  # may have been placed: never re-dial blindly
-
-
-@dataclass(frozen=True)
-class CallResult:
-    outcome: Outcome
-    call_id: str | None
-    code: str  # Aliyun Code, or e.g. "Timeout" / "ConnectionError" / "HTTP502"
-    message: str  # safe to show staff: never contains the secret
-    request_id: str = ""
-
-
-@dataclass(frozen=True)
-class MenuKey:
-    key: str
-    code: str
-    tts_params: str = ""
-
-
-@dataclass(frozen=True)
-class IvrCallRequest:
-    called_show_number: str
-    called_number: str
-    start_code: str
-    out_id: str
-    start_tts_params: str = ""  # JSON string, already rendered (UTF-8 kept, no \\u escapes)
-    play_times: int | None = None
-    timeout_ms: int | None = None
-    bye_code: str = ""
-    bye_tts_params: str = ""
-    menu_keys: tuple[MenuKey, ...] = ()
-
-    def to_params(self) -> dict[str, str]:
-        """The API parameters of this request (MenuKeyMap flattened 1-based); empty ones left out."""
-        params = {
-            "CalledShowNumber": self.called_show_number,
-            "CalledNumber": self.called_number,
-            "StartCode": self.start_code,
-            "OutId": self.out_id,
-            "StartTtsParams": self.start_tts_params,
-            "ByeCode": self.bye_code,
-            "ByeTtsParams": self.bye_tts_params,
-            "PlayTimes": "" if self.play_times is None else str(self.play_times),
-            "Timeout": "" if self.timeout_ms is None else str(self.timeout_ms),
-        }
-        for n, item in enumerate(self.menu_keys, start=1):
-            params[f"MenuKeyMap.{n}.Key"] = item.key
-            params[f"MenuKeyMap.{n}.Code"] = item.code
-            params[f"MenuKeyMap.{n}.TtsParams"] = item.tts_params
-        return {name: value for name, value in params.items() if value != ""}
-
-
-@dataclass(frozen=True)
-class CallDetail:
-    """QueryCallDetailByCallId's `Data`: settles whether a call connected, not what was pressed."""
-
-    call_id: str
-    state: str
-    state_desc: str
-    duration: int | None
-    start_date: str
-    end_date: str
-    caller: str
-    callee: str
-    raw: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SignedIvrCall:
-    """An IvrCall request signed and ready to send (valid for Aliyun's 15-minute timestamp window)."""
-
-    out_id: str
-    body: bytes = dataclasses.field(repr=False)
-
-
-class VoiceApiError(Exception):
-    """A query (not a dial) that got no usable answer. Text is safe to show: no secret in it."""
-
-    def __init__(self, result: CallResult) -> None:
-        super().__init__(f"{result.code}: {result.message}")
-        self.result = result
-
-
-# --- signing (Signature Version 1.0, HMAC-SHA1) -------------------------------------------
-
-
-def percent_encode(value: str) -> str:
-    """RFC 3986 as Aliyun wants it: UTF-8, only A-Z a-z 0-9 - _ . ~ left as is (space is %20)."""
-    return quote(value, safe="~")
-
-
-def canonical_query(params: dict[str, str]) -> str:
-    """Parameters sorted by name, percent-encoded, joined `k=v&k=v` (Signature excluded)."""
-    return "&".join(
-        f"{percent_encode(name)}={percent_encode(params[name])}" for name in sorted(params) if name != "Signature"
-    )
-
-
-_QUERY_ESCAPES = str.maketrans({"%": "%25", "&": "%26", "=": "%3D"})
-
-
-def encode_query(query: str) -> str:
-    """`percent_encode` of a canonical query, which holds nothing but unreserved characters,
-    `%`, `&` and `=`: those three are all that changes (a table lookup instead of quoting
-    every byte again)."""
-    return query.translate(_QUERY_ESCAPES)
-
-
-def string_to_sign(params: dict[str, str], method: str = "POST") -> str:
-    return f"{method.upper()}&%2F&{encode_query(canonical_query(params))}"
-
-
-def sign(params: dict[str, str], secret: str, method: str = "POST") -> str:
-    """Base64 HMAC-SHA1 of the V1.0 string to sign, keyed with `secret + "&"`."""
-    digest = hmac.new(f"{secret}&".encode(), string_to_sign(params, method).encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
-def utc_timestamp(now: dt.datetime | None = None) -> str:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 # --- classification ---------------------------------------------------------------------
 
@@ -386,12 +255,7 @@ class VoiceClient:
             **params,
         }
         query = canonical_query(full)
-        signature = base64.b64encode(
-            hmac.new(
-                f"{self._secret.reveal()}&".encode(), f"POST&%2F&{encode_query(query)}".encode(), hashlib.sha1
-            ).digest()
-        ).decode("ascii")
-        return f"{query}&Signature={percent_encode(signature)}"
+        return f"{query}&Signature={percent_encode(sign_query(query, self._secret.reveal()))}"
 
     def _post(self, action: str, params: dict[str, str]) -> requests.Response:
         return self._send_body(self.signed_body(action, params).encode())

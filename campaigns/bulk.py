@@ -1,0 +1,46 @@
+"""Set-based writes Django's ORM has no fast form for."""
+
+from __future__ import annotations
+
+from django.db import connection, models
+
+
+def bulk_update_where(
+    model: type[models.Model], objs: list[models.Model], names: list[str], where: str, allowed: list[str]
+) -> set:
+    """`bulk_update` of `names` for the rows whose `where` field is still one of `allowed`;
+    returns the primary keys written.
+
+    On PostgreSQL one UPDATE … FROM (VALUES …) … RETURNING, instead of the CASE per field
+    and row that Django takes ~100 ms to build for 100 rows.
+    """
+    if connection.vendor != "postgresql":
+        still = set(
+            model._default_manager.filter(pk__in=[o.pk for o in objs], **{f"{where}__in": allowed}).values_list(
+                "pk", flat=True
+            )
+        )
+        model._default_manager.filter(pk__in=still).bulk_update([o for o in objs if o.pk in still], names)
+        return still
+    fields = [model._meta.get_field(name) for name in names]
+    pk = model._meta.pk
+    casts = [pk.cast_db_type(connection), *(f.cast_db_type(connection) for f in fields)]
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params: list = []
+    for obj in objs:
+        params.append(obj.pk)
+        params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+    params.append(list(allowed))
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in fields]
+    key, guard = quote(pk.column), quote(model._meta.get_field(where).column)
+    # Identifiers come from the model, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET "  # noqa: S608
+        + ", ".join(f"{c} = v.{c}" for c in columns)
+        + f" FROM (VALUES {', '.join([row] * len(objs))}) AS v({key}, {', '.join(columns)})"
+        + f" WHERE t.{key} = v.{key} AND t.{guard} = ANY(%s) RETURNING t.{key}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {written for (written,) in cursor.fetchall()}

@@ -1,0 +1,457 @@
+"""Every change of a call's status and of a campaign's state, and nothing else.
+
+This is the one place to read the state machine (README "How it works" has the diagram).
+Each `do_*` function is one event: an UPDATE conditional on the state(s) it accepts, so the
+row count says whether it happened, with its side effects (retries, completion,
+do-not-call, pausing) in the same transaction. `CALL_TRANSITIONS` and
+`CAMPAIGN_TRANSITIONS` are the tables the functions filter on; a test drives every
+event from every state through them.
+
+Callers decide *what* happened (dispatch: what the API said; receipts: what the receipts
+say; actions: what the operator chose); this module decides whether it may happen now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Case, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.bulk import bulk_update_where
+from campaigns.models import Call, Campaign, Contact, DoNotCall
+
+log = logging.getLogger(__name__)
+S = Call.Status
+State = Campaign.State
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    targets: frozenset[str]
+
+
+def _t(sources: Iterable[str], *targets: str) -> Transition:
+    return Transition(frozenset(sources), frozenset(targets))
+
+
+# States a receipt may speak about: anything that was sent (the receipt re-derives the
+# outcome, so it also corrects an operator's or a query's guess). Never-sent calls have
+# no OutId or CallId a receipt could name.
+SENT = (S.SENDING, S.PLACED, S.UNKNOWN, S.ANSWERED, S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED, S.INVALID)
+RECEIPT_OUTCOMES = (S.ANSWERED, S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED, S.INVALID)
+
+CALL_TRANSITIONS: dict[str, Transition] = {
+    "claim": _t([S.QUEUED], S.CLAIMED),
+    "release": _t([S.CLAIMED], S.QUEUED, S.CANCELLED),
+    "send": _t([S.CLAIMED], S.SENDING),
+    "place": _t([S.SENDING], S.PLACED),
+    "defer": _t([S.SENDING], S.QUEUED),  # throttled, caller busy, frequency limited, no slot
+    "reject": _t([S.SENDING], S.INVALID, S.FAILED),  # invalid or blocked number
+    "lose": _t([S.SENDING], S.UNKNOWN),  # the outcome of the request is unknown
+    "settle_by_receipt": _t(SENT, *RECEIPT_OUTCOMES),
+    "settle_by_query": _t([S.PLACED, S.UNKNOWN], *RECEIPT_OUTCOMES),
+    "settle_by_operator": _t([S.UNKNOWN], S.FAILED),
+    "redial_by_operator": _t([S.UNKNOWN], S.QUEUED),
+    "cancel": _t([S.QUEUED], S.CANCELLED),  # campaign cancelled, or its end date passed
+    "recover_claim": _t([S.CLAIMED], S.QUEUED),  # a dead worker's unsent claim
+    "recover_sending": _t([S.SENDING], S.UNKNOWN),  # a dead worker's send
+}
+CAMPAIGN_TRANSITIONS: dict[str, Transition] = {
+    "start": _t([State.DRAFT], State.RUNNING),
+    "pause": _t([State.RUNNING], State.PAUSED),
+    "resume": _t([State.PAUSED], State.RUNNING),
+    "cancel": _t([State.DRAFT, State.RUNNING, State.PAUSED], State.CANCELLED),
+    "complete": _t([State.RUNNING], State.COMPLETED),
+}
+
+
+def _from(event: str, table: dict[str, Transition] = CALL_TRANSITIONS) -> list[str]:
+    return sorted(table[event].sources)
+
+
+# --- Campaigns ---
+
+# One statement enrols every distinct number of the campaign's lists: the lowest contact
+# id wins when a number is in several lists; a number marked do-not-call in any list or
+# on the do-not-call list is enrolled as `dnc` and never dialled.
+_ENROL_SQL = """
+INSERT INTO campaigns_call (
+    campaign_id, contact_id, phone, attempt, is_latest, status, due_at, created_at,
+    error_code, error_message, status_code, dtmf, answer_key, answer_label, claim_token
+)
+SELECT %s, MIN(c.id), c.phone, 1, TRUE,
+       CASE WHEN MAX(CASE WHEN c.do_not_call THEN 1 ELSE 0 END) = 1
+                 OR EXISTS (SELECT 1 FROM campaigns_donotcall d WHERE d.phone = c.phone)
+            THEN 'dnc' ELSE 'queued' END,
+       %s, %s, '', '', '', '', '', '', ''
+FROM campaigns_contact c
+WHERE c.contact_list_id IN (SELECT contactlist_id FROM campaigns_campaign_contact_lists WHERE campaign_id = %s)
+GROUP BY c.phone
+"""
+
+
+@transaction.atomic
+def do_start_campaign(campaign: Campaign, now: dt.datetime | None = None) -> int | None:
+    """draft → running: freeze the menu and enrol every contact (queued, or dnc).
+
+    Accepts: draft. Lock: the campaign row (the UPDATE takes it) until the calls exist.
+    Returns the number of calls enrolled, None when the campaign was not a draft.
+    """
+    now = now or timezone.now()
+    snapshot = campaign.menu.snapshot()
+    started = Campaign.objects.filter(pk=campaign.pk, state__in=_from("start", CAMPAIGN_TRANSITIONS)).update(
+        state=State.RUNNING, menu_snapshot=snapshot, started_at=now, state_reason=""
+    )
+    if not started:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk])
+        enrolled = cursor.rowcount
+    log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
+    return enrolled
+
+
+def do_pause_campaign(campaign: Campaign, reason: str = "") -> bool:
+    """running → paused; workers hand back the calls they claimed, unsent (`do_send_call`).
+    Accepts: running. Lock: the campaign row, for the UPDATE only."""
+    paused = Campaign.objects.filter(pk=campaign.pk, state__in=_from("pause", CAMPAIGN_TRANSITIONS)).update(
+        state=State.PAUSED, state_reason=reason
+    )
+    if paused:
+        log.info("campaign %s paused%s", campaign.pk, f": {reason}" if reason else "")
+    return bool(paused)
+
+
+def do_resume_campaign(campaign: Campaign) -> bool:
+    """paused → running. Accepts: paused. Lock: the campaign row, for the UPDATE only."""
+    resumed = Campaign.objects.filter(pk=campaign.pk, state__in=_from("resume", CAMPAIGN_TRANSITIONS)).update(
+        state=State.RUNNING, state_reason=""
+    )
+    if resumed:
+        log.info("campaign %s resumed", campaign.pk)
+    return bool(resumed)
+
+
+@transaction.atomic
+def do_cancel_campaign(campaign: Campaign, now: dt.datetime | None = None) -> int | None:
+    """draft | running | paused → cancelled, and every queued call → cancelled.
+
+    Accepts: draft, running, paused. Lock: the campaign row until its queued calls are
+    cancelled. Claimed calls are cancelled by the worker that holds them (`do_release_calls`).
+    Returns how many calls were cancelled, None when the campaign was already over.
+    """
+    now = now or timezone.now()
+    cancelled = Campaign.objects.filter(pk=campaign.pk, state__in=_from("cancel", CAMPAIGN_TRANSITIONS)).update(
+        state=State.CANCELLED, finished_at=now
+    )
+    if not cancelled:
+        return None
+    calls = Call.objects.filter(campaign_id=campaign.pk, status__in=_from("cancel")).update(
+        status=S.CANCELLED, settled_at=now
+    )
+    log.info("campaign %s cancelled, %s calls not made", campaign.pk, calls)
+    return calls
+
+
+def do_complete_campaign(campaign: Campaign, now: dt.datetime | None = None) -> bool:
+    """running → completed, once no latest call of it is pending or of unknown outcome.
+
+    Accepts: running. Lock: the campaign row; the check is part of the UPDATE, so a call
+    enrolled or retried concurrently keeps the campaign running.
+    """
+    open_calls = Call.objects.filter(campaign_id=campaign.pk, is_latest=True, status__in=[*Call.PENDING, S.UNKNOWN])
+    completed = (
+        Campaign.objects.filter(pk=campaign.pk, state__in=_from("complete", CAMPAIGN_TRANSITIONS))
+        .exclude(pk__in=open_calls.values("campaign_id"))
+        .update(state=State.COMPLETED, finished_at=now or timezone.now())
+    )
+    if completed:
+        log.info("campaign %s completed", campaign.pk)
+    return bool(completed)
+
+
+# --- Calls, on the dispatcher's path ---
+
+
+def do_claim_calls(assignments: dict[int, list[int]], token: str, now: dt.datetime) -> int:
+    """queued → claimed by one worker (`token`), each call with its caller number.
+    Accepts: queued. Lock: held by the caller's transaction (`dispatch.claim`: caller
+    numbers FOR UPDATE, calls SKIP LOCKED)."""
+    claimed = 0
+    for number_id, call_ids in assignments.items():
+        claimed += Call.objects.filter(pk__in=call_ids, status__in=_from("claim")).update(
+            status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id
+        )
+    return claimed
+
+
+@transaction.atomic
+def do_release_calls(call_ids: list[int], token: str, now: dt.datetime | None = None) -> int:
+    """claimed → queued (or → cancelled when its campaign was cancelled): a worker hands back
+    calls it will not send (campaign paused, window closed, no slot).
+
+    Accepts: claimed by `token`. Lock: the calls' rows, both UPDATEs in one transaction.
+    """
+    if not call_ids:
+        return 0
+    mine = Call.objects.filter(pk__in=call_ids, status__in=_from("release"), claim_token=token)
+    cancelled = mine.filter(campaign__state=State.CANCELLED).update(
+        status=S.CANCELLED, settled_at=now or timezone.now()
+    )
+    requeued = mine.update(status=S.QUEUED, claimed_at=None)
+    return cancelled + requeued
+
+
+def do_send_call(call: Call, out_id: str, now: dt.datetime) -> bool:
+    """claimed → sending: OutId persisted before the request (rule 1), only while the campaign runs.
+    Accepts: claimed by this worker's token (not a claim handed to another worker), campaign
+    running. Lock: the call row, for the UPDATE only."""
+    running = Campaign.objects.filter(pk=call.campaign_id, state=State.RUNNING)
+    mine = Call.objects.filter(pk=call.pk, status__in=_from("send"), claim_token=call.claim_token)
+    return bool(mine.filter(campaign__in=running).update(status=S.SENDING, out_id=out_id, sent_at=now))
+
+
+def do_place_call(call: Call, call_id: str | None, message: str = "") -> bool:
+    """sending → placed: Aliyun accepted the call; its receipt will settle it.
+    Accepts: sending (a receipt that outran this write settled the call and wins). Lock: the row."""
+    return bool(
+        Call.objects.filter(pk=call.pk, status__in=_from("place")).update(
+            status=S.PLACED, call_id=call_id, error_code="", error_message=message
+        )
+    )
+
+
+def do_place_calls(placed: list[tuple[Call, str | None]]) -> int:
+    """`do_place_call` for several calls in one UPDATE (the dialler records its placed calls a
+    batch at a time). Accepts: sending; a call a receipt settled meanwhile is left alone."""
+    if not placed:
+        return 0
+    call_ids = Case(*(When(pk=call.pk, then=Value(call_id)) for call, call_id in placed))
+    return Call.objects.filter(pk__in=[call.pk for call, _id in placed], status__in=_from("place")).update(
+        status=S.PLACED, call_id=call_ids, error_code="", error_message=""
+    )
+
+
+def do_defer_call(call: Call, due_at: dt.datetime | None = None, code: str = "", message: str = "") -> bool:
+    """sending → queued: nothing was dialled (throttled, caller busy, frequency limited, or no
+    pacing slot), so it is not an attempt; due again at `due_at` (unchanged when None).
+
+    Accepts: sending. Lock: the call row, for the UPDATE only.
+    """
+    fields = {"due_at": due_at} if due_at else {}
+    return bool(
+        Call.objects.filter(pk=call.pk, status__in=_from("defer")).update(
+            status=S.QUEUED, out_id=None, sent_at=None, error_code=code, error_message=message, **fields
+        )
+    )
+
+
+@transaction.atomic
+def do_defer_call_and_pause(call: Call, code: str, message: str, reason: str) -> bool:
+    """sending → queued, and its campaign running → paused: Aliyun refused the request for a
+    reason no retry fixes (configuration, account, endpoint). Returns whether it paused.
+
+    Accepts: call sending; campaign running (already paused: only the call is deferred).
+    Lock: the call row, then the campaign row, in one transaction.
+    """
+    do_defer_call(call, code=code, message=message)
+    return do_pause_campaign(call.campaign, reason=reason)
+
+
+@transaction.atomic
+def do_reject_call(call: Call, status: str, code: str, message: str, do_not_call: str = "") -> bool:
+    """sending → invalid | failed: Aliyun refused the number. With `do_not_call` (a reason),
+    the number goes on the do-not-call list and every contact with it is marked.
+
+    Accepts: sending. Lock: the call row, until the do-not-call entry, the retry and the
+    campaign's completion are written (nothing happens if the call had left `sending`).
+    """
+    assert status in CALL_TRANSITIONS["reject"].targets
+    now = timezone.now()
+    rejected = Call.objects.filter(pk=call.pk, status__in=_from("reject")).update(
+        status=status, settled_at=now, error_code=code, error_message=message
+    )
+    if not rejected:
+        return False
+    if do_not_call:
+        DoNotCall.objects.get_or_create(phone=call.phone, defaults={"reason": do_not_call})
+        Contact.objects.filter(phone=call.phone).update(do_not_call=True)
+    after_calls_settled([call.pk], now)
+    return True
+
+
+def do_lose_call(call: Call, code: str, message: str) -> bool:
+    """sending → unknown: the request may have been placed (timeout, reset, 5xx); never
+    re-dialled blindly (rule 2). Accepts: sending. Lock: the call row, for the UPDATE only."""
+    return bool(
+        Call.objects.filter(pk=call.pk, status__in=_from("lose")).update(
+            status=S.UNKNOWN, error_code=code, error_message=message
+        )
+    )
+
+
+@transaction.atomic
+def do_recover_stale(now: dt.datetime, claimed_before: dt.datetime, sent_before: dt.datetime) -> dict[str, int]:
+    """What dead workers left: claims older than `claimed_before` → queued (never sent);
+    sends older than `sent_before` → unknown (may have been placed).
+
+    Accepts: claimed, sending. Lock: the rows it updates, both UPDATEs in one transaction.
+    """
+    requeued = Call.objects.filter(status__in=_from("recover_claim"), claimed_at__lt=claimed_before).update(
+        status=S.QUEUED, claimed_at=None
+    )
+    unknown = Call.objects.filter(status__in=_from("recover_sending"), sent_at__lt=sent_before).update(
+        status=S.UNKNOWN, error_code="WorkerLost", error_message=_("The worker stopped while sending this call.")
+    )
+    return {"requeued": requeued, "unknown": unknown}
+
+
+def do_expire_calls(campaign: Campaign, now: dt.datetime) -> int:
+    """queued → cancelled for a campaign past its end date: those calls will never be made.
+    Accepts: queued. Lock: the calls' rows, for the UPDATE only."""
+    return Call.objects.filter(campaign_id=campaign.pk, status__in=_from("cancel")).update(
+        status=S.CANCELLED, settled_at=now, error_message=_("The campaign's calling window ended.")
+    )
+
+
+# --- Calls, settled by a receipt, a query or an operator ---
+
+# What a receipt writes on a call besides its status.
+RECEIPT_FIELDS = ["call_id", "status_code", "dtmf", "answer_key", "answer_label", "duration"]
+RECEIPT_FIELDS += ["answered_at", "ended_at", "settled_at"]
+
+
+def do_settle_by_receipts(changes: list[tuple[Call, str | None]], now: dt.datetime) -> list[int]:
+    """Write what the receipts say about each call: its outcome (None: not final yet) and the
+    fields in `RECEIPT_FIELDS`, already set on the instances. Returns the ids of calls newly final.
+
+    Accepts: any sent state (`SENT`): the receipts are the truth and re-derive the outcome.
+    Lock: the calls must be locked by the caller's transaction (`receipts.ingest.lock_calls`)
+    since they were read; retries and completion run in that same transaction. One
+    statement for the whole batch on PostgreSQL.
+    """
+    assert connection.in_atomic_block, "lock the calls in a transaction first"
+    if not changes:
+        return []
+    newly_final = []
+    for call, status in changes:
+        if status is not None:
+            assert status in CALL_TRANSITIONS["settle_by_receipt"].targets
+            if call.status not in Call.FINAL:
+                newly_final.append(call.pk)
+            call.status = status
+            call.settled_at = call.settled_at or now
+    calls = [call for call, _status in changes]
+    written = bulk_update_where(Call, calls, ["status", *RECEIPT_FIELDS], "status", _from("settle_by_receipt"))
+    newly_final = [pk for pk in newly_final if pk in written]
+    if newly_final:
+        after_calls_settled(newly_final, now)
+    return newly_final
+
+
+@transaction.atomic
+def do_settle_by_query(call: Call, status: str, fields: dict, now: dt.datetime) -> bool:
+    """placed | unknown → final, from QueryCallDetailByCallId's answer; retries and completion
+    follow in the same transaction.
+
+    Accepts: placed, unknown (a receipt that arrived meanwhile has settled the call and wins).
+    Lock: the call row, until its retry and its campaign's completion are written.
+    """
+    assert status in CALL_TRANSITIONS["settle_by_query"].targets
+    settled = Call.objects.filter(pk=call.pk, status__in=_from("settle_by_query")).update(
+        status=status, settled_at=now, **fields
+    )
+    if settled:
+        after_calls_settled([call.pk], now)
+    return bool(settled)
+
+
+@transaction.atomic
+def do_settle_by_operator(call_ids: list[int], placed: bool, now: dt.datetime | None = None) -> int:
+    """An operator's decision on calls whose outcome stayed unknown.
+
+    placed=False: unknown → queued, dialled again (same attempt). placed=True: unknown →
+    failed (made without an answer; retried only if the campaign retries failures).
+    Accepts: unknown; a call a receipt settled in the meantime is left as the receipt says.
+    Lock: the calls' rows (the UPDATE re-checks their status), until retries are scheduled.
+    """
+    now = now or timezone.now()
+    unknown = Call.objects.filter(pk__in=call_ids, status__in=_from("settle_by_operator"))
+    if not placed:
+        return unknown.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="")
+    # FOR UPDATE waits for a receipt settling one of them and re-checks its status after.
+    settled = list(unknown.select_for_update().order_by("pk").values_list("pk", flat=True))
+    Call.objects.filter(pk__in=settled).update(
+        status=S.FAILED, settled_at=now, error_message=_("Settled by an operator.")
+    )
+    after_calls_settled(settled, now)
+    return len(settled)
+
+
+# --- What a settled call means for its contact and its campaign ---
+
+
+@transaction.atomic
+def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None) -> None:
+    """Schedule retries for retryable outcomes and complete campaigns with nothing left to do.
+
+    Run by every settling transition inside its own transaction; safe to repeat (a replay
+    schedules nothing twice).
+    """
+    now = now or timezone.now()
+    calls = list(
+        Call.objects.filter(pk__in=list(call_ids), is_latest=True, status__in=Call.FINAL).select_related("campaign")
+    )
+    campaign_ids = {call.campaign_id for call in calls}
+    do_retry_calls(calls, now)
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids, state=State.RUNNING):
+        do_complete_campaign(campaign, now)
+
+
+def should_retry(call: Call) -> bool:
+    """Rule 4: retry only retryable outcomes, within max attempts, while the campaign runs."""
+    campaign = call.campaign
+    if campaign.state not in (State.RUNNING, State.PAUSED):
+        return False
+    return call.status in (campaign.retry_outcomes or []) and call.attempt < campaign.max_attempts
+
+
+def _next_attempt(call: Call, now: dt.datetime) -> Call:
+    return Call(
+        campaign=call.campaign,
+        contact_id=call.contact_id,
+        phone=call.phone,
+        attempt=call.attempt + 1,
+        status=S.QUEUED,
+        due_at=now + dt.timedelta(seconds=call.campaign.retry_delay_seconds),
+    )
+
+
+@transaction.atomic
+def do_retry_calls(calls: Iterable[Call], now: dt.datetime) -> list[Call]:
+    """A settled, retryable latest attempt → a new queued attempt after the retry delay.
+
+    Accepts: latest attempts in a retryable final status (`should_retry`). Lock: those
+    calls' rows, then `is_latest` re-checked, so a replayed receipt schedules nothing
+    twice. Three queries for a whole receipt batch, whatever its size.
+    """
+    due = {call.pk: call for call in calls if should_retry(call)}
+    if not due:
+        return []
+    still_latest = list(
+        Call.objects.select_for_update()
+        .filter(pk__in=list(due), is_latest=True, status__in=Call.FINAL)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not still_latest:
+        return []
+    Call.objects.filter(pk__in=still_latest).update(is_latest=False)
+    return Call.objects.bulk_create([_next_attempt(due[pk], now) for pk in still_latest])
