@@ -40,9 +40,10 @@ class Command(BaseCommand):
             dest="accounts",
             action="append",
             type=_account,
-            default=[],
+            default=[_account(item) for item in os.environ.get("SIMULATOR_ACCOUNTS", "").split(",") if item],
             metavar="KEY_ID:SECRET[:QPS]",
-            help="Another account's key pair (and its own requests/s) to accept; repeatable. Local test keys only.",
+            help="Another account's key pair (and its own requests/s) to accept; repeatable. Local test keys only. "
+            "Default: SIMULATOR_ACCOUNTS (comma-separated).",
         )
         parser.add_argument(
             "--caller-numbers",
