@@ -431,11 +431,6 @@ class Campaign(models.Model):
                 return candidate
         return None
 
-    @property
-    def qps(self) -> int:
-        account = settings.VOICE_QPS
-        return min(self.max_qps, account) if self.max_qps else account
-
 
 class Call(models.Model):
     """One dial attempt of one contact in one campaign."""
