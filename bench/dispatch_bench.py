@@ -424,6 +424,7 @@ def run(args: argparse.Namespace) -> dict:
         "peak_requests_per_second": stats["peak_requests_per_second"],
         "cpu_seconds": {"web": ours.get("web"), "workers": ours.get("worker"), "dispatcher": ours.get("dispatcher")},
         "cpu_seconds_ours": round(our_total, 1),
+        "cpu_seconds_per_1000_calls": round(1000 * our_total / len(times), 2) if times else None,
         "cpu_percent_of_one_core": round(100 * our_total / elapsed, 1) if elapsed else None,
         "cpu_seconds_other_stack": {"simulator": ours.get("simulator"), "redis": ours.get("redis")},
         "machine_busy_percent_of_all_cores": round(
@@ -499,7 +500,8 @@ def report(result: dict) -> None:
         f"{result['numbers_dialled_more_than_once']}, duplicate OutIds {result['duplicate_out_ids']})",
         f"unknown: {result['unknown']}; statuses {result['statuses']}; campaign {result['campaign_state']}",
         f"simulator peak requests/s: {result['peak_requests_per_second']}; {result['simulator']}",
-        f"CPU of our processes: {result['cpu_seconds_ours']} s = {result['cpu_percent_of_one_core']}% of one core "
+        f"CPU of our processes: {result['cpu_seconds_ours']} s = {result['cpu_percent_of_one_core']}% of one core, "
+        f"{result['cpu_seconds_per_1000_calls']} s per 1,000 calls "
         f"(web {cpu['web']}, workers {cpu['workers']}, dispatcher {cpu['dispatcher']}); "
         f"simulator {other['simulator']}, redis {other['redis']}",
         f"machine busy (all processes, all users): {result['machine_busy_percent_of_all_cores']}% of "
