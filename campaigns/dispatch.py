@@ -376,10 +376,11 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
         finally:
             placed.flush()
             rates.record_sent(campaign_id, report.sent - sent_before, timezone.now())
-        if not report.stopped and time.monotonic() - started > FAIR_SHARE_SECONDS:
-            if time.monotonic() - last_look >= 1.0 and others_waiting(campaign_id):
+        now = time.monotonic()
+        if not report.stopped and now - started > FAIR_SHARE_SECONDS and now - last_look >= 1.0:
+            last_look = now
+            if others_waiting(campaign_id):
                 report.stopped = "yielded to other campaigns"
-            last_look = time.monotonic()
     return report
 
 

@@ -60,3 +60,28 @@ def test_dial_job_yields_to_a_waiting_import(campaign, redis_conn, monkeypatch):
     report = dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
 
     assert report["stopped"] == "yielded to other campaigns"
+
+
+def test_dial_job_keeps_looking_for_waiting_work_while_it_runs(
+    campaign, contact_list, redis_conn, monkeypatch, settings
+):
+    Contact.objects.bulk_create(
+        Contact(contact_list=contact_list, phone=f"1390000{n:04d}", variables={"product": "x"}) for n in range(60)
+    )
+    settings.VOICE_QPS = 20  # 65 calls take over 3 s: several looks, at most one a second
+    actions.start_campaign(campaign)
+    monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
+    monkeypatch.setattr(dispatch, "CLAIM_BATCH", 5)
+    looks = []
+
+    def others_waiting(campaign_id):
+        looks.append(campaign_id)
+        return len(looks) >= 2  # another campaign's job turns up after the first look
+
+    monkeypatch.setattr(dispatch, "others_waiting", others_waiting)
+
+    report = dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
+
+    assert report["stopped"] == "yielded to other campaigns"
+    assert len(looks) == 2
+    assert 15 <= report["sent"] < 65  # about a second's worth (20/s) after the first look
