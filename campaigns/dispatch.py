@@ -253,15 +253,17 @@ def release(calls: list[Call]) -> int:
 
 
 def others_waiting(campaign_id: int) -> bool:
-    """Whether work other than this campaign's own dial jobs waits for a worker: another
-    campaign's dial job, an import, or housekeeping. (Its own twin is no reason to yield.)"""
+    """Whether this job should hand its worker to work waiting for one: another campaign's dial
+    job, an import, or housekeeping (never its own campaign's twin). Each waiting job is
+    handed one worker: the first dial job to see it yields, the others dial on."""
     from rq import Queue
 
     redis = pacing.redis_connection(settings.REDIS_URL)  # RQ's Redis; one connection pool per process
     own = f"dial-{campaign_id}-"
-    if any(not job_id.startswith(own) for job_id in Queue("dial", connection=redis).get_job_ids()):
-        return True
-    return any(Queue(name, connection=redis).count for name in ("imports", "default"))
+    waiting = [job_id for job_id in Queue("dial", connection=redis).get_job_ids() if not job_id.startswith(own)]
+    for name in ("imports", "default"):
+        waiting += Queue(name, connection=redis).get_job_ids(0, 9)
+    return any(redis.set(f"ivrsite:dispatch:yielded-to:{job_id}", campaign_id, nx=True, ex=10) for job_id in waiting)
 
 
 def dial_campaign(

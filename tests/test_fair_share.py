@@ -85,3 +85,11 @@ def test_dial_job_keeps_looking_for_waiting_work_while_it_runs(
     assert report["stopped"] == "yielded to other campaigns"
     assert len(looks) == 2
     assert 15 <= report["sent"] < 65  # about a second's worth (20/s) after the first look
+
+
+def test_one_waiting_job_takes_one_worker_not_all_of_them(campaign, redis_conn, monkeypatch):
+    actions.start_campaign(campaign)
+    django_rq.get_queue("default", commit_mode="auto").enqueue("builtins.print", "housekeeping")
+
+    assert dispatch.others_waiting(campaign.pk) is True  # this dial job hands its worker over
+    assert dispatch.others_waiting(campaign.pk) is False  # its twin dials on: one job, one worker
