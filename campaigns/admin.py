@@ -30,6 +30,7 @@ from campaigns.models import (
     default_weekdays,
 )
 from campaigns.outcomes import progress
+from campaigns.permissions import may_export_results
 
 State = Campaign.State
 
@@ -137,9 +138,9 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["name"]
     filter_horizontal = ["contact_lists", "caller_numbers"]
-    readonly_fields = ["state", "state_reason", "started_at", "finished_at", "created_at"]
+    readonly_fields = ["state", "reason", "started_at", "finished_at", "created_at"]
     fieldsets = [
-        (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "state_reason"]}),
+        (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
         (
             gettext_lazy("Calling window"),
             {"fields": ["timezone", "starts_at", "ends_at", "daily_start", "daily_end", "weekdays"]},
@@ -176,6 +177,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if not hasattr(obj, "_figures"):
             obj._figures = progress(obj)
         return obj._figures
+
+    @admin.display(description=gettext_lazy("reason"))
+    def reason(self, obj: Campaign) -> str:
+        return obj.state_reason_text
 
     @admin.display(description=gettext_lazy("state"), ordering="state")
     def state_badge(self, obj: Campaign) -> str:
@@ -224,7 +229,7 @@ class CampaignAdmin(admin.ModelAdmin):
         for campaign in Campaign.objects.filter(pk__in=ids):
             figures = progress(campaign)
             figures["state_display"] = campaign.get_state_display()
-            figures["reason"] = campaign.state_reason
+            figures["reason"] = campaign.state_reason_text
             figures.pop("by_status")
             figures["rate"] = live_rate(campaign)
             data[campaign.pk] = figures
@@ -281,7 +286,8 @@ class CampaignAdmin(admin.ModelAdmin):
             extra_context["forecast_text"] = forecast_summary(forecast, Window.of(campaign))
             extra_context["live_rate"] = live_rate(campaign)
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
-            extra_context["export_urls"] = self.export_urls(campaign) if campaign.state != State.DRAFT else []
+            exportable = campaign.state != State.DRAFT and may_export_results(request.user)
+            extra_context["export_urls"] = self.export_urls(campaign) if exportable else []
             # Its times are shown, and its date fields read, in the campaign's own time zone.
             with timezone.override(campaign.zone):
                 response = super().change_view(request, object_id, form_url, extra_context)
@@ -299,12 +305,12 @@ class CampaignAdmin(admin.ModelAdmin):
     def export_urls(self, campaign: Campaign) -> list[tuple[str, str]]:
         return [(fmt.upper(), reverse("receipts:export", args=[campaign.pk, fmt])) for fmt in ("csv", "xlsx")]
 
-    @admin.action(description=gettext_lazy("Pause selected running campaigns"))
+    @admin.action(description=gettext_lazy("Pause selected running campaigns"), permissions=["change"])
     def pause_selected(self, request, queryset):
         done = [c for c in queryset.filter(state=State.RUNNING) if actions.pause_campaign(c)]
         self.message_user(request, _("%(count)d campaigns paused.") % {"count": len(done)})
 
-    @admin.action(description=gettext_lazy("Resume selected paused campaigns"))
+    @admin.action(description=gettext_lazy("Resume selected paused campaigns"), permissions=["change"])
     def resume_selected(self, request, queryset):
         done = [c for c in queryset.filter(state=State.PAUSED) if actions.resume_campaign(c)]
         self.message_user(request, _("%(count)d campaigns resumed.") % {"count": len(done)})
@@ -317,8 +323,13 @@ class CallAdmin(admin.ModelAdmin):
     search_fields = ["phone", "out_id", "call_id"]
     list_select_related = ["campaign"]
     raw_id_fields = ["contact", "campaign", "caller_number"]
+    readonly_fields = ["what_happened"]
     show_full_result_count = False
     actions = ["redial_unknown", "fail_unknown"]
+
+    @admin.display(description=gettext_lazy("what happened"))
+    def what_happened(self, obj: Call) -> str:
+        return obj.note_text
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,9 @@
 """Admin for contact lists, contacts and imports: upload, preview, confirm, progress, export.
 
-Small files: upload → dry-run preview with per-row results → confirm (the same import
-again, for real). Files above settings.IMPORT_BACKGROUND_THRESHOLD_BYTES go straight to
+Small files: upload → dry-run preview of the first PREVIEW_ROWS rows, row by row (it writes
+nothing) → confirm: the same import again, for real, in the request when the preview covered
+the whole file, else as a background job. Files that expand to more than
+settings.IMPORT_BACKGROUND_THRESHOLD_BYTES (an XLSX counts uncompressed) go straight to
 the `imports` RQ queue; the list's page shows a progress bar until the summary and the
 rejected rows appear. All of it calls `campaigns.importing`.
 """
@@ -18,12 +20,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns import importing, resources
+from campaigns import import_jobs, importing, resources, spreadsheets, uploads
 from campaigns.models import Contact, ContactList, ImportJob
+from campaigns.permissions import may_export_contacts
 
 PREVIEW_ROWS = 1000
 SHOWN_REJECTED = 500
@@ -70,9 +72,11 @@ class ContactListAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         obj = self.get_object(request, object_id)
         if obj is not None:
+            extra_context["may_export"] = may_export_contacts(request.user)
             job = obj.imports.first()
             extra_context["import_job"] = job
-            if job is not None:
+            # Rejected rows quote what the file held (numbers of a sort): contact data.
+            if job is not None and request.user.has_perm("campaigns.view_contact"):
                 extra_context["rejected_rows"] = job.rejected[:SHOWN_REJECTED]
                 extra_context["rejected_more"] = max(0, job.rejected_count - SHOWN_REJECTED)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -103,24 +107,32 @@ class ContactListAdmin(admin.ModelAdmin):
             error = _("Choose a CSV or XLSX file.") if request.method == "POST" else ""
             return TemplateResponse(request, template, self._context(request, contact_list, error=error))
 
-        if upload.size > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
+        if importing.expanded_size(upload, upload.size) > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
             job = ImportJob(
                 contact_list=contact_list, original_name=upload.name, total_bytes=upload.size, created_by=request.user
             )
             job.file.save(upload.name, upload, save=False)
             job.save()
-            importing.enqueue_import(job)
+            import_jobs.enqueue_import(job)
             messages.info(request, _("“%(file)s” is importing in the background.") % {"file": upload.name})
             return redirect("admin:campaigns_contactlist_change", contact_list.pk)
 
         try:
-            summary = importing.import_contacts(contact_list, upload, upload.name, dry_run=True, keep_rows=PREVIEW_ROWS)
+            summary = importing.import_contacts(
+                contact_list, upload, upload.name, dry_run=True, keep_rows=PREVIEW_ROWS, max_rows=PREVIEW_ROWS
+            )
         except importing.ImportFileError as exc:
             return TemplateResponse(request, template, self._context(request, contact_list, error=str(exc)))
-        upload.seek(0)
-        stored = default_storage.save(f"imports/preview/{get_random_string(16)}-{upload.name}", upload)
+        stored = uploads.save_preview(upload)
         token = signing.dumps(
-            {"list": contact_list.pk, "path": stored, "name": upload.name, "size": upload.size}, salt=PREVIEW_SALT
+            {
+                "list": contact_list.pk,
+                "path": stored,
+                "name": upload.name,
+                "size": upload.size,
+                "part": summary.truncated,
+            },
+            salt=PREVIEW_SALT,
         )
         rows = [{**vars(r), "label": resources.outcome_label(r.outcome)} for r in summary.rows]
         context = self._context(
@@ -128,7 +140,7 @@ class ContactListAdmin(admin.ModelAdmin):
             contact_list,
             summary=summary,
             rows=rows,
-            rows_truncated=summary.total > len(rows),
+            preview_rows=PREVIEW_ROWS,
             token=token,
             file_name=upload.name,
             title=_("Preview the import into %(list)s") % {"list": contact_list},
@@ -140,7 +152,7 @@ class ContactListAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return redirect("admin:campaigns_contactlist_import", contact_list.pk)
         try:
-            data = signing.loads(request.POST.get("token", ""), salt=PREVIEW_SALT, max_age=24 * 3600)
+            data = signing.loads(request.POST.get("token", ""), salt=PREVIEW_SALT, max_age=uploads.PREVIEW_MAX_AGE)
         except signing.BadSignature as exc:
             raise Http404 from exc
         if data["list"] != contact_list.pk:
@@ -149,6 +161,19 @@ class ContactListAdmin(admin.ModelAdmin):
             default_storage.delete(data["path"])
             if "cancel" not in request.POST:
                 messages.warning(request, _("This preview was already imported or has expired."))
+            return redirect("admin:campaigns_contactlist_change", contact_list.pk)
+        if data.get("part"):
+            # The preview covered the first PREVIEW_ROWS rows only: the whole file is no job for
+            # a web request.
+            job = ImportJob(
+                contact_list=contact_list, original_name=data["name"], total_bytes=data["size"], created_by=request.user
+            )
+            with default_storage.open(data["path"], "rb") as stream:
+                job.file.save(data["name"], stream, save=False)
+            job.save()
+            default_storage.delete(data["path"])
+            import_jobs.enqueue_import(job)
+            messages.info(request, _("“%(file)s” is importing in the background.") % {"file": data["name"]})
             return redirect("admin:campaigns_contactlist_change", contact_list.pk)
         job = ImportJob.objects.create(
             contact_list=contact_list,
@@ -160,13 +185,13 @@ class ContactListAdmin(admin.ModelAdmin):
         try:
             with default_storage.open(data["path"], "rb") as stream:
                 summary = importing.import_contacts(
-                    contact_list, stream, data["name"], max_rejected=importing.MAX_STORED_REJECTED
+                    contact_list, stream, data["name"], max_rejected=import_jobs.MAX_STORED_REJECTED
                 )
         except importing.ImportFileError as exc:
-            importing.finish_job(job, error=str(exc))
+            import_jobs.finish_job(job, error=str(exc))
             messages.error(request, str(exc))
         else:
-            importing.finish_job(job, summary)
+            import_jobs.finish_job(job, summary)
             messages.success(
                 request,
                 _("Imported “%(file)s”: ") % {"file": data["name"]}
@@ -200,12 +225,16 @@ class ContactListAdmin(admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest, list_id: int, fmt: str) -> HttpResponse:
         contact_list = get_object_or_404(ContactList, pk=list_id)
-        if not self.has_view_permission(request, contact_list):
+        if not may_export_contacts(request.user):
             raise PermissionDenied
         if fmt == "csv":
             return resources.csv_response(contact_list)
         if fmt == "xlsx":
-            return resources.xlsx_response(contact_list)
+            try:
+                return resources.xlsx_response(contact_list)
+            except spreadsheets.TooWide as exc:
+                messages.error(request, str(exc))
+                return redirect("admin:campaigns_contactlist_change", contact_list.pk)
         raise Http404
 
 
@@ -235,6 +264,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["contact_list"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def get_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm("campaigns.view_contact"):
+            fields.remove("rejected")  # quotes the file's cells: contact data
+        return fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

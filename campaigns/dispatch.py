@@ -26,7 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import accounts, aliyun, pacing, rates, transitions
+from campaigns import accounts, aliyun, pacing, rates, reasons, transitions
 from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
@@ -191,39 +191,37 @@ class SendReport:
 def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> None:
     """Apply what the API said to the call (and to its campaign when it is a configuration error)."""
     now = timezone.now()
+    note = reasons.reason(result.reason or f"api.{result.outcome}", code=result.code)
     if connect_failures_in_a_row(result) >= UNREACHABLE_ENDPOINT_LIMIT:
-        result = aliyun.CallResult(
-            Outcome.CONFIG_ERROR,
-            None,
-            result.code,
-            _("The voice API endpoint cannot be reached (%(count)d attempts in a row).")
-            % {"count": UNREACHABLE_ENDPOINT_LIMIT},
-        )
-    if result.outcome == Outcome.PLACED:
+        pause = reasons.reason("paused.endpoint_unreachable", count=UNREACHABLE_ENDPOINT_LIMIT)
+        _defer_and_pause(call, result, note, pause, report)
+    elif result.outcome == Outcome.PLACED:
         report.placed += 1
-        transitions.do_place_call(call, result.call_id, result.message)
-        log.info("call placed out_id=%s call_id=%s", call.out_id, result.call_id)
+        transitions.do_place_call(call, result.call_id)
     elif result.outcome in DEFERRALS:
         # Not an attempt: nothing was dialled. Back to the queue, a little later.
         report.throttled += result.outcome == Outcome.THROTTLED
-        transitions.do_defer_call(call, now + DEFERRALS[result.outcome], result.code, result.message)
+        transitions.do_defer_call(call, now + DEFERRALS[result.outcome], result.code, note, result.detail)
         log.info("call deferred out_id=%s code=%s", call.out_id, result.code)
     elif result.outcome == Outcome.CONFIG_ERROR:
-        reason = _("Paused by the dispatcher: Aliyun refused the call (%(code)s: %(message)s).") % {
-            "code": result.code,
-            "message": result.message,
-        }
-        transitions.do_defer_call_and_pause(call, result.code, result.message, reason)
-        report.stopped = reason
-        log.warning("campaign %s paused: %s", call.campaign_id, result.code)
+        pause = reasons.reason("paused.config_error", code=result.code, message=note)
+        _defer_and_pause(call, result, note, pause, report)
     elif result.outcome == Outcome.INVALID_NUMBER:
-        transitions.do_reject_call(call, S.INVALID, result.code, result.message)
+        transitions.do_reject_call(call, S.INVALID, result.code, note, result.detail)
     elif result.outcome == Outcome.BLOCKED_NUMBER:
         dnc_reason = _("Blocked after complaints")
-        transitions.do_reject_call(call, S.FAILED, result.code, result.message, do_not_call=dnc_reason)
+        transitions.do_reject_call(call, S.FAILED, result.code, note, result.detail, do_not_call=dnc_reason)
     else:  # Outcome.UNKNOWN: the call may have been placed; a receipt or a query settles it.
-        transitions.do_lose_call(call, result.code, result.message)
+        transitions.do_lose_call(call, result.code, note, result.detail)
         log.warning("call outcome unknown out_id=%s code=%s", call.out_id, result.code)
+
+
+def _defer_and_pause(
+    call: Call, result: aliyun.CallResult, note: reasons.Reason, pause: reasons.Reason, report: SendReport
+) -> None:
+    transitions.do_defer_call_and_pause(call, result.code, note, result.detail, pause)
+    report.stopped = reasons.describe(pause)
+    log.warning("campaign %s paused: %s", call.campaign_id, result.code)
 
 
 _CONNECT_FAILURES_KEY = "ivrsite:dispatch:connect-failures"

@@ -26,6 +26,7 @@ Blank lines are not data rows. Numbers on the do-not-call list are imported with
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -40,7 +41,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Contact, ContactList, DoNotCall, ImportJob
+from campaigns.models import Contact, ContactList, DoNotCall
 from campaigns.phones import InvalidNumber, normalize
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ IGNORED_COLUMNS = ("do_not_call", "do not call", "免打扰")
 NAME_MAX_LENGTH = Contact._meta.get_field("name").max_length
 DETECT_BYTES = 1 << 16
 BATCH_SIZE = 5000
+# Phone, name and variables; every variable is stored on every contact. A sheet wider than
+# this is a mistake (or an attack: 16,000 copies of one title), not a contact list.
+MAX_COLUMNS = 1000
 XLSX_MAGIC = b"PK\x03\x04"
 
 NEW, UPDATE, SKIP, INVALID = "new", "update", "skip", "invalid"
@@ -92,6 +96,7 @@ class ImportSummary:
     delimiter: str = ""
     columns: list[str] = field(default_factory=list)
     duration: float = 0.0
+    truncated: bool = False  # stopped at max_rows with more rows in the file
 
     @property
     def total(self) -> int:
@@ -176,6 +181,25 @@ def _encoding_sample(stream: IO[bytes]) -> bytes:
     return sample
 
 
+def expanded_size(stream: IO[bytes], size: int) -> int:
+    """The bytes an import reads: an XLSX (a zip) counts by its entries' uncompressed sizes,
+    read from the zip directory without inflating anything; anything else by its size.
+    A 600 KB workbook may hold 3.5 million rows: its compressed size says nothing."""
+    import zipfile
+
+    start = stream.tell()
+    try:
+        if stream.read(4) != XLSX_MAGIC:
+            return size
+        stream.seek(start)
+        with zipfile.ZipFile(stream) as archive:
+            return max(size, sum(entry.file_size for entry in archive.infolist()))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return size  # not a readable zip: the import itself says so
+    finally:
+        stream.seek(start)
+
+
 def sniff_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
@@ -236,26 +260,38 @@ def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
 
 def _read_xlsx(counter: CountingReader) -> Table:
     import zipfile
+    from xml.etree.ElementTree import ParseError
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(io.BufferedReader(counter, 1 << 16), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
         raise ImportFileError(_("Cannot read the file as an Excel workbook (.xlsx).")) from exc
 
+    # The sheet is parsed lazily: broken XML, or entities that expand past expat's limit
+    # (a "billion laughs" workbook), surface while reading rows.
+    unreadable = _("Cannot read the file as an Excel workbook (.xlsx).")
     sheet = workbook.worksheets[0]
     values = sheet.iter_rows(values_only=True)
     try:
         header = next(values)
-    except (StopIteration, zipfile.BadZipFile) as exc:
+    except StopIteration as exc:
         raise ImportFileError(_("The file is empty.")) from exc
+    except (ParseError, zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError(unreadable) from exc
 
     def rows() -> Iterator[tuple[int, list]]:
+        number = 1
         try:
             for number, row in enumerate(values, start=2):
                 yield number, [_xlsx_cell(v) for v in row]
+        except (ParseError, zipfile.BadZipFile, ValueError) as exc:
+            raise ImportFileError(
+                _("Cannot read the workbook after row %(row)d: it is damaged or not a plain .xlsx file.")
+                % {"row": number}
+            ) from exc
         finally:
             workbook.close()
 
@@ -287,7 +323,16 @@ def _header_key(text: str) -> str:
 
 
 def map_columns(header: list[str]) -> Columns:
-    """Find the phone and name columns (case-insensitive aliases); every other column is a variable."""
+    """Find the phone and name columns (case-insensitive aliases); every other column is a
+    variable, named after its title (repeated titles get _2, _3...; linear in the columns)."""
+    width = len(header)
+    while width and not str(header[width - 1]).strip():
+        width -= 1  # trailing blank titles: a sheet's formatting, not columns
+    if width > MAX_COLUMNS:
+        raise ImportFileError(
+            _("The header has %(count)d columns; at most %(max)d can be imported (phone, name and variables).")
+            % {"count": width, "max": MAX_COLUMNS}
+        )
     keys = [_header_key(h) for h in header]
 
     def find(aliases: tuple[str, ...]) -> int | None:
@@ -304,14 +349,18 @@ def map_columns(header: list[str]) -> Columns:
         )
     name = find(NAME_ALIASES)
     variables: list[tuple[int, str]] = []
-    seen: set[str] = set()
+    seen: set[str] = {"name", "phone"}
+    next_suffix: dict[str, int] = {}  # per title, where to resume counting: no quadratic rescans
     for index, title in enumerate(header):
         if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
             continue
         label = " ".join(str(title).replace("\ufeff", "").split()) or f"column_{index + 1}"
-        unique, n = label, 2
-        while unique in seen or unique in ("name", "phone"):
-            unique, n = f"{label}_{n}", n + 1
+        unique = label
+        if unique in seen:
+            n = next_suffix.get(label, 2)
+            while (unique := f"{label}_{n}") in seen:
+                n += 1
+            next_suffix[label] = n + 1
         seen.add(unique)
         variables.append((index, unique))
     return Columns(phone=phone, name=name, variables=tuple(variables))
@@ -409,16 +458,30 @@ class _Writer:
             )
 
 
+class _DryWriter:
+    """A dry run's writer: writes nothing (no write lock, nothing to roll back) and remembers
+    what it would have written, so later batches of the same file see it as existing."""
+
+    def __init__(self) -> None:
+        self.written: dict[str, tuple[str, dict, bool]] = {}
+
+    def write(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
+        self.written.update(contacts)
+
+
 def import_table(
     contact_list: ContactList,
     table: Table,
     *,
+    dry_run: bool = False,
     keep_rows: int = 0,
+    max_rows: int | None = None,
     max_rejected: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary, int], None] | None = None,
 ) -> ImportSummary:
-    """Merge the table's rows into the list, batch by batch (each batch its own transaction)."""
+    """Merge the table's rows into the list, batch by batch (each batch its own transaction).
+    With max_rows, stop after that many data rows (a preview's share of a big file)."""
     started = time.monotonic()
     columns = map_columns(table.header)
     summary = ImportSummary(
@@ -428,20 +491,25 @@ def import_table(
         + ([table.header[columns.name]] if columns.name is not None else [])
         + [key for _index, key in columns.variables],
     )
-    writer = _Writer(contact_list)
+    writer = _DryWriter() if dry_run else _Writer(contact_list)
     batch: list[_Row] = []
 
     def flush() -> None:
-        with transaction.atomic():
+        with contextlib.nullcontext() if dry_run else transaction.atomic():
             _merge_batch(contact_list, batch, writer, summary, keep_rows)
         batch.clear()
         if progress:
             progress(summary, table.bytes_read())
 
+    rows_read = 0
     for number, cells in table.rows:
         parsed = _parse_row(number, cells, columns)
         if parsed is None:
             continue
+        if max_rows is not None and rows_read >= max_rows:
+            summary.truncated = True
+            break
+        rows_read += 1
         if isinstance(parsed, str):
             summary.rejected_count += 1
             if max_rejected is None or len(summary.rejected) < max_rejected:
@@ -460,7 +528,7 @@ def import_table(
 
 
 def _merge_batch(
-    contact_list: ContactList, batch: list[_Row], writer: _Writer, summary: ImportSummary, keep_rows: int
+    contact_list: ContactList, batch: list[_Row], writer: _Writer | _DryWriter, summary: ImportSummary, keep_rows: int
 ) -> None:
     if not batch:
         return
@@ -471,6 +539,8 @@ def _merge_batch(
             contact_list=contact_list, phone__in=phones
         ).values_list("phone", "name", "variables", "do_not_call")
     }
+    if isinstance(writer, _DryWriter):
+        existing.update((phone, writer.written[phone]) for phone in phones if phone in writer.written)
     dnc_phones = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
     state: dict[str, tuple[str, dict, bool]] = {}
     for row in batch:
@@ -501,86 +571,13 @@ def import_contacts(
     *,
     dry_run: bool = False,
     keep_rows: int = 0,
+    max_rows: int | None = None,
     max_rejected: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary, int], None] | None = None,
 ) -> ImportSummary:
-    """Import a CSV/XLSX stream into the list. A dry run does everything, then rolls back."""
-    kwargs = {"keep_rows": keep_rows, "max_rejected": max_rejected, "batch_size": batch_size, "progress": progress}
-    if not dry_run:
-        return import_table(contact_list, read_table(stream, filename), **kwargs)
-    with transaction.atomic():
-        summary = import_table(contact_list, read_table(stream, filename), **kwargs)
-        transaction.set_rollback(True)
-    return summary
-
-
-# Background import ------------------------------------------------------------------
-
-MAX_STORED_REJECTED = 10_000
-
-
-def enqueue_import(job: ImportJob) -> None:
-    """Queue the job on the `imports` RQ queue once the current transaction commits."""
-    import django_rq
-
-    def send() -> None:
-        django_rq.get_queue("imports").enqueue(run_import_job, job.pk, job_timeout=3 * 3600)
-
-    transaction.on_commit(send)
-
-
-def run_import_job(job_id: int) -> None:
-    """The RQ job: import the job's file, recording progress on the ImportJob row."""
-    job = ImportJob.objects.select_related("contact_list").get(pk=job_id)
-    if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING):
-        return
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
-    last = [0.0]
-
-    def progress(summary: ImportSummary, bytes_read: int) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.5:
-            return
-        last[0] = now
-        ImportJob.objects.filter(pk=job.pk).update(
-            processed_bytes=min(bytes_read, job.total_bytes or bytes_read),
-            rows=summary.total,
-            created=summary.created,
-            updated=summary.updated,
-            skipped=summary.skipped,
-            rejected_count=summary.rejected_count,
-        )
-
-    try:
-        with job.file.open("rb") as stream:
-            summary = import_contacts(
-                job.contact_list, stream, job.original_name, max_rejected=MAX_STORED_REJECTED, progress=progress
-            )
-    except ImportFileError as exc:
-        finish_job(job, error=str(exc))
-    except Exception as exc:
-        log.exception("import %s failed", job.pk)
-        error = _("The import stopped on an unexpected error: %(error)s") % {"error": exc}
-        finish_job(job, error=error, keep_file=True)
-        raise
-    else:
-        finish_job(job, summary)
-
-
-def finish_job(job: ImportJob, summary: ImportSummary | None = None, error: str = "", keep_file: bool = False) -> None:
-    """Record the outcome on the job and delete the uploaded file (it holds personal data)."""
-    job.finished_at = timezone.now()
-    if summary is not None:
-        job.status = ImportJob.Status.DONE
-        job.processed_bytes = job.total_bytes
-        job.rows = summary.total
-        job.created, job.updated, job.skipped = summary.created, summary.updated, summary.skipped
-        job.rejected_count = summary.rejected_count
-        job.rejected = summary.rejected[:MAX_STORED_REJECTED]
-    else:
-        job.status = ImportJob.Status.FAILED
-        job.error = error
-    if job.file and not keep_file:
-        job.file.delete(save=False)
-    job.save()
+    """Import a CSV/XLSX stream into the list. A dry run reads and classifies every row the same
+    way and writes nothing: it holds no write lock, so a preview never blocks receipts."""
+    kwargs = {"keep_rows": keep_rows, "max_rows": max_rows, "max_rejected": max_rejected, "batch_size": batch_size}
+    kwargs["progress"] = progress
+    return import_table(contact_list, read_table(stream, filename), dry_run=dry_run, **kwargs)

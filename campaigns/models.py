@@ -13,10 +13,11 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import reasons
 from campaigns.accounts import VoiceAccount
 
 MENU_KEYS = [str(d) for d in range(10)] + ["*", "#"]
@@ -77,11 +78,37 @@ class ContactList(models.Model):
         return self.name
 
     def variable_names(self) -> set[str]:
-        """Names of the variables its contacts carry (sampled: lists are uniform)."""
-        names: set[str] = set()
-        for variables in self.contacts.values_list("variables", flat=True)[:200]:
-            names.update(variables or {})
-        return names
+        """Every variable name any of its contacts carries (see `variable_names_of`)."""
+        return set(variable_names_of([self.pk]))
+
+
+def variable_names_of(list_ids: list[int]) -> list[str]:
+    """The variable names the contacts of these lists carry: exact (every contact is read, not a
+    sample: one odd row may carry a column the others lack), in the column order of each list's
+    first contact, then the rest alphabetically. The one rule for menus, checks and exports."""
+    table = Contact._meta.db_table
+    ids = [int(pk) for pk in list_ids]
+    if not ids:
+        return []
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = f"SELECT DISTINCT jsonb_object_keys(variables) FROM {table} WHERE contact_list_id IN ({placeholders})"  # noqa: S608
+        elif connection.vendor == "sqlite":
+            sql = (
+                f"SELECT DISTINCT j.key FROM {table}, json_each({table}.variables) AS j "  # noqa: S608
+                f"WHERE contact_list_id IN ({placeholders})"
+            )
+        else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
+            raise NotImplementedError(connection.vendor)
+        cursor.execute(sql, ids)  # the table name is the model's; values go as parameters
+        names = {row[0] for row in cursor.fetchall()}
+    order: dict[str, int] = {}
+    for list_id in ids:
+        first = Contact.objects.filter(contact_list_id=list_id).order_by("pk").values_list("variables", flat=True)
+        for name in first.first() or {}:
+            order.setdefault(name, len(order))
+    return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
 
 class Contact(models.Model):
@@ -330,7 +357,10 @@ class Campaign(models.Model):
     menu = models.ForeignKey(MenuTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("menu"))
     menu_snapshot = models.JSONField(_("frozen menu"), null=True, blank=True, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    state_reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was paused, if it was."))
+    # A reason code and its parameters (campaigns.reasons), put into words when shown.
+    state_reason = models.JSONField(
+        _("reason"), default=dict, blank=True, editable=False, help_text=_("Why it was paused, if it was.")
+    )
 
     # Calling window, evaluated in `timezone`.
     timezone = models.CharField(
@@ -431,6 +461,11 @@ class Campaign(models.Model):
                 return candidate
         return None
 
+    @property
+    def state_reason_text(self) -> str:
+        """Why it was paused, in the active language."""
+        return reasons.describe(self.state_reason)
+
 
 class Call(models.Model):
     """One dial attempt of one contact in one campaign."""
@@ -477,7 +512,9 @@ class Call(models.Model):
     out_id = models.CharField(_("OutId"), max_length=15, null=True, blank=True, unique=True)
     call_id = models.CharField(_("CallId"), max_length=64, null=True, blank=True, db_index=True)
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
-    error_message = models.CharField(_("error message"), max_length=500, blank=True)
+    error_message = models.CharField(_("error message"), max_length=500, blank=True)  # as Aliyun worded it
+    # What happened, as a reason code and its parameters (campaigns.reasons), put into words when shown.
+    note = models.JSONField(_("note"), null=True, blank=True, editable=False)
     status_code = models.CharField(_("receipt status"), max_length=16, blank=True)
     dtmf = models.CharField(_("keys pressed"), max_length=64, blank=True)
     answer_key = models.CharField(_("answer key"), max_length=1, blank=True)
@@ -510,3 +547,8 @@ class Call(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def note_text(self) -> str:
+        """What happened to the call in the active language, with Aliyun's own words if any."""
+        return " ".join(part for part in (reasons.describe(self.note), self.error_message) if part)

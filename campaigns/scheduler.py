@@ -65,6 +65,20 @@ def enqueue_reconciliation() -> bool:
     return True
 
 
+HOUSEKEEPING_EVERY_SECONDS = 3600
+
+
+def enqueue_housekeeping() -> bool:
+    """Once an hour across all dispatchers: delete expired uploads (campaigns.uploads)."""
+    from campaigns.uploads import delete_expired_uploads
+
+    queue = django_rq.get_queue("default")
+    if not queue.connection.set("ivrsite:housekeeping:lock", "1", nx=True, ex=HOUSEKEEPING_EVERY_SECONDS):
+        return False
+    queue.enqueue(delete_expired_uploads, job_id="housekeeping", result_ttl=300, failure_ttl=3600)
+    return True
+
+
 def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
     """After its end date, a campaign's unsent calls will never be made: close them."""
     if not campaign.ends_at or now < campaign.ends_at:
@@ -75,6 +89,7 @@ def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
 def tick(now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
+    summary["housekeeping"] = enqueue_housekeeping()
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
         if do_complete_campaign(campaign, now):

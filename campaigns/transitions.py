@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from campaigns import reasons
 from campaigns.bulk import bulk_update_where
 from campaigns.models import Call, Campaign, Contact, DoNotCall
+from campaigns.reasons import Reason
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -107,7 +108,7 @@ def do_start_campaign(campaign: Campaign, now: dt.datetime | None = None) -> int
     now = now or timezone.now()
     snapshot = campaign.menu.snapshot()
     started = Campaign.objects.filter(pk=campaign.pk, state__in=_from("start", CAMPAIGN_TRANSITIONS)).update(
-        state=State.RUNNING, menu_snapshot=snapshot, started_at=now, state_reason=""
+        state=State.RUNNING, menu_snapshot=snapshot, started_at=now, state_reason={}
     )
     if not started:
         return None
@@ -118,21 +119,22 @@ def do_start_campaign(campaign: Campaign, now: dt.datetime | None = None) -> int
     return enrolled
 
 
-def do_pause_campaign(campaign: Campaign, reason: str = "") -> bool:
+def do_pause_campaign(campaign: Campaign, reason: Reason | str = "") -> bool:
     """running → paused; workers hand back the calls they claimed, unsent (`do_send_call`).
     Accepts: running. Lock: the campaign row, for the UPDATE only."""
+    stored = reasons.typed(reason) if isinstance(reason, str) else reason
     paused = Campaign.objects.filter(pk=campaign.pk, state__in=_from("pause", CAMPAIGN_TRANSITIONS)).update(
-        state=State.PAUSED, state_reason=reason
+        state=State.PAUSED, state_reason=stored
     )
     if paused:
-        log.info("campaign %s paused%s", campaign.pk, f": {reason}" if reason else "")
+        log.info("campaign %s paused: %s", campaign.pk, stored)
     return bool(paused)
 
 
 def do_resume_campaign(campaign: Campaign) -> bool:
     """paused → running. Accepts: paused. Lock: the campaign row, for the UPDATE only."""
     resumed = Campaign.objects.filter(pk=campaign.pk, state__in=_from("resume", CAMPAIGN_TRANSITIONS)).update(
-        state=State.RUNNING, state_reason=""
+        state=State.RUNNING, state_reason={}
     )
     if resumed:
         log.info("campaign %s resumed", campaign.pk)
@@ -218,12 +220,12 @@ def do_send_call(call: Call, out_id: str, now: dt.datetime) -> bool:
     return bool(mine.filter(campaign__in=running).update(status=S.SENDING, out_id=out_id, sent_at=now))
 
 
-def do_place_call(call: Call, call_id: str | None, message: str = "") -> bool:
+def do_place_call(call: Call, call_id: str | None) -> bool:
     """sending → placed: Aliyun accepted the call; its receipt will settle it.
     Accepts: sending (a receipt that outran this write settled the call and wins). Lock: the row."""
     return bool(
         Call.objects.filter(pk=call.pk, status__in=_from("place")).update(
-            status=S.PLACED, call_id=call_id, error_code="", error_message=message
+            status=S.PLACED, call_id=call_id, error_code="", error_message="", note=None
         )
     )
 
@@ -235,11 +237,13 @@ def do_place_calls(placed: list[tuple[Call, str | None]]) -> int:
         return 0
     call_ids = Case(*(When(pk=call.pk, then=Value(call_id)) for call, call_id in placed))
     return Call.objects.filter(pk__in=[call.pk for call, _id in placed], status__in=_from("place")).update(
-        status=S.PLACED, call_id=call_ids, error_code="", error_message=""
+        status=S.PLACED, call_id=call_ids, error_code="", error_message="", note=None
     )
 
 
-def do_defer_call(call: Call, due_at: dt.datetime | None = None, code: str = "", message: str = "") -> bool:
+def do_defer_call(
+    call: Call, due_at: dt.datetime | None = None, code: str = "", note: Reason | None = None, detail: str = ""
+) -> bool:
     """sending → queued: nothing was dialled (throttled, caller busy, frequency limited, or no
     pacing slot), so it is not an attempt; due again at `due_at` (unchanged when None).
 
@@ -248,25 +252,27 @@ def do_defer_call(call: Call, due_at: dt.datetime | None = None, code: str = "",
     fields = {"due_at": due_at} if due_at else {}
     return bool(
         Call.objects.filter(pk=call.pk, status__in=_from("defer")).update(
-            status=S.QUEUED, out_id=None, sent_at=None, error_code=code, error_message=message, **fields
+            status=S.QUEUED, out_id=None, sent_at=None, error_code=code, error_message=detail, note=note, **fields
         )
     )
 
 
 @transaction.atomic
-def do_defer_call_and_pause(call: Call, code: str, message: str, reason: str) -> bool:
+def do_defer_call_and_pause(call: Call, code: str, note: Reason, detail: str, reason: Reason) -> bool:
     """sending → queued, and its campaign running → paused: Aliyun refused the request for a
     reason no retry fixes (configuration, account, endpoint). Returns whether it paused.
 
     Accepts: call sending; campaign running (already paused: only the call is deferred).
     Lock: the call row, then the campaign row, in one transaction.
     """
-    do_defer_call(call, code=code, message=message)
+    do_defer_call(call, code=code, note=note, detail=detail)
     return do_pause_campaign(call.campaign, reason=reason)
 
 
 @transaction.atomic
-def do_reject_call(call: Call, status: str, code: str, message: str, do_not_call: str = "") -> bool:
+def do_reject_call(
+    call: Call, status: str, code: str, note: Reason | None = None, detail: str = "", do_not_call: str = ""
+) -> bool:
     """sending → invalid | failed: Aliyun refused the number. With `do_not_call` (a reason),
     the number goes on the do-not-call list and every contact with it is marked.
 
@@ -276,7 +282,7 @@ def do_reject_call(call: Call, status: str, code: str, message: str, do_not_call
     assert status in CALL_TRANSITIONS["reject"].targets
     now = timezone.now()
     rejected = Call.objects.filter(pk=call.pk, status__in=_from("reject")).update(
-        status=status, settled_at=now, error_code=code, error_message=message
+        status=status, settled_at=now, error_code=code, error_message=detail, note=note
     )
     if not rejected:
         return False
@@ -287,12 +293,12 @@ def do_reject_call(call: Call, status: str, code: str, message: str, do_not_call
     return True
 
 
-def do_lose_call(call: Call, code: str, message: str) -> bool:
+def do_lose_call(call: Call, code: str, note: Reason | None = None, detail: str = "") -> bool:
     """sending → unknown: the request may have been placed (timeout, reset, 5xx); never
     re-dialled blindly (rule 2). Accepts: sending. Lock: the call row, for the UPDATE only."""
     return bool(
         Call.objects.filter(pk=call.pk, status__in=_from("lose")).update(
-            status=S.UNKNOWN, error_code=code, error_message=message
+            status=S.UNKNOWN, error_code=code, error_message=detail, note=note
         )
     )
 
@@ -308,7 +314,7 @@ def do_recover_stale(now: dt.datetime, claimed_before: dt.datetime, sent_before:
         status=S.QUEUED, claimed_at=None
     )
     unknown = Call.objects.filter(status__in=_from("recover_sending"), sent_at__lt=sent_before).update(
-        status=S.UNKNOWN, error_code="WorkerLost", error_message=_("The worker stopped while sending this call.")
+        status=S.UNKNOWN, error_code="WorkerLost", error_message="", note=reasons.reason("call.worker_lost")
     )
     return {"requeued": requeued, "unknown": unknown}
 
@@ -317,7 +323,7 @@ def do_expire_calls(campaign: Campaign, now: dt.datetime) -> int:
     """queued → cancelled for a campaign past its end date: those calls will never be made.
     Accepts: queued. Lock: the calls' rows, for the UPDATE only."""
     return Call.objects.filter(campaign_id=campaign.pk, status__in=_from("cancel")).update(
-        status=S.CANCELLED, settled_at=now, error_message=_("The campaign's calling window ended.")
+        status=S.CANCELLED, settled_at=now, note=reasons.reason("call.window_ended")
     )
 
 
@@ -385,11 +391,11 @@ def do_settle_by_operator(call_ids: list[int], placed: bool, now: dt.datetime | 
     now = now or timezone.now()
     unknown = Call.objects.filter(pk__in=call_ids, status__in=_from("settle_by_operator"))
     if not placed:
-        return unknown.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="")
+        return unknown.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="", note=None)
     # FOR UPDATE waits for a receipt settling one of them and re-checks its status after.
     settled = list(unknown.select_for_update().order_by("pk").values_list("pk", flat=True))
     Call.objects.filter(pk__in=settled).update(
-        status=S.FAILED, settled_at=now, error_message=_("Settled by an operator.")
+        status=S.FAILED, settled_at=now, error_message="", note=reasons.reason("call.settled_by_operator")
     )
     after_calls_settled(settled, now)
     return len(settled)

@@ -9,7 +9,10 @@
   ``0571****5678``, ``010-12345678`` → ``010-****5678``, ``+86 571 1234 5678`` →
   ``+86 571 ****5678``;
 - the values of secret settings (AccessKey secret, receipt token, SECRET_KEY, database
-  password) are replaced by ``[secret]`` wherever they appear, e.g. in the receipt URL.
+  password) are replaced by ``[secret]`` wherever they appear, and so is any path segment
+  under ``/receipts/aliyun/`` (the right token or a guess at it);
+- percent-encoded stretches (``?q=%2B86%20139...``, ``receipt%2Dtoken``) are decoded first,
+  so an encoded number or token is masked like a plain one.
 
 OutIds (base-36 plus a dash) and CallIds (digits ``^`` digits) are left intact, so a call
 can still be followed from dispatch to receipt.
@@ -21,6 +24,7 @@ import logging
 import re
 import traceback
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 SECRET_SETTINGS = ("ALIYUN_ACCESS_KEY_SECRET", "RECEIPT_TOKEN", "SECRET_KEY")
 SECRET_MASK = "[secret]"  # noqa: S105 - what replaces a secret, not one
@@ -68,9 +72,25 @@ def mask_secrets(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+# A percent-encoded stretch: `?q=%2B86%20139...`, or one encoded character of a token.
+ENCODED = re.compile(r"\S*%[0-9A-Fa-f]{2}\S*")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Whatever follows the webhook's prefix is a token, the right one or a guess of it.
+WEBHOOK_PATH = re.compile(r"(/receipts/aliyun/)[^/\s?#\"']+")
+
+
+def decode_urls(text: str) -> str:
+    """Percent-encoded stretches decoded, so masking sees what the server saw; a decoded
+    control character (%0A) is written back encoded, so a line cannot forge another."""
+    if "%" not in text:
+        return text
+    return ENCODED.sub(lambda m: CONTROL.sub(lambda c: f"%{ord(c[0]):02X}", unquote(m[0])), text)
+
+
 def mask(text: str, secrets: Iterable[str] | None = None) -> str:
-    """Secrets out, phone numbers masked."""
-    return mask_phones(mask_secrets(text, configured_secrets() if secrets is None else secrets))
+    """URLs decoded, secrets and webhook tokens out, phone numbers masked."""
+    text = mask_secrets(decode_urls(text), configured_secrets() if secrets is None else secrets)
+    return mask_phones(WEBHOOK_PATH.sub(rf"\1{SECRET_MASK}", text))
 
 
 class MaskingFilter(logging.Filter):

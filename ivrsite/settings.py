@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ivrsite.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "ivrsite.urls"
@@ -155,6 +156,8 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The policy is in ivrsite/csp.py; report-only lets a deployment try a change first.
+CSP_REPORT_ONLY = envbool("CSP_REPORT_ONLY", "0")
 SESSION_COOKIE_HTTPONLY = True
 
 # Aliyun Voice Service
@@ -177,9 +180,11 @@ FORECAST_RETRY_SHARE = float(os.environ.get("FORECAST_RETRY_SHARE", "0.3"))
 # A claimed or sending call untouched this long belongs to a dead worker.
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
+# Receipts in one push; more gets a 413 and is kept as a rejected push.
+RECEIPT_MAX_ELEMENTS = envint("RECEIPT_MAX_ELEMENTS", 1000)
 
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# django-import-export only declares export columns (campaigns/spreadsheets.py): its import
+# settings have nothing to configure.
 # Uploads above this many bytes import in the background instead of in the request.
 IMPORT_BACKGROUND_THRESHOLD_BYTES = envint("IMPORT_BACKGROUND_THRESHOLD_BYTES", 2 * 1024 * 1024)
 

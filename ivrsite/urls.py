@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 
 from ivrsite.admin_rq import superusers_only
+from ivrsite.view_on_site import view_on_site
 
 # django-rq lets any staff member see (and empty) the job queues: superusers only here.
 rq_patterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/rq/", include((rq_patterns, "django_rq"))),
+    # Ahead of the admin's own route of the same path (and name, so its links land here).
+    path("admin/r/<int:content_type_id>/<path:object_id>/", view_on_site, name="view_on_site"),
     path("admin/", admin.site.urls),
     path("receipts/", include("receipts.urls")),
     path("healthz/", include("campaigns.urls")),

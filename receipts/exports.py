@@ -2,14 +2,12 @@
 
 One row per contact of the campaign, from its latest attempt: number, name, the contact's
 variables, final status, attempts, last call time in the campaign's zone, keys pressed,
-answer. Built by a django-import-export Resource; every text cell that a spreadsheet
-would read as a formula (= + - @, tab, CR) is prefixed with an apostrophe.
+answer. The columns are a django-import-export Resource; the files are written by
+`campaigns.spreadsheets`, which neutralises every cell (header row included).
 """
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
@@ -20,16 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.fields import Field
 
-from campaigns.models import Call, Campaign, ContactList
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Keep spreadsheets from running a cell as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from campaigns import spreadsheets
+from campaigns.models import Call, Campaign, ContactList, variable_names_of
 
 
 class ResultResource(resources.ModelResource):
@@ -74,7 +64,7 @@ class ResultResource(resources.ModelResource):
             value = "" if value is None else str(value)
         else:
             value = super().export_field(field, instance, **kwargs)
-        return neutralise(value)
+        return value
 
 
 def results_queryset(campaign: Campaign, contact_list_id: int | None = None) -> QuerySet[Call]:
@@ -85,13 +75,10 @@ def results_queryset(campaign: Campaign, contact_list_id: int | None = None) -> 
 
 
 def make_resource(campaign: Campaign, contact_list_id: int | None = None) -> ResultResource:
-    lists = ContactList.objects.filter(campaigns=campaign)
+    lists = ContactList.objects.filter(campaigns=campaign).order_by("pk")
     if contact_list_id is not None:
         lists = lists.filter(pk=contact_list_id)
-    names: set[str] = set()
-    for contact_list in lists:
-        names |= contact_list.variable_names()
-    return ResultResource(campaign, sorted(names))
+    return ResultResource(campaign, variable_names_of(list(lists.values_list("pk", flat=True))))
 
 
 def rows(campaign: Campaign, contact_list_id: int | None = None) -> Iterator[list]:
@@ -102,46 +89,18 @@ def rows(campaign: Campaign, contact_list_id: int | None = None) -> Iterator[lis
         yield resource.export_resource(call)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _filename(campaign: Campaign, ext: str) -> str:
     stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
     return f"results-{campaign.pk}-{slugify(campaign.name) or 'campaign'}-{stamp}.{ext}"
 
 
 def csv_response(campaign: Campaign, contact_list_id: int | None = None) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[bytes]:
-        yield "\ufeff".encode()  # BOM: Excel then reads the file as UTF-8
-        for row in rows(campaign, contact_list_id):
-            yield writer.writerow(row).encode()
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(campaign, "csv")}"'
-    return response
+    return spreadsheets.csv_response(rows(campaign, contact_list_id), _filename(campaign, "csv"))
 
 
 def xlsx_response(campaign: Campaign, contact_list_id: int | None = None) -> FileResponse:
-    """XLSX written row by row (openpyxl write-only) to a temporary file, then sent from it."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Results"))[:31])
-    for row in rows(campaign, contact_list_id):
-        sheet.append(row)
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # FileResponse closes it
-    workbook.save(spool)
-    spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=_filename(campaign, "xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    """Raises spreadsheets.TooWide when the lists carry more variables than a sheet has columns."""
+    return spreadsheets.xlsx_response(rows(campaign, contact_list_id), _filename(campaign, "xlsx"), str(_("Results")))
 
 
-__all__ = ["ResultResource", "csv_response", "neutralise", "rows", "xlsx_response"]
+__all__ = ["ResultResource", "csv_response", "rows", "xlsx_response"]

@@ -11,15 +11,19 @@ import math
 import re
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from campaigns import spreadsheets
 from campaigns.models import Campaign
+from campaigns.permissions import may_export_results
 from receipts import aggregates, exports
 from receipts.ingest import ingest
 from receipts.models import RejectedPush
@@ -127,6 +131,12 @@ def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
     if not isinstance(elements, list):
         _reject(request, RejectedPush.Reason.WRONG_SHAPE, f"top level is {type(elements).__name__}", body, len(body))
         return _reply(400, "expected a JSON array of receipt objects")
+    cap = settings.RECEIPT_MAX_ELEMENTS
+    if len(elements) > cap:
+        # Aliyun pushes a hundred or so at a time; a flood costs seconds and a row per element.
+        detail = f"{len(elements)} elements, over {cap} per push"
+        _reject(request, RejectedPush.Reason.TOO_LARGE, detail, body[:KEEP_BYTES], len(body))
+        return _reply(413, f"more than {cap} elements in one push")
     if UNSTORABLE_ESCAPE.search(text):
         elements = _storable(elements)  # no deeper than MAX_DEPTH by now
     try:
@@ -171,6 +181,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "data": aggregates.dashboard_data(campaign, contact_list_id=list_id),
         "title": _("Results: %(name)s") % {"name": campaign.name},
         "no_data_text": _("No data yet."),
+        "may_export": may_export_results(request.user),
     }
     return render(request, "receipts/dashboard.html", context)
 
@@ -183,13 +194,20 @@ def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     return JsonResponse(aggregates.dashboard_data(campaign, contact_list_id=list_id))
 
 
-@campaign_viewer
+@staff_member_required
 @require_GET
 def export_results(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
+    """Numbers, names and answers: personal data (see campaigns.permissions)."""
+    if not may_export_results(request.user):
+        raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
     if fmt == "csv":
         return exports.csv_response(campaign, contact_list_id=list_id)
     if fmt == "xlsx":
-        return exports.xlsx_response(campaign, contact_list_id=list_id)
+        try:
+            return exports.xlsx_response(campaign, contact_list_id=list_id)
+        except spreadsheets.TooWide as exc:
+            messages.error(request, str(exc))
+            return redirect("receipts:dashboard", campaign.pk)
     raise Http404

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import time
 
 import pytest
 from django.contrib import admin
@@ -19,6 +18,7 @@ from campaigns import actions, dispatch
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList, MenuTemplate
 from ivrsite.logging import MaskingFilter
 from receipts.models import Receipt
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -220,15 +220,6 @@ def captured_log():
     handler.setStream(old_stream)
 
 
-def wait_until(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
@@ -271,8 +262,10 @@ def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
         actions.start_campaign(campaign)
         dispatch.dial_campaign(campaign.pk, max_seconds=10)
         final = [*Call.FINAL]
-        assert wait_until(lambda: not campaign.calls.exclude(status__in=final).exists()), list(
-            campaign.calls.values_list("status", flat=True)
+        wait_until(
+            lambda: not campaign.calls.exclude(status__in=final).exists(),
+            timeout=20,
+            message=lambda: list(campaign.calls.values_list("status", flat=True)),
         )
         assert Receipt.objects.exists()
     finally:

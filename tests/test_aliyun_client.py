@@ -8,7 +8,6 @@ import json
 import logging
 import pickle
 import socket
-import time
 
 import pytest
 import requests
@@ -26,6 +25,7 @@ from campaigns.aliyun import (
     classify_transport_error,
 )
 from campaigns.simulator import SimulatorServer
+from tests.waiting import wait_until
 
 KEY_ID = "LTAI-test-key"
 SECRET = "s3cr3t-Very-Distinctive-value"
@@ -52,15 +52,6 @@ def make_request(out_id: str = "c1-a1", called: str = "13800138000", caller: str
 
 def client_for(server: SimulatorServer, secret: str = SECRET, key_id: str = KEY_ID, **kwargs) -> VoiceClient:
     return VoiceClient(key_id, secret, server.url, **kwargs)
-
-
-def wait_for(predicate, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
-    return value
 
 
 def test_ivr_call_is_placed_with_every_parameter(simulator):
@@ -175,7 +166,7 @@ def test_query_call_detail_settles_an_ended_call(simulator):
     server = simulator(outcome_weights={"no_answer": 1.0})
     client = client_for(server)
     placed = client.ivr_call(make_request())
-    wait_for(lambda: server.calls[placed.call_id].ended)
+    wait_until(lambda: server.calls[placed.call_id].ended, step=0.01)
     detail = client.query_call_detail(placed.call_id, dt.datetime.now(dt.UTC))
     assert isinstance(detail, CallDetail)
     assert (detail.call_id, detail.state, detail.callee, detail.start_date) == (

@@ -75,10 +75,10 @@ def test_state_machine(campaign):
         actions.resume_campaign(campaign)
     actions.pause_campaign(campaign, reason="lunch")
     campaign.refresh_from_db()
-    assert (campaign.state, campaign.state_reason) == (Campaign.State.PAUSED, "lunch")
+    assert (campaign.state, campaign.state_reason_text) == (Campaign.State.PAUSED, "lunch")
     actions.resume_campaign(campaign)
     campaign.refresh_from_db()
-    assert (campaign.state, campaign.state_reason) == (Campaign.State.RUNNING, "")
+    assert (campaign.state, campaign.state_reason_text) == (Campaign.State.RUNNING, "")
 
 
 def test_cancel_closes_every_call_not_yet_made(campaign):

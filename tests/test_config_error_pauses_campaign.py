@@ -19,7 +19,7 @@ def test_config_error_pauses_the_campaign(campaign, redis_conn, code):
 
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.PAUSED
-    assert code in campaign.state_reason
+    assert code in campaign.state_reason_text
     assert len(client.requests) == 1
     assert campaign.calls.filter(status=Call.Status.QUEUED).count() == 5  # nothing lost, nothing counted
 

@@ -12,6 +12,7 @@ from django.db import connection
 from campaigns import actions
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
 from tests.stack import Stack, database_url
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 S = Call.Status
@@ -32,15 +33,6 @@ def running_campaign():
     campaign.contact_lists.add(contacts)
     campaign.caller_numbers.add(CallerNumber.objects.create(number="057100000001", max_concurrent_calls=1000))
     return campaign
-
-
-def wait_until(predicate, timeout: float, step: float = 0.25) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def sent_count(campaign: Campaign) -> int:
@@ -112,15 +104,18 @@ def test_fault_mid_campaign_loses_nobody_and_calls_nobody_twice(running_campaign
     simulator_args = ("--call-duration-scale", "0.02", *simulator_faults)
     with Stack(database_url(), workers=2, env=env, simulator_args=simulator_args, log_dir=tmp_path) as stack:
         actions.start_campaign(campaign)
-        assert wait_until(lambda: sent_count(campaign) >= 60, timeout=60), "dialling never started"
+        wait_until(lambda: sent_count(campaign) >= 60, timeout=60, step=0.25, message="dialling never started")
         if fault:
             fault(stack)
-        assert wait_until(lambda: settled(campaign), timeout=90), describe(stack, campaign)
+        wait_until(lambda: settled(campaign), timeout=90, step=0.25, message=lambda: describe(stack, campaign))
         if simulator_faults:
             stats = stack.simulator_stats()
             assert stats["faults_timeout"] > 0 and stats["faults_500"] > 0
             # Every such call was placed, so its receipt settles it: none stays unknown.
-            assert wait_until(lambda: not campaign.calls.filter(status=S.UNKNOWN).exists(), timeout=30), describe(
-                stack, campaign
+            wait_until(
+                lambda: not campaign.calls.filter(status=S.UNKNOWN).exists(),
+                timeout=30,
+                step=0.25,
+                message=lambda: describe(stack, campaign),
             )
         assert_nobody_lost_or_called_twice(stack, campaign)

@@ -5,6 +5,7 @@ browser asks for it (Accept-Language) or the user picked it (language switch, co
 from __future__ import annotations
 
 import ast
+import gettext
 import json
 import re
 import shutil
@@ -14,9 +15,12 @@ from pathlib import Path
 import pytest
 from asgiref.local import Local
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
+
+from ivrsite import catalogues
+from ivrsite.catalogues import IGNORED, extract_messages, format_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 PO_PATH = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
@@ -29,6 +33,7 @@ class Entry:
     msgid_plural: str = ""
     msgstr: list[str] = field(default_factory=list)
     fuzzy: bool = False
+    msgctxt: str = ""
 
 
 def _unquote(line: str) -> str:
@@ -56,7 +61,7 @@ def parse_po(text: str, keep_header: bool = False) -> list[Entry]:
         if "msgid" not in fields:
             continue
         msgstr = [fields[k] for k in sorted(fields) if k.startswith("msgstr")]
-        entries.append(Entry(fields["msgid"], fields.get("msgid_plural", ""), msgstr, fuzzy))
+        entries.append(Entry(fields["msgid"], fields.get("msgid_plural", ""), msgstr, fuzzy, fields.get("msgctxt", "")))
     return entries if keep_header else [e for e in entries if e.msgid]
 
 
@@ -69,9 +74,7 @@ def compile_catalogue() -> None:
     """Build the .mo (build output, not in git) and drop Django's cached catalogues."""
     from django.utils.translation import trans_real
 
-    call_command(
-        "compilemessages", locale=["zh_Hans"], ignore_patterns=[".venv", "staticfiles", "node_modules"], verbosity=0
-    )
+    call_command("compiletranslations", locale=["zh_Hans"], verbosity=0)
     trans_real._translations = {}
     trans_real._default = None
     trans_real._active = Local()
@@ -106,34 +109,149 @@ def test_translations_keep_their_placeholders():
     assert problems == []
 
 
-def test_catalogue_is_up_to_date_with_the_code(tmp_path, monkeypatch):
-    """Extract the strings again from a copy of the tree: nothing new and untranslated."""
-    for name in ("campaigns", "receipts", "templates", "ivrsite", "locale"):
+SOURCE_DIRS = ("campaigns", "receipts", "templates", "ivrsite")
+needs_xgettext = pytest.mark.skipif(
+    not shutil.which("xgettext"), reason="no GNU gettext (xgettext): the Python extractor variant checks the same"
+)
+needs_msgfmt = pytest.mark.skipif(
+    not shutil.which("msgfmt"), reason="no GNU gettext (msgfmt): the Babel variant checks the same"
+)
+
+
+def copy_tree(tmp_path: Path) -> Path:
+    for name in (*SOURCE_DIRS, "locale"):
         shutil.copytree(
             ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "migrations")
         )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(settings, "LOCALE_PATHS", [tmp_path / "locale"])
+    return tmp_path
+
+
+def run_makemessages(tree: Path, monkeypatch) -> list[Entry]:
+    """The catalogue as `make messages` would leave it for this tree (xgettext + msgmerge)."""
+    monkeypatch.chdir(tree)
+    monkeypatch.setattr(settings, "LOCALE_PATHS", [tree / "locale"])
     call_command("makemessages", locale=["zh_Hans"], verbosity=0, ignore_patterns=[".venv", "staticfiles"])
-    fresh = parse_po((tmp_path / PO_PATH.relative_to(ROOT)).read_text(encoding="utf-8"))
-    missing = untranslated(fresh)
+    return parse_po((tree / PO_PATH.relative_to(ROOT)).read_text(encoding="utf-8"))
+
+
+def missing_with_python_extractor(tree: Path) -> list[str]:
+    """The strings of the code without a translation in the tree's catalogue, found without
+    gettext: Babel's Python extractor over the code and Django's templatized templates."""
+    entries = parse_po((tree / PO_PATH.relative_to(ROOT)).read_text(encoding="utf-8"))
+    translated = {(e.msgctxt, e.msgid) for e in entries if not untranslated([e])}
+    extracted = [m for name in SOURCE_DIRS for m in extract_messages(tree / name, (*IGNORED, "migrations"))]
+    return sorted({m.msgid for m in extracted if (m.context, m.msgid) not in translated})
+
+
+@needs_xgettext
+def test_catalogue_is_up_to_date_with_the_code(tmp_path, monkeypatch):
+    """Extract the strings again from a copy of the tree: nothing new and untranslated."""
+    missing = untranslated(run_makemessages(copy_tree(tmp_path), monkeypatch))
     assert missing == [], (
         "new or changed strings need a translation: run makemessages (see the header of "
         f"{PO_PATH.relative_to(ROOT)}) and translate them"
     )
 
 
-def test_catalogue_compiles_with_format_checks(tmp_path):
+def test_catalogue_is_up_to_date_with_the_code_without_gettext():
+    """The same check with nothing but Python: every string of the code translated."""
+    assert missing_with_python_extractor(ROOT) == [], (
+        "new or changed strings need a translation: run `make messages` (needs GNU gettext) or add "
+        f"them to {PO_PATH.relative_to(ROOT)} by hand, and translate them"
+    )
+
+
+def test_python_extractor_catches_a_new_untranslated_string(tmp_path):
+    tree = copy_tree(tmp_path)
+    (tree / "campaigns/new_feature.py").write_text(
+        "from django.utils.translation import gettext_lazy as _, pgettext\n"
+        'LABEL = _("A label nobody translated")\n'
+        'VERB = pgettext("dial", "Start")\n',  # "Start" is translated, but not in this context
+        encoding="utf-8",
+    )
+    (tree / "templates/new_page.html").write_text(
+        '{% load i18n %}<div>\n    {% translate "A heading nobody translated" %}\n'
+        "    {% blocktranslate trimmed count n=3 %}\n  one row\n{% plural %}\n  {{ n }} rows\n"
+        "    {% endblocktranslate %}</div>\n",
+        encoding="utf-8",
+    )
+    assert missing_with_python_extractor(tree) == [
+        "A heading nobody translated",
+        "A label nobody translated",
+        "Start",
+        "one row",
+    ]
+
+
+@needs_xgettext
+def test_python_extractor_finds_what_makemessages_finds(tmp_path, monkeypatch):
+    """Where gettext is installed, the fallback must not miss anything xgettext sees."""
+    tree = copy_tree(tmp_path)
+    from_python = {
+        (m.context, m.msgid) for n in SOURCE_DIRS for m in extract_messages(tree / n, (*IGNORED, "migrations"))
+    }
+    from_xgettext = {(e.msgctxt, e.msgid) for e in run_makemessages(tree, monkeypatch)}
+    assert len(from_python) > 100
+    assert from_python == from_xgettext
+
+
+@needs_msgfmt
+def test_catalogue_compiles_with_msgfmt_format_checks(tmp_path):
     """What `compilemessages` runs: msgfmt with --check-format."""
-    msgfmt = shutil.which("msgfmt")
-    if not msgfmt:
-        pytest.skip("gettext's msgfmt is not installed")
     import subprocess
 
     result = subprocess.run(
-        [msgfmt, "--check-format", "-o", str(tmp_path / "django.mo"), str(PO_PATH)], capture_output=True, text=True
+        ["msgfmt", "--check-format", "-o", str(tmp_path / "django.mo"), str(PO_PATH)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_catalogue_compiles_with_babel(tmp_path, domain):
+    """Without msgfmt: Babel's placeholder checks pass and its .mo holds every translation."""
+    po_path = tmp_path / f"{domain}.po"
+    shutil.copy(PO_PATH.with_name(po_path.name), po_path)
+    assert format_problems(po_path) == []
+    with catalogues.compile_catalogue(po_path).open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    assert compiled.info()["content-type"].lower() == "text/plain; charset=utf-8"
+    assert compiled.info()["plural-forms"].replace(" ", "") == "nplurals=1;plural=0;"
+    entries = parse_po(po_path.read_text(encoding="utf-8"))
+    for entry in entries:
+        key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+        if entry.msgid_plural:
+            assert compiled.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgstr[0], entry.msgid
+        else:
+            assert compiled._catalog[key] == entry.msgstr[0], entry.msgid
+
+
+BROKEN_PO = """msgid ""
+msgstr ""
+"Language: zh_Hans\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=1; plural=0;\\n"
+
+#, python-format
+msgid "Campaign %(name)s started."
+msgstr "外呼任务 %(nmae)s 已开始。"
+
+#, python-format
+msgid "%d calls placed by %s."
+msgstr "已拨出 %s 通电话。"
+"""
+
+
+@pytest.mark.parametrize("tool", ["babel", pytest.param("msgfmt", marks=needs_msgfmt)])
+def test_a_translation_with_a_broken_placeholder_is_not_compiled(tmp_path, settings, tool):
+    po_path = tmp_path / "zh_Hans/LC_MESSAGES/django.po"
+    po_path.parent.mkdir(parents=True)
+    po_path.write_text(BROKEN_PO, encoding="utf-8")
+    settings.LOCALE_PATHS = [tmp_path]
+    with pytest.raises(CommandError) as refused:
+        call_command("compiletranslations", f"--{tool}", verbosity=0)
+    assert "'Campaign %(name)s started.'" in str(refused.value) and "nmae" in str(refused.value)
+    assert "'%d calls placed by %s.'" in str(refused.value)
+    assert not po_path.with_suffix(".mo").exists()
 
 
 def test_gettext_finds_our_translations():

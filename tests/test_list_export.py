@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from campaigns.importing import import_contacts
 from campaigns.models import Contact, ContactList
-from campaigns.resources import neutralise
+from campaigns.spreadsheets import neutralise
 
 
 @pytest.fixture

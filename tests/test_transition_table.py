@@ -32,9 +32,9 @@ CALL_EVENTS = {
     "release": (lambda c: transitions.do_release_calls([c.pk], TOKEN), S.QUEUED),
     "send": (lambda c: transitions.do_send_call(c, "new-out-id", timezone.now()), S.SENDING),
     "place": (lambda c: transitions.do_place_call(c, "c1^1"), S.PLACED),
-    "defer": (lambda c: transitions.do_defer_call(c, timezone.now(), "Throttling.User", ""), S.QUEUED),
-    "reject": (lambda c: transitions.do_reject_call(c, S.INVALID, "InvalidNumber", ""), S.INVALID),
-    "lose": (lambda c: transitions.do_lose_call(c, "ReadTimeout", ""), S.UNKNOWN),
+    "defer": (lambda c: transitions.do_defer_call(c, timezone.now(), "Throttling.User"), S.QUEUED),
+    "reject": (lambda c: transitions.do_reject_call(c, S.INVALID, "InvalidNumber"), S.INVALID),
+    "lose": (lambda c: transitions.do_lose_call(c, "ReadTimeout"), S.UNKNOWN),
     "settle_by_receipt": (settle_by_receipt, S.ANSWERED),
     "settle_by_query": (lambda c: transitions.do_settle_by_query(c, S.NO_ANSWER, {}, timezone.now()), S.NO_ANSWER),
     "settle_by_operator": (lambda c: transitions.do_settle_by_operator([c.pk], placed=True), S.FAILED),
@@ -137,7 +137,7 @@ def test_a_refused_rejection_leaves_no_side_effect(campaign, caller):
     call = campaign.calls.order_by("pk").first()
     Call.objects.filter(pk=call.pk).update(status=S.ANSWERED)
 
-    assert transitions.do_reject_call(call, S.FAILED, "Blocked", "", do_not_call="complaints") is False
+    assert transitions.do_reject_call(call, S.FAILED, "Blocked", do_not_call="complaints") is False
 
     assert not DoNotCall.objects.exists()
     assert not campaign.contact_lists.first().contacts.filter(do_not_call=True).exists()

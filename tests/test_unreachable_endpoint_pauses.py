@@ -20,7 +20,7 @@ def test_unreachable_endpoint_pauses_the_campaign(campaign, redis_conn, monkeypa
 
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.PAUSED
-    assert "cannot be reached" in campaign.state_reason
+    assert "cannot be reached" in campaign.state_reason_text
     assert len(client.requests) == 3
     assert campaign.calls.filter(status=Call.Status.QUEUED, attempt=1).count() == 5
 

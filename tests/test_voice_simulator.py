@@ -9,7 +9,6 @@ import hmac
 import json
 import re
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
@@ -22,19 +21,11 @@ from campaigns.aliyun import API_VERSION, CALLER_CONCURRENCY_CODE, percent_encod
 from campaigns.management.commands.voice_simulator import Command
 from campaigns.simulator import SimulatorServer
 from campaigns.simulator.limits import SlidingWindow
+from tests.waiting import wait_until
 
 KEY_ID = "LTAI-sim"
 SECRET = "sim-secret"
 BEIJING_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
-
-
-def wait_until(predicate, timeout: float = 5.0):
-    """Poll a condition the simulator reaches on its own threads (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.01)
-    return value
 
 
 @pytest.fixture

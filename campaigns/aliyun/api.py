@@ -36,6 +36,8 @@ class CallResult:
     code: str  # Aliyun Code, or e.g. "Timeout" / "ConnectionError" / "HTTP502"
     message: str  # safe to show staff: never contains the secret
     request_id: str = ""
+    detail: str = ""  # Aliyun's own Message, as it worded it
+    reason: str = ""  # the campaigns.reasons code of `message`, to store instead of its words
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import uuid
 from typing import Any
 
 import requests
-from django.utils.translation import gettext as _
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from campaigns import reasons
 from campaigns.aliyun.api import (
     API_VERSION,
     CALLER_CONCURRENCY_CODE,
@@ -106,20 +106,12 @@ def outcome_for_code(code: str, http_status: int = 200) -> Outcome:
     return Outcome.CONFIG_ERROR
 
 
+def _note(outcome: Outcome, code: str) -> str:
+    return reasons.describe(reasons.reason(f"api.{outcome}", code=code))
+
+
 def _staff_message(outcome: Outcome, code: str, detail: str) -> str:
-    texts = {
-        Outcome.PLACED: _("Call placed."),
-        Outcome.THROTTLED: _("Aliyun is throttling requests (%(code)s); the call will be retried."),
-        Outcome.FREQUENCY_LIMITED: _("Aliyun frequency control for this number (%(code)s); rescheduled later."),
-        Outcome.CALLER_BUSY: _("The caller number is at its concurrency limit (%(code)s); retried later."),
-        Outcome.INVALID_NUMBER: _("Aliyun rejected the called number as invalid (%(code)s)."),
-        Outcome.BLOCKED_NUMBER: _("Aliyun blocked calls to this number after complaints (%(code)s)."),
-        Outcome.CONFIG_ERROR: _(
-            "Aliyun refused the request (%(code)s): check the account, keys, caller number and templates."
-        ),
-        Outcome.UNKNOWN: _("No clear answer from Aliyun (%(code)s): the call may have been placed."),
-    }
-    text = texts[outcome] % {"code": code}
+    text = _note(outcome, code)
     return f"{text} {detail}".strip() if detail and outcome != Outcome.PLACED else text
 
 
@@ -132,7 +124,7 @@ def classify_response(http_status: int, body: bytes | str) -> CallResult:
     if not isinstance(data, dict) or not isinstance(data.get("Code"), str):
         # 5xx, or a 2xx/4xx we cannot read (a proxy answered?): the call may have gone through.
         code = f"HTTP{http_status}"
-        return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""))
+        return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""), reason="api.unknown")
     code = data["Code"]
     request_id = str(data.get("RequestId") or "")
     detail = str(data.get("Message") or "")[:300]
@@ -141,25 +133,27 @@ def classify_response(http_status: int, body: bytes | str) -> CallResult:
     if outcome == Outcome.PLACED and not call_id:
         # Placed without an id: the receipt (matched by OutId) will settle it.
         code = "MissingCallId"
-        return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""), request_id)
+        message = _staff_message(Outcome.UNKNOWN, code, "")
+        return CallResult(Outcome.UNKNOWN, None, code, message, request_id, reason="api.unknown")
     if outcome != Outcome.PLACED:
         call_id = None
-    return CallResult(outcome, call_id, code, _staff_message(outcome, code, detail), request_id)
+    message = _staff_message(outcome, code, detail)
+    return CallResult(outcome, call_id, code, message, request_id, detail=detail, reason=f"api.{outcome}")
 
 
 def classify_transport_error(exc: requests.RequestException) -> CallResult:
     """A request that got no HTTP answer. Only a failure to connect proves nothing was sent."""
     if _never_sent(exc):
         code = "ConnectTimeout" if isinstance(exc, requests.ConnectTimeout) else "ConnectFailed"
-        message = _("Could not connect to the Aliyun voice endpoint (%(code)s); nothing was sent, retried later.")
-        return CallResult(Outcome.THROTTLED, None, code, message % {"code": code})
+        message = reasons.describe(reasons.reason("api.connect_failed", code=code))
+        return CallResult(Outcome.THROTTLED, None, code, message, reason="api.connect_failed")
     if isinstance(exc, requests.Timeout):
         code = "Timeout"
     elif isinstance(exc, requests.ConnectionError):
         code = "ConnectionError"
     else:
         code = type(exc).__name__
-    return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""))
+    return CallResult(Outcome.UNKNOWN, None, code, _staff_message(Outcome.UNKNOWN, code, ""), reason="api.unknown")
 
 
 def _never_sent(exc: BaseException) -> bool:

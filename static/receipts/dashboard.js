@@ -2,6 +2,10 @@
    from the data URL while the campaign runs. Text comes translated from the server. */
 (function () {
   "use strict";
+  var listFilter = document.getElementById("list-filter");
+  if (listFilter) {  // picking a list reloads the page for it (no inline handler: see ivrsite/csp.py)
+    listFilter.addEventListener("change", function () { listFilter.form.submit(); });
+  }
   var root = document.getElementById("results-dashboard");
   if (!root || typeof Chart === "undefined") { return; }
   var data = JSON.parse(document.getElementById("results-data").textContent);

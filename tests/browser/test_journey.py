@@ -21,6 +21,7 @@ from campaigns.models import Call, Campaign, ContactList
 from campaigns.outcomes import progress
 from tests.stack import Stack, database_url
 from tests.test_i18n import PO_PATH, parse_po
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -112,15 +113,6 @@ class Journey:
         return chinese if self.lang != "en" else english
 
 
-def wait_until(predicate, timeout: float, step: float = 0.5, message: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout}s: {message or predicate}")
-
-
 @pytest.fixture
 def stack(tmp_path, results_dir):
     get_user_model().objects.create_superuser("ops", "ops@example.com", PASSWORD)
@@ -143,6 +135,22 @@ def test_journey(lang, stack, chromium_browser, results_dir):
     console_errors: list[str] = []
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(f"{page.url}: {msg.text}"))
+    # The Content-Security-Policy holds on every page and nothing on them breaks it (Chromium
+    # reports each violation as an event the page can see, and in the console).
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' in ' + e.sourceFile));"
+    )
+    pages_without_csp: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            r.request.resource_type == "document"
+            and r.status == 200
+            and "content-security-policy" not in r.headers
+            and pages_without_csp.append(r.url)
+        ),
+    )
     j = Journey(page, stack.url, lang, results_dir)
     suffix = "" if lang == "en" else " 中文"
 
@@ -242,7 +250,7 @@ def test_journey(lang, stack, chromium_browser, results_dir):
 
     # Progress moves on the page by itself.
     dialled = page.locator(f'dd[data-campaign="{campaign.pk}"][data-figure="dialled"]')
-    wait_until(lambda: int(dialled.inner_text() or 0) >= 6, 40, message="progress on the change page")
+    wait_until(lambda: int(dialled.inner_text() or 0) >= 6, 40, step=0.5, message="progress on the change page")
     j.look("campaign-running")
 
     # Pause: nothing more is dialled. Resume: it carries on.
@@ -268,7 +276,7 @@ def test_journey(lang, stack, chromium_browser, results_dir):
         campaign.refresh_from_db()
         return campaign.state == Campaign.State.COMPLETED
 
-    wait_until(completed, 90, message=f"campaign completion: {progress(campaign)}")
+    wait_until(completed, 90, step=0.5, message=f"campaign completion: {progress(campaign)}")
     page.wait_for_timeout(3000)  # one more refresh of the list's figures
     j.look("campaign-list-completed")
     final = progress(campaign)
@@ -331,7 +339,8 @@ def test_journey(lang, stack, chromium_browser, results_dir):
         row = next(r for r in body if r[phone_column].lstrip("'") == call.phone)
         assert call.answer_label in row, (call.phone, call.answer_label, row)
 
-    assert console_errors == [], console_errors
+    assert console_errors == [], console_errors  # CSP violations included
+    assert pages_without_csp == []
     assert j.too_wide == [], f"pages wider than the window: {j.too_wide}"
     assert j.untranslated == {}, f"English strings of ours on Chinese pages: {j.untranslated}"
     context.close()

@@ -5,7 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns import actions
+from campaigns import actions, reasons
 from campaigns.accounts import VoiceAccount
 from campaigns.forecast import campaign_forecast
 from campaigns.models import CallerNumber, Campaign, ContactList, MenuTemplate
@@ -98,7 +98,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Campaign {id} started: {enrolled} contacts enrolled.")
 
     def do_pause(self, id, **_):
-        actions.pause_campaign(self.get(id), reason="Paused from the command line.")
+        actions.pause_campaign(self.get(id), reason=reasons.reason("paused.command_line"))
         self.stdout.write(f"Campaign {id} paused.")
 
     def do_resume(self, id, **_):
@@ -112,13 +112,13 @@ class Command(BaseCommand):
     def do_status(self, id, as_json: bool = False, **_):
         campaign = self.get(id)
         figures = progress(campaign)
-        figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason})
+        figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
         forecast = campaign_forecast(campaign)
         figures["forecast"] = forecast.as_json()
         if as_json:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return
-        self.stdout.write(f"{campaign.name} [{campaign.state}] {campaign.state_reason}".rstrip())
+        self.stdout.write(f"{campaign.name} [{campaign.state}] {campaign.state_reason_text}".rstrip())
         for key in ("contacts", "dialled", "answered", "unknown", "failed", "dnc", "pending"):
             self.stdout.write(f"  {key:<10} {figures[key]}")
         for label, count in figures["answers"].items():

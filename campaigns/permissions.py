@@ -1,0 +1,29 @@
+"""Who may download personal data.
+
+The rule: a download holds what the pages behind it would show, so it needs the view
+permission of every page it copies. Phone numbers, names and variables are contact data
+(the contact pages need `view_contact`); statuses, keys pressed and answers per number are
+call data (the call pages need `view_call`). So:
+
+- a contact list export (CSV/XLSX) needs `view_contactlist` and `view_contact`;
+- a campaign's results export needs `view_campaign`, `view_contact` and `view_call`;
+- any later export of contacts or calls (segments, cross-tabs per number) asks
+  `may_export_contacts` / `may_export_results` below, never the page's own permission alone.
+
+Aggregates (the dashboard's counts and percentages) name nobody and need `view_campaign` only.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+CONTACT_EXPORT_PERMISSIONS = ("campaigns.view_contactlist", "campaigns.view_contact")
+RESULTS_EXPORT_PERMISSIONS = ("campaigns.view_campaign", "campaigns.view_contact", "campaigns.view_call")
+
+
+def may_export_contacts(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.is_active and user.is_staff and user.has_perms(CONTACT_EXPORT_PERMISSIONS)
+
+
+def may_export_results(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.is_active and user.is_staff and user.has_perms(RESULTS_EXPORT_PERMISSIONS)

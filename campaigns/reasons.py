@@ -1,0 +1,74 @@
+"""Reasons kept as a code and parameters, put into words when shown, in the reader's language.
+
+A pause reason, an operator's note or an error text is stored as
+`{"code": "...", "params": {...}}` (see `reason()`), never as text translated in the
+language of whichever worker wrote it; `describe()` renders it in the active language.
+A parameter may itself be a reason (described in turn). Free text a person typed is kept
+as `{"text": "..."}` and shown as typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    # Why a campaign was paused.
+    "paused.config_error": _("Paused by the dispatcher: Aliyun refused the call (%(code)s: %(message)s)."),
+    "paused.endpoint_unreachable": _("The voice API endpoint cannot be reached (%(count)d attempts in a row)."),
+    "paused.command_line": _("Paused from the command line."),
+    # What happened to a call.
+    "call.settled_by_operator": _("Settled by an operator."),
+    "call.worker_lost": _("The worker stopped while sending this call."),
+    "call.window_ended": _("The campaign's calling window ended."),
+    # What Aliyun answered (`campaigns.aliyun.Outcome` values, plus connection failures).
+    "api.placed": _("Call placed."),
+    "api.throttled": _("Aliyun is throttling requests (%(code)s); the call will be retried."),
+    "api.frequency_limited": _("Aliyun frequency control for this number (%(code)s); rescheduled later."),
+    "api.caller_busy": _("The caller number is at its concurrency limit (%(code)s); retried later."),
+    "api.invalid_number": _("Aliyun rejected the called number as invalid (%(code)s)."),
+    "api.blocked_number": _("Aliyun blocked calls to this number after complaints (%(code)s)."),
+    "api.config_error": _(
+        "Aliyun refused the request (%(code)s): check the account, keys, caller number and templates."
+    ),
+    "api.unknown": _("No clear answer from Aliyun (%(code)s): the call may have been placed."),
+    "api.connect_failed": _(
+        "Could not connect to the Aliyun voice endpoint (%(code)s); nothing was sent, retried later."
+    ),
+}
+
+Reason = dict[str, Any]
+
+
+def reason(key: str, /, **params: Any) -> Reason:
+    """A reason to store: its code (a key of `MESSAGES`) and the values its text needs."""
+    if key not in MESSAGES:
+        raise KeyError(f"unknown reason code {key!r}")
+    return {"code": key, "params": params}
+
+
+def typed(text: str) -> Reason:
+    """Free text a person typed, kept as is."""
+    return {"text": text} if text else {}
+
+
+def describe(value: Reason | str | None) -> str:
+    """The reason in words, in the active language ("" for none)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        return value
+    if "text" in value:
+        return str(value["text"])
+    template = MESSAGES.get(value.get("code", ""))
+    if template is None:
+        return str(value.get("code", ""))
+    params = {
+        name: describe(param) if isinstance(param, dict) else param
+        for name, param in (value.get("params") or {}).items()
+    }
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)

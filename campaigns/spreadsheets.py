@@ -1,0 +1,104 @@
+"""Writing CSV and XLSX downloads: the one place a cell is made safe for a spreadsheet.
+
+What django-import-export is for here: **exports only**. Its `Resource` classes declare the
+columns of an export, their headers and how each value is dehydrated
+(`campaigns.resources.ContactResource`, `receipts.exports.ResultResource`). It does not read
+imports (its row-by-row loop ran at about 500 rows/s and would be a second merge path:
+`campaigns.importing` is the one import path, and only borrows its outcome names new,
+update, skip, invalid) and it does not write files (tablib builds the whole dataset in
+memory; these writers stream the rows).
+
+Every export writes through `csv_response` / `xlsx_response` below, header row included, so
+no path can forget to:
+- neutralise formulas: a text cell starting with = + - @, tab or CR gets an apostrophe;
+- clean XLSX cells: control characters XML cannot hold are dropped, text is capped at
+  Excel's 32,767 characters per cell;
+- stay inside Excel's 16,384 columns (`TooWide`, a clear message, instead of a 500).
+Which variable columns a list has is `campaigns.models.variable_names_of` (exact).
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+# A cell starting with one of these is a formula to Excel/LibreOffice/WPS (tab and CR too).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_COLUMNS = 16_384
+XLSX_MAX_CELL_CHARS = 32_767
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class TooWide(ValueError):
+    """More columns than an XLSX sheet holds; the message is for staff."""
+
+
+def neutralise(value: object) -> object:
+    """The cell with an apostrophe in front if a spreadsheet would run it as a formula.
+    Text only: numbers, dates and booleans are typed cells, never formulas; None is blank."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(value: object) -> object:
+    """A neutralised cell openpyxl can write and Excel can open."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = neutralise(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL_CHARS]
+    return value
+
+
+def check_width(columns: int) -> None:
+    if columns > XLSX_MAX_COLUMNS:
+        raise TooWide(
+            _("This export has %(columns)d columns; an XLSX sheet holds at most %(max)d. Download it as CSV instead.")
+            % {"columns": columns, "max": XLSX_MAX_COLUMNS}
+        )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(rows: Iterable[list], filename: str) -> StreamingHttpResponse:
+    """A streamed CSV download, UTF-8 with a BOM (Excel then reads Chinese right)."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[bytes]:
+        yield "\ufeff".encode()
+        for row in rows:
+            yield writer.writerow([neutralise(value) for value in row]).encode()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def xlsx_response(rows: Iterable[list], filename: str, sheet_title: str) -> FileResponse:
+    """An XLSX download written row by row (openpyxl write-only: memory flat in the row count)
+    to a temporary file, then sent from it. Raises TooWide before writing anything."""
+    from openpyxl import Workbook
+
+    rows = iter(rows)
+    header = next(rows)
+    check_width(len(header))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet.append([xlsx_cell(value) for value in header])
+    for row in rows:
+        sheet.append([xlsx_cell(value) for value in row])
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # FileResponse closes it
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
