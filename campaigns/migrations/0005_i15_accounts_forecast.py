@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0003_call_claim_token"),
+        ("campaigns", "0004_i10_reasons"),
     ]
 
     operations = [
