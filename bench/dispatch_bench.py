@@ -54,6 +54,7 @@ CALLER = "057188880001"
 START_TTS = '{"name": "${name}", "product": "${product}"}'
 OPTIONS = [("1", "满意", "TTS_OPT_1"), ("2", "一般", "TTS_OPT_2"), ("3", "不满意", "TTS_OPT_3")]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+MIN_STEADY_SECONDS = 10  # a smoke run (a few hundred contacts) checks correctness, not the rate
 
 
 def parse_args() -> argparse.Namespace:
@@ -392,6 +393,7 @@ def run(args: argparse.Namespace) -> dict:
     our_total = sum(v for role, v in ours.items() if role in ("web", "worker", "dispatcher"))
     rate = steady.get("calls_per_second")
     ceiling = base.get("requests_per_second")
+    measured = (steady.get("seconds") or 0) >= MIN_STEADY_SECONDS
     return {
         "contacts": args.contacts,
         "workers": args.workers,
@@ -433,11 +435,13 @@ def run(args: argparse.Namespace) -> dict:
         "cores": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
+        # Correctness always counts (every call sent once); pacing (rate, throttling) only over a
+        # steady part long enough to mean something.
+        "rate_measured": measured,
         "targets_met": bool(
             done
-            and rate
-            and rate >= 0.95 * limit
-            and stats["throttled"] == 0
+            and len(times) == enrolled
+            and (not measured or (rate and rate >= 0.95 * limit and stats["throttled"] == 0))
             and stats["duplicate_out_ids"] == 0
             and stats["numbers_dialled_more_than_once"] == 0
         ),
@@ -506,7 +510,8 @@ def report(result: dict) -> None:
         f"simulator {other['simulator']}, redis {other['redis']}",
         f"machine busy (all processes, all users): {result['machine_busy_percent_of_all_cores']}% of "
         f"{result['cores']} cores",
-        f"targets (>= 95% of limit, 0 throttled, 0 duplicates): {'met' if result['targets_met'] else 'MISSED'}",
+        f"targets (>= 95% of limit, 0 throttled, 0 duplicates): {'met' if result['targets_met'] else 'MISSED'}"
+        + ("" if result["rate_measured"] else f" (pacing not judged: steady part < {MIN_STEADY_SECONDS} s)"),
     ]
     print("\n".join(lines))
 

@@ -52,15 +52,28 @@ def check_ready(campaign: Campaign) -> list[str]:
     return problems
 
 
-def start_campaign(campaign: Campaign) -> int:
-    """Freeze the menu, enrol the contacts, start dialling. Returns the number of calls enrolled."""
+def start_campaign(campaign: Campaign, *, enrol_in_background: bool = False) -> int:
+    """Freeze the menu and enrol the contacts (`campaigns.enrolment`); dialling starts once they are.
+
+    The campaign is `starting` while its contacts are enrolled. In the background (the admin:
+    the request returns at once, the enrolment job sets the campaign running and its progress
+    shows on the campaign's page) this returns 0; otherwise (the command line) it enrols here
+    and returns the number of calls enrolled.
+    """
+    from campaigns import enrolment
+
     problems = check_ready(campaign)
     if problems:
         raise TransitionError(problems)
-    enrolled = transitions.do_start_campaign(campaign)
+    started = transitions.do_start_campaign(campaign)
     campaign.refresh_from_db()
-    if enrolled is None:
+    if not started:
         _require(campaign, State.DRAFT)
+    if enrol_in_background:
+        enrolment.enqueue_enrolment(campaign)
+        return 0
+    enrolled = enrolment.run_enrolment(campaign.pk)
+    campaign.refresh_from_db()
     return enrolled
 
 
@@ -86,7 +99,7 @@ def cancel_campaign(campaign: Campaign) -> int:
     cancelled = transitions.do_cancel_campaign(campaign)
     campaign.refresh_from_db()
     if cancelled is None:
-        _require(campaign, State.DRAFT, State.RUNNING, State.PAUSED)
+        _require(campaign, State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED)
     return cancelled
 
 

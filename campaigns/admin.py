@@ -1,3 +1,5 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -5,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -26,21 +28,25 @@ from campaigns.models import (
     DoNotCall,
     MenuOption,
     MenuTemplate,
+    NoCallDay,
     default_retry_outcomes,
     default_weekdays,
 )
-from campaigns.outcomes import progress
 from campaigns.permissions import may_export_results
+from receipts.aggregates import progress
 
 State = Campaign.State
 
 # action name → (function, states it applies to, button label, confirmation question)
 TRANSITIONS = {
     "start": (
-        actions.start_campaign,
+        partial(actions.start_campaign, enrol_in_background=True),
         [State.DRAFT],
         gettext_lazy("Start"),
-        gettext_lazy("Start calling? The menu is frozen and every contact of the lists is enrolled."),
+        gettext_lazy(
+            "Start calling? The menu is frozen and every contact of the lists is enrolled in the "
+            "background; dialling begins once they are."
+        ),
     ),
     "pause": (
         actions.pause_campaign,
@@ -56,7 +62,7 @@ TRANSITIONS = {
     ),
     "cancel": (
         actions.cancel_campaign,
-        [State.DRAFT, State.RUNNING, State.PAUSED],
+        [State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED],
         gettext_lazy("Cancel"),
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),
@@ -65,10 +71,42 @@ TRANSITIONS = {
 
 @admin.register(CallerNumber)
 class CallerNumberAdmin(admin.ModelAdmin):
-    list_display = ["number", "label", "account", "max_concurrent_calls", "active"]
+    list_display = ["number", "label", "account", "concurrency_now", "active", "inactive_reason"]
     list_filter = ["active", "account"]
     list_select_related = ["account"]
     search_fields = ["number", "label"]
+    fields = ["number", "label", "account", "max_concurrent_calls", "concurrency_now", "active", "inactive_reason"]
+    readonly_fields = ["concurrency_now", "inactive_reason"]
+
+    @admin.display(description=gettext_lazy("concurrent calls now"))
+    def concurrency_now(self, obj: CallerNumber) -> str:
+        if obj.pk is None:
+            return "—"
+        now = timezone.now()
+        cap = obj.concurrency(now)
+        if cap < obj.configured_concurrency:
+            until = timezone.localtime(obj.lowered_until).strftime("%H:%M")
+            return _("%(now)d (lowered from %(cap)d until %(until)s: Aliyun refused a call for concurrency)") % {
+                "now": cap,
+                "cap": obj.configured_concurrency,
+                "until": until,
+            }
+        if not obj.max_concurrent_calls:
+            kind = _("mobile number") if obj.is_mobile else _("fixed line")
+            return _("%(cap)d (Aliyun's figure for a %(kind)s)") % {"cap": cap, "kind": kind}
+        return str(cap)
+
+    def save_model(self, request, obj, form, change):
+        if obj.active:
+            obj.inactive_reason = ""  # staff turned it back on
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(NoCallDay)
+class NoCallDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "label"]
+    search_fields = ["label"]
+    date_hierarchy = "date"
 
 
 @admin.register(DoNotCall)
@@ -80,7 +118,7 @@ class DoNotCallAdmin(admin.ModelAdmin):
 class MenuOptionInline(admin.TabularInline):
     model = MenuOption
     extra = 1
-    fields = ["position", "key", "label", "code", "tts_params"]
+    fields = ["position", "key", "label", "code", "tts_params", "opt_out"]
 
 
 @admin.register(MenuTemplate)
@@ -113,8 +151,8 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = [
             "name", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
-            "daily_start", "daily_end", "weekdays", "max_qps", "max_attempts", "retry_delay_seconds",
-            "retry_outcomes", "expected_call_seconds",
+            "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps", "max_attempts",
+            "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -131,6 +169,12 @@ def progress_cell(campaign_id: int, key: str, value) -> str:
     return format_html('<span data-campaign="{}" data-figure="{}">{}</span>', campaign_id, key, value)
 
 
+WINDOW_FIELDS = [
+    "timezone", "starts_at", "ends_at", "daily_start", "daily_end", "weekdays", "dial_on_no_call_days",
+    "next_calling_day",
+]  # fmt: skip
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
@@ -138,12 +182,12 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["name"]
     filter_horizontal = ["contact_lists", "caller_numbers"]
-    readonly_fields = ["state", "reason", "started_at", "finished_at", "created_at"]
+    readonly_fields = ["state", "reason", "next_calling_day", "started_at", "finished_at", "created_at"]
     fieldsets = [
         (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
         (
             gettext_lazy("Calling window"),
-            {"fields": ["timezone", "starts_at", "ends_at", "daily_start", "daily_end", "weekdays"]},
+            {"fields": WINDOW_FIELDS},
         ),
         (
             gettext_lazy("Pacing and retries"),
@@ -177,6 +221,27 @@ class CampaignAdmin(admin.ModelAdmin):
         if not hasattr(obj, "_figures"):
             obj._figures = progress(obj)
         return obj._figures
+
+    @admin.display(description=gettext_lazy("next calling day"))
+    def next_calling_day(self, obj: Campaign) -> str:
+        if obj.pk is None or obj.state in (State.COMPLETED, State.CANCELLED):
+            return "—"
+        now = timezone.now()
+        day = obj.next_calling_day(now)
+        if day is None:
+            return _("None: the calling window has ended.")
+        text = formats.date_format(day, "DATE_FORMAT")
+        if day == now.astimezone(obj.zone).date():
+            text = _("%(date)s (today)") % {"date": text}
+        skipped = (
+            []
+            if obj.dial_on_no_call_days
+            else list(NoCallDay.objects.filter(date__gte=now.astimezone(obj.zone).date(), date__lt=day))
+        )
+        if skipped:
+            labels = ", ".join(dict.fromkeys(d.label for d in skipped))
+            text = _("%(date)s, after the no-call days (%(labels)s)") % {"date": text, "labels": labels}
+        return text
 
     @admin.display(description=gettext_lazy("reason"))
     def reason(self, obj: Campaign) -> str:
@@ -232,6 +297,7 @@ class CampaignAdmin(admin.ModelAdmin):
             figures["reason"] = campaign.state_reason_text
             figures.pop("by_status")
             figures["rate"] = live_rate(campaign)
+            figures.pop("as_of")
             data[campaign.pk] = figures
         return JsonResponse(data)
 
@@ -285,6 +351,7 @@ class CampaignAdmin(admin.ModelAdmin):
             extra_context["forecast"] = forecast
             extra_context["forecast_text"] = forecast_summary(forecast, Window.of(campaign))
             extra_context["live_rate"] = live_rate(campaign)
+            extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
             exportable = campaign.state != State.DRAFT and may_export_results(request.user)
             extra_context["export_urls"] = self.export_urls(campaign) if exportable else []

@@ -26,7 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import accounts, aliyun, pacing, rates, reasons, transitions
+from campaigns import accounts, aliyun, callee_protection, guard, pacing, rates, reasons, refusals, transitions
 from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,9 @@ CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
 STALE_CLAIM = dt.timedelta(seconds=settings.DISPATCH_STALE_SECONDS)
 STALE_SENDING = dt.timedelta(seconds=settings.DISPATCH_STALE_SECONDS)
 THROTTLE_BACKOFF = dt.timedelta(seconds=1)
-FREQUENCY_BACKOFF = dt.timedelta(minutes=1)
-CALLER_BUSY_BACKOFF = dt.timedelta(seconds=5)
-# Refusals that are not attempts (nothing was dialled): back to the queue after this long.
-DEFERRALS = {
-    Outcome.THROTTLED: THROTTLE_BACKOFF,
-    Outcome.CALLER_BUSY: CALLER_BUSY_BACKOFF,
-    Outcome.FREQUENCY_LIMITED: FREQUENCY_BACKOFF,
-}
+# Refusals that are not attempts (nothing was dialled): throttling waits this long, the others
+# as `campaigns.refusals` says.
+DEFERRALS = (Outcome.THROTTLED, Outcome.CALLER_BUSY, Outcome.FREQUENCY_LIMITED)
 OUT_ID_ALPHABET = string.ascii_lowercase + string.digits
 # Requests that could not even connect are not attempts (nothing was sent), but this many
 # in a row across all workers means the endpoint is wrong or down: pause and tell staff.
@@ -75,7 +70,7 @@ def new_out_id(call_id: int) -> str:
 
 def caller_capacity(campaign: Campaign, now: dt.datetime) -> dict[int, int]:
     """Free concurrent-call slots of the campaign's active caller numbers (all campaigns count)."""
-    numbers = list(campaign.caller_numbers.filter(active=True).values_list("id", "max_concurrent_calls"))
+    numbers = [(number.pk, number.concurrency(now)) for number in campaign.caller_numbers.filter(active=True)]
     busy = dict(
         Call.objects.filter(caller_number_id__in=[n for n, _cap in numbers])
         .filter(
@@ -200,8 +195,18 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
         transitions.do_place_call(call, result.call_id)
     elif result.outcome in DEFERRALS:
         # Not an attempt: nothing was dialled. Back to the queue, a little later.
+        refusal = refusals.OUTCOME_REFUSALS.get(result.outcome)
         report.throttled += result.outcome == Outcome.THROTTLED
-        transitions.do_defer_call(call, now + DEFERRALS[result.outcome], result.code, note, result.detail)
+        if refusal is None:
+            due = now + THROTTLE_BACKOFF
+        else:
+            due = refusals.due_again(refusal, call, now)
+            refusals.act_on_caller_number(refusal, call.caller_number_id, result.code, now)
+        if refusal == refusals.Refusal.CALLEE_FREQUENCY:
+            guard.keep(call)  # Aliyun counts the refused call against the callee
+        else:
+            guard.forget([call])  # refused before dialling: it does not count against the callee
+        transitions.do_defer_call(call, due, result.code, note, result.detail)
         log.info("call deferred out_id=%s code=%s", call.out_id, result.code)
     elif result.outcome == Outcome.CONFIG_ERROR:
         pause = reasons.reason("paused.config_error", code=result.code, message=note)
@@ -219,6 +224,7 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
 def _defer_and_pause(
     call: Call, result: aliyun.CallResult, note: reasons.Reason, pause: reasons.Reason, report: SendReport
 ) -> None:
+    guard.forget([call])  # nothing was dialled
     transitions.do_defer_call_and_pause(call, result.code, note, result.detail, pause)
     report.stopped = reasons.describe(pause)
     log.warning("campaign %s paused: %s", call.campaign_id, result.code)
@@ -247,6 +253,7 @@ def release(calls: list[Call]) -> int:
     """Hand back calls this worker claimed but will not send (campaign paused, window closed)."""
     if not calls:
         return 0
+    guard.forget(calls)
     return transitions.do_release_calls([c.pk for c in calls], calls[0].claim_token)
 
 
@@ -339,6 +346,9 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
         if not calls:
             report.stopped = "nothing due"
             break
+        calls = callee_protection.screen(campaign, calls, timezone.now())
+        if not calls:
+            continue
         router.prepare(calls)
         limits = {pacing.campaign_key(campaign.pk): campaign.max_qps} if campaign.max_qps else {}
         placed = PlacedBatch(report)
@@ -363,6 +373,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                 if slot is None or not pacer.keep_slot(limits, slot):
                     # Nothing went on the wire: the call can safely wait for the next worker.
                     transitions.do_defer_call(call)
+                    guard.forget([call])
                     report.stopped = "no slot"
                     report.released += release(calls[index + 1 :])
                     break

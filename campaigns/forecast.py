@@ -248,7 +248,7 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     from campaigns.accounts import routes_by_account
 
     now = now or timezone.now()
-    numbers = list(campaign.caller_numbers.filter(active=True).values_list("account_id", "max_concurrent_calls"))
+    numbers = [(n.account_id, n.concurrency(now)) for n in campaign.caller_numbers.filter(active=True)]
     routes = routes_by_account({account for account, _cap in numbers})
     holding = None if campaign.state == campaign.State.DRAFT else measured_holding_seconds(campaign)
     share = None if campaign.state == campaign.State.DRAFT else measured_retry_share(campaign)

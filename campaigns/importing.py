@@ -32,17 +32,21 @@ import datetime as dt
 import io
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import IO
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from campaigns.contact_hours import CALL_AFTER, CALL_BEFORE, HOURS_ALIASES, parse_hour
 from campaigns.models import Contact, ContactList, DoNotCall
-from campaigns.phones import InvalidNumber, normalize
+from campaigns.phones import InvalidNumber, is_plain_mobile, normalize
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,11 @@ class Columns:
     phone: int
     name: int | None
     variables: tuple[tuple[int, str], ...]
+
+    @cached_property
+    def widest(self) -> int:
+        """The highest column index a row's cells are read from."""
+        return max([self.phone, self.name or 0, *(i for i, _key in self.variables)])
 
 
 @dataclass
@@ -354,7 +363,8 @@ def map_columns(header: list[str]) -> Columns:
     for index, title in enumerate(header):
         if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
             continue
-        label = " ".join(str(title).replace("\ufeff", "").split()) or f"column_{index + 1}"
+        label = HOURS_ALIASES.get(keys[index]) or " ".join(str(title).replace("\ufeff", "").split())
+        label = label or f"column_{index + 1}"
         unique = label
         if unique in seen:
             n = next_suffix.get(label, 2)
@@ -366,7 +376,7 @@ def map_columns(header: list[str]) -> Columns:
     return Columns(phone=phone, name=name, variables=tuple(variables))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int
     phone: str
@@ -376,18 +386,33 @@ class _Row:
 
 def _parse_row(number: int, cells: list, columns: Columns) -> _Row | str | None:
     """A normalised row, a rejection reason, or None for a blank line."""
-    if not any(c.strip() if isinstance(c, str) else c for c in cells):
-        return None
     width = len(cells)
     raw_phone = cells[columns.phone] if columns.phone < width else ""
-    try:
-        phone = normalize(raw_phone)
-    except InvalidNumber as exc:
-        return str(exc)
+    if is_plain_mobile(raw_phone):  # most rows: no cleaning, and a line with a phone is not blank
+        phone = raw_phone
+    else:
+        if not any(c.strip() if isinstance(c, str) else c for c in cells):
+            return None
+        try:
+            phone = normalize(raw_phone)
+        except InvalidNumber as exc:
+            return str(exc)
     name = cells[columns.name].strip() if columns.name is not None and columns.name < width else ""
     if len(name) > NAME_MAX_LENGTH:
         return _("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH}
-    variables = {key: (cells[i].strip() if i < width else "") for i, key in columns.variables}
+    if width > columns.widest:
+        variables = {key: cells[i].strip() for i, key in columns.variables}
+    else:
+        variables = {key: (cells[i].strip() if i < width else "") for i, key in columns.variables}
+    for key in (CALL_AFTER, CALL_BEFORE):
+        if variables.get(key):
+            try:
+                variables[key] = parse_hour(variables[key])
+            except ValueError:
+                return _("%(column)s “%(value)s” is not a time of day like 18:00") % {
+                    "column": key,
+                    "value": variables[key][:20],
+                }
     return _Row(number, phone, name, variables)
 
 
@@ -402,12 +427,90 @@ def _merge(current: tuple[str, dict, bool], row: _Row, dnc: bool) -> tuple[str, 
 
 
 class _Writer:
-    """Writes new and changed contacts of one batch; PostgreSQL COPY or Django bulk upsert."""
+    """Looks up and writes one batch's contacts: PostgreSQL through a staging table, else the ORM.
 
-    def __init__(self, contact_list: ContactList):
+    On PostgreSQL each batch is COPYed once into a temporary staging table (one text column
+    per variable; the JSON is built by the database). Existing contacts and do-not-call
+    numbers are found by joining it, and when every row of the batch is a new, distinct
+    number — the bulk of a first import — the contacts are inserted straight from it.
+    Otherwise only the new and changed contacts, merged in Python, are COPYed and upserted.
+    """
+
+    def __init__(self, contact_list: ContactList, variable_keys: list[str]):
         self.list_id = contact_list.pk
         self.postgres = connection.vendor == "postgresql"
+        self.keys = variable_keys
         self.staging_ready = False
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def existing(self, phones: list[str]) -> tuple[dict[str, tuple[str, dict, bool]], set[str]]:
+        """Contacts of the list and do-not-call numbers among these phones."""
+        if not self.postgres:
+            existing = {
+                phone: (name, variables or {}, dnc)
+                for phone, name, variables, dnc in Contact.objects.filter(
+                    contact_list_id=self.list_id, phone__in=phones
+                ).values_list("phone", "name", "variables", "do_not_call")
+            }
+            return existing, set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
+        # One array parameter, not thousands of placeholders: binding those cost more than the lookup.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT phone, name, variables, do_not_call FROM {Contact._meta.db_table} "  # noqa: S608
+                "WHERE contact_list_id = %s AND phone = ANY(%s)",
+                [self.list_id, phones],
+            )
+            existing = {
+                phone: (name, json.loads(variables) if isinstance(variables, str) else variables or {}, dnc)
+                for phone, name, variables, dnc in cursor.fetchall()
+            }
+            cursor.execute(f"SELECT phone FROM {DoNotCall._meta.db_table} WHERE phone = ANY(%s)", [phones])  # noqa: S608
+            dnc = {phone for (phone,) in cursor.fetchall()}
+        return existing, dnc
+
+    def _create_staging(self, cursor) -> None:
+        if self.staging_ready:
+            return
+        values = "".join(f", v{n} text" for n in range(len(self.keys)))
+        cursor.execute("DROP TABLE IF EXISTS contact_import_staging")
+        cursor.execute(f"CREATE TEMPORARY TABLE contact_import_staging (phone text, name text{values})")
+        self.staging_ready = True
+
+    def _stage(self, batch: list[_Row]) -> None:
+        keys = self.keys
+        columns = "".join(f", v{n}" for n in range(len(keys)))
+        with connection.cursor() as cursor:
+            self._create_staging(cursor)
+            cursor.execute("TRUNCATE contact_import_staging")
+            with cursor.copy(f"COPY contact_import_staging (phone, name{columns}) FROM STDIN") as copy:
+                write_row = copy.write_row
+                for row in batch:
+                    variables = row.variables
+                    write_row([row.phone, row.name, *[variables[key] for key in keys]])
+
+    # -- writes -------------------------------------------------------------------------
+
+    def insert_new(self, batch: list[_Row]) -> set[str]:
+        """Insert the rows (distinct phones) whose number the list does not hold yet, flagged when on
+        the do-not-call list; returns the phones inserted. Rows of numbers already in the list
+        are left alone for the caller to merge."""
+        if not self.postgres:
+            return set()
+        self._stage(batch)
+        pairs = ", ".join(f"%s::text, s.v{n}" for n in range(len(self.keys)))
+        with connection.cursor() as cursor:
+            now = timezone.now()
+            cursor.execute(
+                f"INSERT INTO {Contact._meta.db_table} "  # noqa: S608
+                "(contact_list_id, phone, name, variables, do_not_call, created_at, updated_at) "
+                f"SELECT %s, s.phone, s.name, jsonb_build_object({pairs}), "
+                f"EXISTS (SELECT FROM {DoNotCall._meta.db_table} d WHERE d.phone = s.phone), %s, %s "
+                "FROM contact_import_staging s ORDER BY s.phone "
+                "ON CONFLICT (contact_list_id, phone) DO NOTHING RETURNING phone",
+                [self.list_id, *self.keys, now, now],
+            )
+            return {phone for (phone,) in cursor.fetchall()}
 
     def write(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
         if not contacts:
@@ -438,20 +541,18 @@ class _Writer:
     def _copy_merge(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
         table = Contact._meta.db_table
         with connection.cursor() as cursor:
-            if not self.staging_ready:
-                cursor.execute(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_staging "
-                    "(phone text, name text, variables jsonb, do_not_call boolean)"
-                )
-                self.staging_ready = True
-            cursor.execute("TRUNCATE contact_import_staging")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_merge "
+                "(phone text, name text, variables jsonb, do_not_call boolean)"
+            )
+            cursor.execute("TRUNCATE contact_import_merge")
             dumps = json.dumps
-            with cursor.copy("COPY contact_import_staging (phone, name, variables, do_not_call) FROM STDIN") as copy:
+            with cursor.copy("COPY contact_import_merge (phone, name, variables, do_not_call) FROM STDIN") as copy:
                 for phone, (name, variables, dnc) in contacts.items():
                     copy.write_row((phone, name, dumps(variables, ensure_ascii=False), dnc))
             cursor.execute(
                 f"INSERT INTO {table} (contact_list_id, phone, name, variables, do_not_call, created_at, updated_at) "  # noqa: S608
-                "SELECT %s, phone, name, variables, do_not_call, %s, %s FROM contact_import_staging "
+                "SELECT %s, phone, name, variables, do_not_call, %s, %s FROM contact_import_merge ORDER BY phone "
                 "ON CONFLICT (contact_list_id, phone) DO UPDATE SET name = EXCLUDED.name, "
                 "variables = EXCLUDED.variables, do_not_call = EXCLUDED.do_not_call, updated_at = EXCLUDED.updated_at",
                 [self.list_id, timezone.now(), timezone.now()],
@@ -462,11 +563,91 @@ class _DryWriter:
     """A dry run's writer: writes nothing (no write lock, nothing to roll back) and remembers
     what it would have written, so later batches of the same file see it as existing."""
 
-    def __init__(self) -> None:
+    postgres = False  # never the insert-first path: that writes
+
+    def __init__(self, contact_list: ContactList, variable_keys: list[str]) -> None:
+        self.lookup = _Writer(contact_list, variable_keys)
         self.written: dict[str, tuple[str, dict, bool]] = {}
+
+    def existing(self, phones: list[str]) -> tuple[dict[str, tuple[str, dict, bool]], set[str]]:
+        existing, dnc = self.lookup.existing(phones)
+        existing.update((phone, self.written[phone]) for phone in phones if phone in self.written)
+        return existing, dnc
 
     def write(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
         self.written.update(contacts)
+
+
+@dataclass
+class _Batch:
+    rows: list[_Row]
+    rejected: list[tuple[int, str, str]]  # (row number, reason, phone cell as written)
+    bytes_read: int
+    truncated: bool = False  # the last batch, cut at max_rows with more rows in the file
+
+
+def _parsed_batches(table: Table, columns: Columns, batch_size: int, max_rows: int | None) -> Iterator[_Batch]:
+    batch = _Batch([], [], 0)
+    rows_read = 0
+    for number, cells in table.rows:
+        parsed = _parse_row(number, cells, columns)
+        if parsed is None:
+            continue
+        if max_rows is not None and rows_read >= max_rows:
+            batch.truncated = True
+            break
+        rows_read += 1
+        if isinstance(parsed, str):
+            raw = cells[columns.phone] if columns.phone < len(cells) else ""
+            batch.rejected.append((number, parsed, str(raw)))
+            continue
+        batch.rows.append(parsed)
+        if len(batch.rows) >= batch_size:
+            batch.bytes_read = table.bytes_read()
+            yield batch
+            batch = _Batch([], [], 0)
+    batch.bytes_read = table.bytes_read()
+    yield batch
+
+
+def _read_ahead(batches: Iterator[_Batch], depth: int = 2) -> Iterator[_Batch]:
+    """Parse the next batches in a thread while this one is written: the database works while
+    Python parses (psycopg releases the GIL while it waits). Errors reach the consumer."""
+    done = object()
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    language = translation.get_language()  # rejection reasons are translated in the thread
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            with translation.override(language):
+                for batch in batches:
+                    if not put(batch):
+                        return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        else:
+            put(done)
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := ahead.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def import_table(
@@ -491,59 +672,57 @@ def import_table(
         + ([table.header[columns.name]] if columns.name is not None else [])
         + [key for _index, key in columns.variables],
     )
-    writer = _DryWriter() if dry_run else _Writer(contact_list)
-    batch: list[_Row] = []
-
-    def flush() -> None:
-        with contextlib.nullcontext() if dry_run else transaction.atomic():
-            _merge_batch(contact_list, batch, writer, summary, keep_rows)
-        batch.clear()
-        if progress:
-            progress(summary, table.bytes_read())
-
-    rows_read = 0
-    for number, cells in table.rows:
-        parsed = _parse_row(number, cells, columns)
-        if parsed is None:
-            continue
-        if max_rows is not None and rows_read >= max_rows:
-            summary.truncated = True
-            break
-        rows_read += 1
-        if isinstance(parsed, str):
+    keys = [key for _index, key in columns.variables]
+    writer = _DryWriter(contact_list, keys) if dry_run else _Writer(contact_list, keys)
+    for batch in _read_ahead(_parsed_batches(table, columns, batch_size, max_rows)):
+        summary.truncated = summary.truncated or batch.truncated
+        report = len(summary.rows) < keep_rows
+        for number, reason, raw in batch.rejected:
             summary.rejected_count += 1
             if max_rejected is None or len(summary.rejected) < max_rejected:
-                summary.rejected.append({"row": number, "reason": parsed})
-            if len(summary.rows) < keep_rows:
-                raw = cells[columns.phone] if columns.phone < len(cells) else ""
-                summary.rows.append(RowResult(number, INVALID, phone=str(raw), reason=parsed))
-            continue
-        batch.append(parsed)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+                summary.rejected.append({"row": number, "reason": reason})
+            if report:
+                summary.rows.append(RowResult(number, INVALID, phone=raw, reason=reason))
+        with contextlib.nullcontext() if dry_run else transaction.atomic():
+            _merge_batch(batch.rows, writer, summary, report)
+        if report:  # the first keep_rows rows of the file, whatever their outcome
+            summary.rows.sort(key=lambda result: result.row)
+            del summary.rows[keep_rows:]
+        if progress:
+            progress(summary, batch.bytes_read)
     summary.rows.sort(key=lambda result: result.row)
     summary.duration = time.monotonic() - started
     return summary
 
 
-def _merge_batch(
-    contact_list: ContactList, batch: list[_Row], writer: _Writer | _DryWriter, summary: ImportSummary, keep_rows: int
-) -> None:
+def _merge_batch(batch: list[_Row], writer: _Writer | _DryWriter, summary: ImportSummary, report: bool) -> None:
+    """Classify and write one batch; with `report`, every row's result goes to summary.rows.
+
+    On PostgreSQL, when no report is wanted, the first row of each number is inserted as it
+    stands wherever the number is new to the list (most rows of most files, and it needs no
+    lookup); only the rest — numbers the list held, a number's later rows — are merged in
+    Python against what the database then holds.
+    """
     if not batch:
         return
-    phones = list({row.phone for row in batch})
-    existing: dict[str, tuple[str, dict, bool]] = {
-        phone: (name, variables or {}, dnc)
-        for phone, name, variables, dnc in Contact.objects.filter(
-            contact_list=contact_list, phone__in=phones
-        ).values_list("phone", "name", "variables", "do_not_call")
-    }
-    if isinstance(writer, _DryWriter):
-        existing.update((phone, writer.written[phone]) for phone in phones if phone in writer.written)
-    dnc_phones = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    rest = batch
+    inserted: set[str] = set()
+    if writer.postgres and not report:
+        first: dict[str, _Row] = {}
+        later: list[_Row] = []
+        for row in batch:
+            if row.phone in first:
+                later.append(row)
+            else:
+                first[row.phone] = row
+        inserted = writer.insert_new(list(first.values()))
+        summary.created += len(inserted)
+        if len(inserted) == len(batch):
+            return
+        rest = [row for row in batch if row.phone not in inserted or first[row.phone] is not row]
+    existing, dnc_phones = writer.existing(list({row.phone for row in rest}))
     state: dict[str, tuple[str, dict, bool]] = {}
-    for row in batch:
+    for row in rest:
         dnc = row.phone in dnc_phones
         current = state.get(row.phone) or existing.get(row.phone)
         if current is None:
@@ -559,7 +738,7 @@ def _merge_batch(
                 outcome = UPDATE
                 summary.updated += 1
         state[row.phone] = merged
-        if len(summary.rows) < keep_rows:
+        if report:
             summary.rows.append(RowResult(row.number, outcome, phone=row.phone, name=merged[0]))
     writer.write({phone: value for phone, value in state.items() if existing.get(phone) != value})
 

@@ -24,6 +24,8 @@ MENU_KEYS = [str(d) for d in range(10)] + ["*", "#"]
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]*)\}")
 # Fields of a contact that TTS params may name besides its own variables.
 BUILTIN_CONTACT_FIELDS = ("name", "phone")
+# The menu option action that puts the caller's number on the do-not-call list.
+OPT_OUT = "opt_out"
 
 
 def validate_timezone(value: str) -> None:
@@ -33,6 +35,13 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value}) from exc
 
 
+# Concurrent calls Aliyun allows a dedicated display number (help.aliyun.com, Voice
+# Service user guide, "create a service instance"): about 3 for a mobile number, 15 for a
+# fixed line. See shared/aliyun-ivrcall.md.
+MOBILE_DISPLAY_CONCURRENCY = 3
+FIXED_LINE_DISPLAY_CONCURRENCY = 15
+
+
 class CallerNumber(models.Model):
     """A purchased display number (Aliyun's CalledShowNumber)."""
 
@@ -40,8 +49,13 @@ class CallerNumber(models.Model):
     label = models.CharField(_("label"), max_length=100, blank=True)
     max_concurrent_calls = models.PositiveIntegerField(
         _("max concurrent calls"),
-        default=50,
-        help_text=_("Aliyun refuses calls over this number's concurrency cap."),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Blank: Aliyun's documented figure for a dedicated display number, about 3 concurrent "
+            "calls for a mobile number and 15 for a fixed line (help.aliyun.com, Voice Service user "
+            "guide, “Create a service instance”). Set it if Aliyun granted this number more."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
     account = models.ForeignKey(
@@ -53,6 +67,10 @@ class CallerNumber(models.Model):
         verbose_name=_("Aliyun account"),
         help_text=_("Blank: the default account from the environment (ALIYUN_ACCESS_KEY_ID)."),
     )
+    inactive_reason = models.CharField(_("why inactive"), max_length=300, blank=True)
+    # Adaptive: after Aliyun refuses a call for concurrency, fewer calls at once for a while.
+    lowered_concurrency = models.PositiveIntegerField(_("lowered to"), null=True, blank=True, editable=False)
+    lowered_until = models.DateTimeField(_("lowered until"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -62,6 +80,25 @@ class CallerNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.label})" if self.label else self.number
+
+    @property
+    def is_mobile(self) -> bool:
+        from campaigns.phones import is_plain_mobile
+
+        return is_plain_mobile(self.number)
+
+    @property
+    def configured_concurrency(self) -> int:
+        if self.max_concurrent_calls:
+            return self.max_concurrent_calls
+        return MOBILE_DISPLAY_CONCURRENCY if self.is_mobile else FIXED_LINE_DISPLAY_CONCURRENCY
+
+    def concurrency(self, now: dt.datetime | None = None) -> int:
+        """Calls it may carry at once now: its cap, or less while lowered after a refusal."""
+        cap = self.configured_concurrency
+        if self.lowered_concurrency and self.lowered_until and self.lowered_until > (now or timezone.now()):
+            return min(cap, self.lowered_concurrency)
+        return cap
 
 
 class ContactList(models.Model):
@@ -112,8 +149,10 @@ def variable_names_of(list_ids: list[int]) -> list[str]:
 
 
 class Contact(models.Model):
+    # No index of its own: contact_unique_per_list (contact_list, phone) serves lookups by list,
+    # and one index fewer to maintain is a quarter of the time of a large import.
     contact_list = models.ForeignKey(
-        ContactList, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("list")
+        ContactList, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("list"), db_index=False
     )
     # National form Aliyun takes: 11-digit mobile, or 0 + area code + number.
     phone = models.CharField(_("phone"), max_length=20)
@@ -143,6 +182,15 @@ class Contact(models.Model):
 class DoNotCall(models.Model):
     phone = models.CharField(_("phone"), max_length=20, unique=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    campaign = models.ForeignKey(
+        "Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opt_outs",
+        verbose_name=_("campaign"),
+        help_text=_("The campaign whose call the callee opted out in, if they did."),
+    )
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:
@@ -304,6 +352,7 @@ class MenuTemplate(models.Model):
             "bye_tts_params": self.bye_tts_params,
             "options": [
                 {"key": o.key, "label": o.label, "code": o.code, "tts_params": o.tts_params}
+                | ({"action": OPT_OUT} if o.opt_out else {})
                 for o in self.options.order_by("position", "key")
             ],
         }
@@ -316,6 +365,11 @@ class MenuOption(models.Model):
     code = models.CharField(_("code"), max_length=100, blank=True, help_text=_("Played after the key is pressed."))
     tts_params = models.TextField(_("TTS params"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    opt_out = models.BooleanField(
+        _("opt out"),
+        default=False,
+        help_text=_("Pressing this key puts the caller's number on the do-not-call list at once."),
+    )
 
     class Meta:
         verbose_name = _("key option")
@@ -335,6 +389,21 @@ class MenuOption(models.Model):
             raise ValidationError({"tts_params": exc.messages}) from exc
 
 
+class NoCallDay(models.Model):
+    """A date on which no campaign dials (unless it opts in), e.g. 春节; in each campaign's zone."""
+
+    date = models.DateField(_("date"), unique=True)
+    label = models.CharField(_("label"), max_length=100, help_text=_("E.g. 春节 (Spring Festival)."))
+
+    class Meta:
+        verbose_name = _("no-call day")
+        verbose_name_plural = _("no-call days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.label}"
+
+
 def default_retry_outcomes() -> list[str]:
     return ["no_answer", "busy", "unreachable"]
 
@@ -346,6 +415,7 @@ def default_weekdays() -> list[int]:
 class Campaign(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
+        STARTING = "starting", _("enrolling contacts")  # a background job turns contacts into calls
         RUNNING = "running", _("running")
         PAUSED = "paused", _("paused")
         COMPLETED = "completed", _("completed")
@@ -373,6 +443,11 @@ class Campaign(models.Model):
         _("daily end"), default=dt.time(20, 0), help_text=_("Exclusive. Equal to the start: all day.")
     )
     weekdays = models.JSONField(_("weekdays"), default=default_weekdays, help_text=_("0 = Monday … 6 = Sunday."))
+    dial_on_no_call_days = models.BooleanField(
+        _("dial on no-call days"),
+        default=False,
+        help_text=_("Call on the global no-call days (public holidays) too."),
+    )
 
     # Pacing and retries.
     max_qps = models.PositiveIntegerField(
@@ -392,6 +467,9 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Progress of the enrolment job while the campaign is `starting`.
+    contacts_to_enrol = models.PositiveIntegerField(_("contacts to enrol"), default=0, editable=False)
+    contacts_enrolled = models.PositiveIntegerField(_("contacts enrolled"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("campaign")
@@ -431,15 +509,21 @@ class Campaign(models.Model):
         local = when.astimezone(self.zone)
         t = local.time().replace(tzinfo=None)
         start, end = self.daily_start, self.daily_end
-        if start == end:
-            return local.weekday() in self.weekdays
-        if start < end:
-            return start <= t < end and local.weekday() in self.weekdays
-        if t >= start:
-            return local.weekday() in self.weekdays
-        if t < end:
-            return (local - dt.timedelta(days=1)).weekday() in self.weekdays
+        if start == end or (start < end and start <= t < end) or (start > end and t >= start):
+            return self._calling_day(local.date())
+        if start > end and t < end:
+            return self._calling_day(local.date() - dt.timedelta(days=1))
         return False
+
+    def _calling_day(self, day: dt.date) -> bool:
+        """Whether a window may start on this local date: a chosen weekday, not a no-call day."""
+        if day.weekday() not in self.weekdays:
+            return False
+        if self.dial_on_no_call_days:
+            return True
+        from campaigns.no_call_days import no_call_dates
+
+        return day not in no_call_dates()
 
     def next_window_start(self, when: dt.datetime) -> dt.datetime | None:
         """The first moment at or after `when` that is inside the window (None: never again)."""
@@ -452,7 +536,8 @@ class Campaign(models.Model):
             if self.in_window(when):
                 return when
         local = when.astimezone(self.zone)
-        for days in range(0, 9):
+        # A week plus a long run of no-call days (春节 is 8 or 9), then give up.
+        for days in range(0, 60):
             day = (local + dt.timedelta(days=days)).date()
             candidate = dt.datetime.combine(day, self.daily_start, tzinfo=self.zone)
             # Normalise through UTC so a start inside a DST gap lands on a real instant.
@@ -460,6 +545,18 @@ class Campaign(models.Model):
             if candidate >= when and self.in_window(candidate):
                 return candidate
         return None
+
+    def next_calling_day(self, when: dt.datetime) -> dt.date | None:
+        """The local date of the next window start at or after `when` (None: never again)."""
+        start = self.next_window_start(when)
+        if start is None:
+            return None
+        local = start.astimezone(self.zone)
+        start_time = self.daily_start
+        spans_midnight = self.daily_start > self.daily_end
+        if spans_midnight and local.time().replace(tzinfo=None) < start_time:
+            return local.date() - dt.timedelta(days=1)
+        return local.date()
 
     @property
     def state_reason_text(self) -> str:
@@ -535,10 +632,13 @@ class Call(models.Model):
             models.UniqueConstraint(fields=["campaign", "phone", "attempt"], name="one_attempt_per_number"),
         ]
         indexes = [
-            models.Index(fields=["campaign", "status", "due_at"], name="call_due"),
+            # The claim's whole ORDER BY (due_at, id): calls enrolled together share one due_at,
+            # and without the id the database sorts all of them to hand out a batch.
+            models.Index(fields=["campaign", "status", "due_at", "id"], name="call_due_order"),
             models.Index(fields=["campaign", "is_latest", "status"], name="call_latest"),
             models.Index(fields=["status", "sent_at"], name="call_status_sent"),
             models.Index(fields=["caller_number", "status"], name="call_caller_status"),
+            models.Index(fields=["phone", "sent_at"], name="call_phone_sent"),
         ]
 
     def __str__(self) -> str:

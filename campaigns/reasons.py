@@ -18,10 +18,21 @@ MESSAGES = {
     "paused.config_error": _("Paused by the dispatcher: Aliyun refused the call (%(code)s: %(message)s)."),
     "paused.endpoint_unreachable": _("The voice API endpoint cannot be reached (%(count)d attempts in a row)."),
     "paused.command_line": _("Paused from the command line."),
+    "paused.caller_number_invalid": _(
+        "Paused: caller number %(number)s was deactivated (%(code)s) and no other is active."
+    ),
     # What happened to a call.
     "call.settled_by_operator": _("Settled by an operator."),
     "call.worker_lost": _("The worker stopped while sending this call."),
     "call.window_ended": _("The campaign's calling window ended."),
+    # Why a call was not made now (campaigns.callee_protection, campaigns.refusals, opt-out).
+    "call.contact_hours": _("The contact asked to be called at other hours."),
+    "call.callee_limit": _("This number was called too recently (callee limits)."),
+    "call.opted_out": _("The callee opted out."),
+    "refusal.over_concurrency": _("The caller number was over its concurrency (%(code)s); retried shortly."),
+    "refusal.callee_frequency": _("The callee's frequency limit was reached (%(code)s); deferred."),
+    "refusal.carrier_window": _("The carrier refused calls at this time (%(code)s); deferred to the next calling day."),
+    "refusal.bad_display_number": _("The display number is invalid (%(code)s); the call goes out on another number."),
     # What Aliyun answered (`campaigns.aliyun.Outcome` values, plus connection failures).
     "api.placed": _("Call placed."),
     "api.throttled": _("Aliyun is throttling requests (%(code)s); the call will be retried."),

@@ -86,9 +86,21 @@ def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
     return do_expire_calls(campaign, now)
 
 
+SETTLE_SECONDS_PER_TICK = 2.0  # a burst of receipts delays the next tick by this much at most
+
+
 def tick(now: dt.datetime | None = None) -> dict:
+    from campaigns.enrolment import ensure_enrolment_queued
+    from receipts.aggregates import refresh_requested
+    from receipts.inbox import settle_pending
+
+    settled = settle_pending(max_seconds=SETTLE_SECONDS_PER_TICK)  # before completion checks below
+    refresh_requested(max_seconds=SETTLE_SECONDS_PER_TICK)  # figures someone is looking at
     now = now or timezone.now()
     summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
+    summary["receipts"] = settled.received
+    for campaign in Campaign.objects.filter(state=Campaign.State.STARTING):
+        ensure_enrolment_queued(campaign)
     summary["housekeeping"] = enqueue_housekeeping()
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)

@@ -63,12 +63,19 @@ CALL_TRANSITIONS: dict[str, Transition] = {
     "cancel": _t([S.QUEUED], S.CANCELLED),  # campaign cancelled, or its end date passed
     "recover_claim": _t([S.CLAIMED], S.QUEUED),  # a dead worker's unsent claim
     "recover_sending": _t([S.SENDING], S.UNKNOWN),  # a dead worker's send
+    # The callee's hours or the frequency guard say not now: not an attempt.
+    "defer_claim": _t([S.CLAIMED], S.QUEUED),
+    # A receipt says Aliyun refused the call (200117/200118/200119/200121/473): not an attempt.
+    "requeue_refused": _t([S.SENDING, S.PLACED, S.UNKNOWN], S.QUEUED, S.CANCELLED),
+    # The callee pressed the opt-out key (in this campaign or another): never dialled.
+    "opt_out": _t([S.QUEUED, S.CLAIMED], S.DNC),
 }
 CAMPAIGN_TRANSITIONS: dict[str, Transition] = {
-    "start": _t([State.DRAFT], State.RUNNING),
+    "start": _t([State.DRAFT], State.STARTING),
+    "enrolled": _t([State.STARTING], State.RUNNING),  # the enrolment job wrote every call
     "pause": _t([State.RUNNING], State.PAUSED),
     "resume": _t([State.PAUSED], State.RUNNING),
-    "cancel": _t([State.DRAFT, State.RUNNING, State.PAUSED], State.CANCELLED),
+    "cancel": _t([State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED], State.CANCELLED),
     "complete": _t([State.RUNNING], State.COMPLETED),
 }
 
@@ -79,9 +86,12 @@ def _from(event: str, table: dict[str, Transition] = CALL_TRANSITIONS) -> list[s
 
 # --- Campaigns ---
 
-# One statement enrols every distinct number of the campaign's lists: the lowest contact
-# id wins when a number is in several lists; a number marked do-not-call in any list or
-# on the do-not-call list is enrolled as `dnc` and never dialled.
+# Enrols the distinct numbers of the campaign's lists among contacts low <= id < high
+# (`campaigns.enrolment` walks the ids upwards, a chunk per transaction): the lowest contact id
+# wins when a number is in several lists (the first chunk to see a number holds its lowest
+# id); a number marked do-not-call in any list or on the do-not-call list is enrolled as
+# `dnc` and never dialled (a later chunk's do-not-call contact turns a queued call to dnc).
+# A chunk done twice changes nothing: one attempt per number and campaign is unique.
 _ENROL_SQL = """
 INSERT INTO campaigns_call (
     campaign_id, contact_id, phone, attempt, is_latest, status, due_at, created_at,
@@ -94,29 +104,52 @@ SELECT %s, MIN(c.id), c.phone, 1, TRUE,
        %s, %s, '', '', '', '', '', '', ''
 FROM campaigns_contact c
 WHERE c.contact_list_id IN (SELECT contactlist_id FROM campaigns_campaign_contact_lists WHERE campaign_id = %s)
+  AND c.id >= %s AND c.id < %s
 GROUP BY c.phone
+ON CONFLICT (campaign_id, phone, attempt) DO UPDATE SET status = 'dnc'
+WHERE excluded.status = 'dnc' AND campaigns_call.status = 'queued'
 """
 
 
-@transaction.atomic
-def do_start_campaign(campaign: Campaign, now: dt.datetime | None = None) -> int | None:
-    """draft → running: freeze the menu and enrol every contact (queued, or dnc).
+def do_start_campaign(campaign: Campaign, now: dt.datetime | None = None) -> bool:
+    """draft → starting: freeze the menu; `campaigns.enrolment` then enrols the contacts.
 
-    Accepts: draft. Lock: the campaign row (the UPDATE takes it) until the calls exist.
-    Returns the number of calls enrolled, None when the campaign was not a draft.
+    Accepts: draft. Lock: the campaign row, for the UPDATE only.
     """
     now = now or timezone.now()
     snapshot = campaign.menu.snapshot()
     started = Campaign.objects.filter(pk=campaign.pk, state__in=_from("start", CAMPAIGN_TRANSITIONS)).update(
-        state=State.RUNNING, menu_snapshot=snapshot, started_at=now, state_reason={}
+        state=State.STARTING, menu_snapshot=snapshot, started_at=now, state_reason={}
     )
-    if not started:
+    if started:
+        log.info("campaign %s starting", campaign.pk)
+    return bool(started)
+
+
+@transaction.atomic
+def do_enrol_contacts(campaign: Campaign, low: int, high: int, now: dt.datetime | None = None) -> int | None:
+    """Calls (queued, or dnc) for the contacts low <= id < high of a starting campaign.
+
+    Accepts: starting. Lock: the campaign row until the chunk's calls exist, so a cancel
+    waits for the chunk and the next chunk sees the cancel. Returns the rows written, None
+    when the campaign is not starting any more.
+    """
+    now = now or timezone.now()
+    if not list(Campaign.objects.select_for_update().filter(pk=campaign.pk, state=State.STARTING).values("pk")):
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk])
-        enrolled = cursor.rowcount
-    log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
-    return enrolled
+        cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk, low, high])
+        return cursor.rowcount
+
+
+def do_finish_enrolment(campaign: Campaign, enrolled: int) -> bool:
+    """starting → running, every contact enrolled. Accepts: starting. Lock: the campaign row."""
+    running = Campaign.objects.filter(pk=campaign.pk, state__in=_from("enrolled", CAMPAIGN_TRANSITIONS)).update(
+        state=State.RUNNING, contacts_enrolled=enrolled
+    )
+    if running:
+        log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
+    return bool(running)
 
 
 def do_pause_campaign(campaign: Campaign, reason: Reason | str = "") -> bool:
@@ -143,9 +176,9 @@ def do_resume_campaign(campaign: Campaign) -> bool:
 
 @transaction.atomic
 def do_cancel_campaign(campaign: Campaign, now: dt.datetime | None = None) -> int | None:
-    """draft | running | paused → cancelled, and every queued call → cancelled.
+    """draft | starting | running | paused → cancelled, and every queued call → cancelled.
 
-    Accepts: draft, running, paused. Lock: the campaign row until its queued calls are
+    Accepts: draft, starting, running, paused. Lock: the campaign row until its queued calls are
     cancelled. Claimed calls are cancelled by the worker that holds them (`do_release_calls`).
     Returns how many calls were cancelled, None when the campaign was already over.
     """
@@ -293,6 +326,23 @@ def do_reject_call(
     return True
 
 
+def do_defer_claimed_calls(due: dict[int, dt.datetime], token: str, code: str, note: Reason) -> int:
+    """claimed → queued, due later: the callee protections (their own hours, the frequency
+    guard) say not now. Not an attempt: nothing was dialled. One UPDATE per distinct due time.
+
+    Accepts: claimed by `token`. Lock: the calls' rows, for each UPDATE only.
+    """
+    by_time: dict[dt.datetime, list[int]] = {}
+    for pk, when in due.items():
+        by_time.setdefault(when, []).append(pk)
+    deferred = 0
+    for when, ids in by_time.items():
+        deferred += Call.objects.filter(pk__in=ids, status__in=_from("defer_claim"), claim_token=token).update(
+            status=S.QUEUED, claimed_at=None, claim_token="", due_at=when, error_code=code, error_message="", note=note
+        )
+    return deferred
+
+
 def do_lose_call(call: Call, code: str, note: Reason | None = None, detail: str = "") -> bool:
     """sending → unknown: the request may have been placed (timeout, reset, 5xx); never
     re-dialled blindly (rule 2). Accepts: sending. Lock: the call row, for the UPDATE only."""
@@ -328,6 +378,54 @@ def do_expire_calls(campaign: Campaign, now: dt.datetime) -> int:
 
 
 # --- Calls, settled by a receipt, a query or an operator ---
+
+
+def do_requeue_refused(call: Call, due_at: dt.datetime, code: str, note: Reason, now: dt.datetime) -> bool:
+    """sending | placed | unknown → queued (cancelled if its campaign was): a receipt says Aliyun
+    refused the call for a rule (`campaigns.refusals`). Not an attempt: OutId, CallId and the
+    dial's times are cleared, so the receipts of this dial no longer speak for the call.
+
+    Accepts: a sent call not yet final. Lock: the call row, held by the receipt batch's transaction.
+    """
+    cancelled = call.campaign.state == State.CANCELLED
+    return bool(
+        Call.objects.filter(pk=call.pk, status__in=_from("requeue_refused")).update(
+            status=S.CANCELLED if cancelled else S.QUEUED,
+            due_at=due_at,
+            out_id=None,
+            call_id=None,
+            sent_at=None,
+            settled_at=now if cancelled else None,
+            claimed_at=None,
+            claim_token="",
+            duration=None,
+            answered_at=None,
+            ended_at=None,
+            status_code=code,
+            error_code=code,
+            error_message="",
+            note=note,
+        )
+    )
+
+
+@transaction.atomic
+def do_opt_out_calls(phones: list[str], now: dt.datetime) -> list[int]:
+    """queued | claimed → dnc for every call to these numbers, in any campaign: the callee
+    pressed the opt-out key. A claimed call is caught before it is sent (`do_send_call` only
+    accepts a claimed call). Campaigns left with nothing to do complete.
+
+    Accepts: queued, claimed. Lock: the calls' rows, then completion, in one transaction.
+    """
+    opting = Call.objects.filter(phone__in=phones, status__in=_from("opt_out"))
+    ids = list(opting.values_list("pk", flat=True))
+    Call.objects.filter(pk__in=ids, status__in=_from("opt_out")).update(
+        status=S.DNC, settled_at=now, error_message="", note=reasons.reason("call.opted_out")
+    )
+    if ids:
+        after_calls_settled(ids, now)
+    return ids
+
 
 # What a receipt writes on a call besides its status.
 RECEIPT_FIELDS = ["call_id", "status_code", "dtmf", "answer_key", "answer_label", "duration"]

@@ -183,6 +183,27 @@ RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
 # Receipts in one push; more gets a 413 and is kept as a rejected push.
 RECEIPT_MAX_ELEMENTS = envint("RECEIPT_MAX_ELEMENTS", 1000)
 
+
+def envlimits(name: str, default: str) -> list[tuple[int, int]]:
+    """`count/seconds` pairs, comma-separated (`1/60,5/3600`); empty means none."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    limits = []
+    for item in envlist(name, default):
+        count, _slash, seconds = item.partition("/")
+        try:
+            limits.append((int(count), int(seconds)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not COUNT/SECONDS, e.g. 1/60") from None
+        if limits[-1][0] < 1 or limits[-1][1] < 1:
+            raise ImproperlyConfigured(f"{name}: {item!r} needs a count and seconds of at least 1")
+    return limits
+
+
+# Calls one called number may get across all campaigns and accounts: COUNT/SECONDS rolling
+# windows, Aliyun's documented rule for one callee by default; empty turns the guard off.
+CALLEE_LIMITS = envlimits("CALLEE_LIMITS", "1/60,5/3600,20/86400")
+
 # django-import-export only declares export columns (campaigns/spreadsheets.py): its import
 # settings have nothing to configure.
 # Uploads above this many bytes import in the background instead of in the request.

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
+from campaigns import opt_out, refusals
 from campaigns.models import Call
 from campaigns.outcomes import KEY_PRESS_STATUS, answer_for_keys, status_for_receipt
 from campaigns.transitions import RECEIPT_FIELDS, do_settle_by_receipts
@@ -221,17 +222,39 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
         return []
     by_call: dict[int, list[Receipt]] = defaultdict(list)
     stored = Receipt.objects.filter(matched_call_id__in=list(calls), kind__in=[K.KEY_PRESS, K.CALL_RECORD]).only(
-        "id", "kind", "matched_call_id", "status_code", "dtmf", "duration", "status_time", "start_time", "end_time"
+        "id",
+        "kind",
+        "matched_call_id",
+        "call_id",
+        "out_id",
+        "status_code",
+        "dtmf",
+        "duration",
+        "status_time",
+        "start_time",
+        "end_time",
     )
     for receipt in stored:
         by_call[receipt.matched_call_id].append(receipt)
     changes: list[tuple[Call, str | None]] = []
+    refused, opted_out = [], []
     for pk, call in calls.items():
         before = {name: getattr(call, name) for name in RECEIPT_FIELDS}
         status = apply_receipts(call, by_call.get(pk, []))
+        if call.dtmf != before["dtmf"] and opt_out.pressed_opt_out(call):
+            opted_out.append(call)
+        refusal = refusals.RECEIPT_REFUSALS.get(call.status_code) if status == Call.Status.FAILED else None
+        if refusal is not None and call.status not in Call.FINAL:
+            refused.append((call, refusal))  # Aliyun refused it: not an attempt, back to the queue
+            continue
         if pk in dirty or status not in (None, call.status) or any(getattr(call, n) != v for n, v in before.items()):
             changes.append((call, status))
-    return do_settle_by_receipts(changes, now)
+    newly_final = do_settle_by_receipts(changes, now)
+    if refused:
+        refusals.requeue_refused(refused, now)
+    if opted_out:
+        opt_out.opt_out(opted_out, now)
+    return newly_final
 
 
 def _order(receipt: Receipt) -> tuple:
@@ -239,9 +262,15 @@ def _order(receipt: Receipt) -> tuple:
     return (receipt.status_time or receipt.end_time or far, receipt.pk or 0)
 
 
+def from_current_dial(call: Call, receipt: Receipt) -> bool:
+    return bool((call.call_id and receipt.call_id == call.call_id) or (call.out_id and receipt.out_id == call.out_id))
+
+
 def apply_receipts(call: Call, receipts: list[Receipt]) -> str | None:
     """What the receipts say about the call: keys, answer and times set on it, the outcome
     returned (None: not final yet). Same receipts, same result."""
+    # Receipts of an earlier dial of this call (one Aliyun refused, then re-queued) say nothing now.
+    receipts = [r for r in receipts if from_current_dial(call, r)]
     presses = sorted((r for r in receipts if r.kind == K.KEY_PRESS and r.dtmf), key=_order)
     records = sorted((r for r in receipts if r.kind == K.CALL_RECORD), key=_order)
     record = records[-1] if records else None

@@ -98,3 +98,21 @@ class ResultSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PendingPush(models.Model):
+    """A receipt push the webhook accepted (answered 200) and the settler has not taken yet.
+
+    Committed before the answer, deleted in the transaction that stores and settles its
+    receipts: a crash on either side loses nothing and settles nothing twice.
+    """
+
+    body = models.TextField(_("elements"), help_text=_("The pushed JSON array, as accepted."))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("receipt push waiting to be settled")
+        verbose_name_plural = _("receipt pushes waiting to be settled")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} @ {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -26,6 +26,16 @@ def single_dial_thread(settings):
     settings.DIAL_THREADS = 1
 
 
+@pytest.fixture(autouse=True)
+def forget_no_call_days():
+    """No-call dates are cached per process; a rolled-back test must not leave its own behind."""
+    from campaigns.no_call_days import forget_cached
+
+    forget_cached()
+    yield
+    forget_cached()
+
+
 @pytest.fixture
 def redis_conn():
     """The test Redis database, emptied before and after (REDIS_URL points at a test db)."""
@@ -158,11 +168,23 @@ def post_receipts(client, receipt_url):
     """POST a list of receipt elements (or raw bytes) to the webhook; returns the response."""
     import json
 
+    from receipts.inbox import settle_pending
+
     def post(elements, **extra):
         body = elements if isinstance(elements, bytes) else json.dumps(elements, ensure_ascii=False).encode()
-        return client.generic("POST", receipt_url, body, content_type="application/json", **extra)
+        response = client.generic("POST", receipt_url, body, content_type="application/json", **extra)
+        settle_pending()  # what the dispatcher's next tick does
+        return response
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def enrolment_job_runs_at_once(monkeypatch):
+    """Starting from the admin queues the enrolment job; here it runs at once, as a free worker would."""
+    from campaigns import enrolment
+
+    monkeypatch.setattr(enrolment, "enqueue_enrolment", lambda campaign: enrolment.run_enrolment(campaign.pk))
 
 
 @pytest.fixture(autouse=True)

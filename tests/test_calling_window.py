@@ -6,6 +6,8 @@ import pytest
 
 from campaigns.models import Campaign
 
+# No-call days are part of the window, and they live in the database.
+pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 
 

@@ -26,8 +26,9 @@ import requests
 from django.db import connection
 
 from campaigns.models import Call, Contact
+from receipts.inbox import settle_pending
 from receipts.ingest import parse_element
-from receipts.models import Receipt, RejectedPush
+from receipts.models import PendingPush, Receipt, RejectedPush
 from tests.receipt_elements import key_press, record
 from tests.stack import ROOT, database_url, free_port, wait_for_port
 
@@ -169,6 +170,17 @@ def test_fifty_concurrent_batches(web, forty_calls):
 
     assert [status for status, _ in answers] == [200] * BATCHES, answers
     assert all(json.loads(text) == {"code": 0, "msg": "接收成功"} for _, text in answers)
+
+    # Settled by several settlers at once (dispatchers, `settle_receipts`), a few pushes each.
+    def settle(_: int) -> int:
+        try:
+            return settle_pending(batch=3).received
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sum(pool.map(settle, range(4))) == sum(len(p) for p in pushes)
+    assert not PendingPush.objects.exists()
 
     # Every distinct receipt stored, once.
     identities = {parse_element(element).dedupe_key for element in elements}

@@ -71,7 +71,7 @@ def test_our_own_failure_keeps_the_body_and_asks_aliyun_to_resend(post_receipts,
     def broken(elements):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("receipts.views.ingest", broken)
+    monkeypatch.setattr("receipts.views.inbox.accept", broken)
     response = post_receipts([record(0)])
     assert response.status_code == 503
     rejected = RejectedPush.objects.get()

@@ -46,8 +46,9 @@ def mixed_batch() -> list[dict]:
 
 
 def test_batch_of_100_in_a_few_queries(post_receipts, hundred_calls, django_assert_max_num_queries):
-    # SQLite splits the big statements; PostgreSQL needs 14.
-    with django_assert_max_num_queries(20):
+    # The webhook stores the push in one; settling it (select, ingest, delete, look again) takes the
+    # rest. SQLite splits the big statements; PostgreSQL needs 22.
+    with django_assert_max_num_queries(26):
         assert post_receipts(mixed_batch()).status_code == 200
     assert Receipt.objects.filter(matched_call__isnull=False).count() == 100
     assert Call.objects.filter(attempt=2).count() == 50
@@ -57,6 +58,6 @@ def test_batch_of_100_in_a_few_queries(post_receipts, hundred_calls, django_asse
 
 def test_replayed_batch_in_even_fewer(post_receipts, hundred_calls, django_assert_max_num_queries):
     post_receipts(mixed_batch())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(14):
         assert post_receipts(mixed_batch()).status_code == 200
     assert Call.objects.count() == 150

@@ -38,6 +38,15 @@ def test_throttled_call_is_requeued_without_counting_an_attempt(campaign, redis_
 
     Call.objects.filter(pk=call.pk).update(due_at=timezone.now())
     client.script.clear()
+    if outcome == Outcome.FREQUENCY_LIMITED:
+        # Aliyun counts the refused call against the callee: our guard holds the next one back.
+        dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
+        call.refresh_from_db()
+        assert (call.status, call.error_code) == (Call.Status.QUEUED, "CalleeLimit")
+        assert call.due_at >= timezone.now() + dt.timedelta(seconds=50)
+        assert client.dialled().count("13800130000") == 1
+        redis_conn.flushdb()  # a minute later, as far as the guard knows
+        Call.objects.filter(pk=call.pk).update(due_at=timezone.now())
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
 
     call.refresh_from_db()

@@ -46,6 +46,15 @@ CALL_EVENTS = {
         ],
         S.QUEUED,
     ),
+    "defer_claim": (
+        lambda c: transitions.do_defer_claimed_calls({c.pk: timezone.now()}, TOKEN, "CalleeLimit", ""),
+        S.QUEUED,
+    ),
+    "requeue_refused": (
+        lambda c: transitions.do_requeue_refused(c, timezone.now(), "200121", "", timezone.now()),
+        S.QUEUED,
+    ),
+    "opt_out": (lambda c: transitions.do_opt_out_calls([c.phone], timezone.now()), S.DNC),
     "recover_sending": (
         lambda c: transitions.do_recover_stale(timezone.now(), claimed_before=LONG_AGO, sent_before=timezone.now())[
             "unknown"
@@ -93,7 +102,8 @@ def test_call_event_from_every_status(campaign, caller, event, status):
 
 
 CAMPAIGN_EVENTS = {
-    "start": (lambda c: transitions.do_start_campaign(c) is not None, State.RUNNING),
+    "start": (transitions.do_start_campaign, State.STARTING),
+    "enrolled": (lambda c: transitions.do_finish_enrolment(c, 0), State.RUNNING),
     "pause": (lambda c: transitions.do_pause_campaign(c, "why"), State.PAUSED),
     "resume": (transitions.do_resume_campaign, State.RUNNING),
     "cancel": (lambda c: transitions.do_cancel_campaign(c) is not None, State.CANCELLED),

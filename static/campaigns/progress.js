@@ -12,6 +12,13 @@
     fetch(holder.dataset.progressUrl + "?ids=" + list.join(","), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : {}; })
       .then(function (data) {
+        // A state change (enrolment done, paused elsewhere...) changes the buttons: show them.
+        // Not while the form holds unsaved edits.
+        var shown = holder.dataset.campaignState ? holder.dataset.campaignState.split(":") : null;
+        if (shown && !edited && data[shown[0]] && data[shown[0]].state !== shown[1]) {
+          window.location.reload();
+          return;
+        }
         cells.forEach(function (cell) {
           var figures = data[cell.dataset.campaign];
           if (figures && figures[cell.dataset.figure] !== undefined) {
@@ -21,5 +28,8 @@
       })
       .catch(function () { /* try again on the next tick */ });
   }
+  var edited = false;
+  document.addEventListener("input", function () { edited = true; });
+  document.addEventListener("change", function () { edited = true; });
   document.addEventListener("DOMContentLoaded", function () { setInterval(refresh, 3000); });
 })();

@@ -245,8 +245,12 @@ def test_journey(lang, stack, chromium_browser, results_dir):
     j.look("campaign-start-confirm")
     page.locator(".transition-confirm input[type=submit]").click()
     page.wait_for_url(f"**/campaign/{campaign.pk}/change/")
-    campaign.refresh_from_db()
-    assert campaign.state == Campaign.State.RUNNING
+
+    def running() -> bool:  # a worker enrols the contacts; the page reloads when it is done
+        campaign.refresh_from_db()
+        return campaign.state == Campaign.State.RUNNING
+
+    wait_until(running, 40, message="enrolment in the background")
 
     # Progress moves on the page by itself.
     dialled = page.locator(f'dd[data-campaign="{campaign.pk}"][data-figure="dialled"]')

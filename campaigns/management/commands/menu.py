@@ -2,7 +2,8 @@
 
 The JSON (see design.md):
     {"name", "start_code", "start_tts_params", "play_times", "timeout_ms",
-     "bye_code", "bye_tts_params", "options": [{"key", "label", "code", "tts_params"}]}
+     "bye_code", "bye_tts_params", "options": [{"key", "label", "code", "tts_params", "action"}]}
+(`"action": "opt_out"` puts the caller's number on the do-not-call list when the key is pressed.)
 TTS params may be given as a JSON object or as the JSON text of one.
 
 `${var}` placeholders must name a contact field: name, phone, or a variable carried by
@@ -22,7 +23,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from campaigns.models import BUILTIN_CONTACT_FIELDS, Contact, ContactList, MenuOption, MenuTemplate, placeholders
+from campaigns.models import (
+    BUILTIN_CONTACT_FIELDS,
+    OPT_OUT,
+    Contact,
+    ContactList,
+    MenuOption,
+    MenuTemplate,
+    placeholders,
+)
 
 TEMPLATE_FIELDS = {
     "name": str,
@@ -34,7 +43,8 @@ TEMPLATE_FIELDS = {
     "bye_tts_params": (str, dict),
     "options": list,
 }
-OPTION_FIELDS = {"key": str, "label": str, "code": str, "tts_params": (str, dict)}
+OPTION_FIELDS = {"key": str, "label": str, "code": str, "tts_params": (str, dict), "action": str}
+OPTION_ACTIONS = ("", OPT_OUT)
 REQUIRED = ("name", "start_code", "options")
 
 
@@ -98,6 +108,11 @@ def validate(data: object) -> tuple[MenuTemplate, list[MenuOption], list[str]]:
             continue
         problems = _check_types(item, OPTION_FIELDS, where)
         problems += [where + _("%(key)s is required") % {"key": k} for k in ("key", "label") if not item.get(k)]
+        action = item.get("action") or ""
+        if action not in OPTION_ACTIONS:
+            problems.append(
+                where + _("unknown action “%(action)s” (known: %(known)s)") % {"action": action, "known": OPT_OUT}
+            )
         if problems:
             errors += problems
             continue
@@ -108,6 +123,7 @@ def validate(data: object) -> tuple[MenuTemplate, list[MenuOption], list[str]]:
             code=item.get("code") or "",
             tts_params=_text(item.get("tts_params")),
             position=position,
+            opt_out=action == OPT_OUT,
         )
         if option.key in seen:
             errors.append(where + _("key %(key)s is used twice") % {"key": option.key})
@@ -178,6 +194,7 @@ class Command(BaseCommand):
                         "code": option.code,
                         "tts_params": option.tts_params,
                         "position": option.position,
+                        "opt_out": option.opt_out,
                     },
                 )
         message = (

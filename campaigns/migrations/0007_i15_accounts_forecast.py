@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0004_i10_reasons"),
+        ("campaigns", "0006_i13_callee_protection"),
     ]
 
     operations = [

@@ -1,0 +1,89 @@
+"""Enrolment: a started campaign's contacts become its first calls, in a background job.
+
+Starting a campaign freezes its menu, moves it to `starting` and queues `run_enrolment` on
+the `imports` queue; the request returns at once, whatever the size of the lists. The job
+enrols the contacts in chunks of contact ids, each chunk its own transaction, recording
+progress on the campaign, and then moves the campaign to `running`. A chunk repeated after a
+crash changes nothing (one attempt per number and campaign is a unique constraint), so the
+dispatcher's tick simply queues a failed or lost job again.
+
+Rules (as the single-statement enrolment had them): one call per distinct number; the lowest
+contact id wins when a number is in several lists (chunks go up in contact id, so the first
+chunk to see a number holds its lowest id); a number marked do-not-call in any list, or on
+the do-not-call list, is enrolled as `dnc` and never dialled.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Count, Max, Min
+
+from campaigns import transitions
+from campaigns.models import Call, Campaign, Contact
+
+log = logging.getLogger(__name__)
+
+CHUNK_IDS = 200_000  # contact ids per transaction: a few seconds of work at most
+
+
+def enqueue_enrolment(campaign: Campaign) -> None:
+    """Queue the campaign's enrolment once the current transaction commits."""
+    import django_rq
+
+    def send() -> None:
+        django_rq.get_queue("imports").enqueue(
+            run_enrolment, campaign.pk, job_id=f"enrol-{campaign.pk}", job_timeout=6 * 3600
+        )
+
+    transaction.on_commit(send)
+
+
+def ensure_enrolment_queued(campaign: Campaign) -> bool:
+    """A `starting` campaign whose enrolment job is gone (it failed, Redis lost it) gets it again;
+    the dispatcher's tick calls this. Returns whether it queued one."""
+    import django_rq
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    queue = django_rq.get_queue("imports")
+    try:
+        status = Job.fetch(f"enrol-{campaign.pk}", connection=queue.connection).get_status()
+    except NoSuchJobError:
+        status = None
+    if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        return False
+    queue.enqueue(run_enrolment, campaign.pk, job_id=f"enrol-{campaign.pk}", job_timeout=6 * 3600)
+    log.warning("campaign %s: enrolment job %s, queued again", campaign.pk, status or "missing")
+    return True
+
+
+def contact_ids(campaign: Campaign) -> tuple[int | None, int | None, int]:
+    """(lowest id, highest id, count) of the contacts of the campaign's lists."""
+    figures = Contact.objects.filter(contact_list__campaigns=campaign).aggregate(
+        low=Min("id"), high=Max("id"), n=Count("id")
+    )
+    return figures["low"], figures["high"], figures["n"]
+
+
+def run_enrolment(campaign_id: int) -> int:
+    """The RQ job: enrol every contact of a `starting` campaign, then set it running.
+
+    Returns the number of calls enrolled (0 when the campaign is not starting any more).
+    """
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if campaign.state != Campaign.State.STARTING:
+        return 0
+    low, high, total = contact_ids(campaign)
+    Campaign.objects.filter(pk=campaign.pk).update(contacts_to_enrol=total, contacts_enrolled=0)
+    written = 0
+    for start in range(low or 0, (high or -1) + 1, CHUNK_IDS):
+        rows = transitions.do_enrol_contacts(campaign, start, start + CHUNK_IDS)
+        if rows is None:
+            return 0  # cancelled meanwhile
+        written += rows
+        Campaign.objects.filter(pk=campaign.pk).update(contacts_enrolled=min(written, total))
+    enrolled = Call.objects.filter(campaign=campaign).count()
+    transitions.do_finish_enrolment(campaign, enrolled)
+    return enrolled

@@ -1,0 +1,52 @@
+"""The opt-out key: a menu option with the action "opt_out" puts the caller's number on the
+do-not-call list the moment its key press arrives. The answer still counts under its label;
+every call to the number not yet dialled, in any campaign, becomes `dnc`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns import transitions
+from campaigns.models import OPT_OUT, Call, Contact, DoNotCall
+
+log = logging.getLogger(__name__)
+
+
+def opt_out_keys(snapshot: dict | None) -> set[str]:
+    return {o["key"] for o in (snapshot or {}).get("options", []) if o.get("action") == OPT_OUT}
+
+
+def pressed_opt_out(call: Call) -> str:
+    """The opt-out key among the keys the callee pressed, or ""."""
+    keys = opt_out_keys(call.campaign.menu_snapshot)
+    return next((key for key in call.dtmf or "" if key in keys), "")
+
+
+@transaction.atomic
+def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
+    """Put the numbers of these calls (whose callee pressed an opt-out key) on the do-not-call
+    list, saying when, where and how; returns how many calls not yet dialled, in any
+    campaign, became `dnc`."""
+    now = now or timezone.now()
+    entries = {}
+    for call in calls:
+        reason = _("Pressed %(key)s to opt out in “%(campaign)s” on %(date)s") % {
+            "key": pressed_opt_out(call),
+            "campaign": call.campaign.name,
+            "date": timezone.localtime(now, call.campaign.zone).strftime("%Y-%m-%d %H:%M"),
+        }
+        entries[call.phone] = DoNotCall(phone=call.phone, reason=reason[:200], campaign_id=call.campaign_id)
+    if not entries:
+        return 0
+    phones = list(entries)
+    DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
+    Contact.objects.filter(phone__in=phones, do_not_call=False).update(do_not_call=True)
+    opted_out = transitions.do_opt_out_calls(phones, now)
+    log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(phones), len(opted_out))
+    return len(opted_out)
