@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db.models import Q
 
 ACCOUNT = "account"
 CALLER_NUMBERS = "caller_numbers"
@@ -178,40 +177,32 @@ def estimate(
 # --- from the database ------------------------------------------------------------------
 
 
-def measured_holding_seconds(campaign) -> float | None:
-    """Mean time a caller number was busy per call (request → call end) over recent settled calls."""
+# A running campaign is measured without reading its calls (a page may show a 10 M-call
+# campaign): counts of its contacts' latest attempts come from the stored results cube, the
+# send rate from the per-minute counters in Redis.
+
+
+def measured_holding_seconds(in_flight: int, rate: float | None) -> float | None:
+    """Mean time a call holds its number, by Little's law: calls in flight ÷ calls/s sent."""
+    if not rate or rate < 0.1 or in_flight < MIN_SAMPLES:
+        return None
+    return in_flight / rate
+
+
+def measured_retry_share(by_status: dict[str, int], retry_outcomes: list[str]) -> float | None:
+    """Share of the finished latest attempts whose outcome the campaign retries."""
     from campaigns.models import Call
 
-    rows = list(
-        Call.objects.filter(campaign=campaign, sent_at__isnull=False, settled_at__isnull=False)
-        .exclude(status__in=[Call.Status.INVALID, Call.Status.CANCELLED, Call.Status.DNC])
-        .order_by("-settled_at")
-        .values_list("sent_at", "ended_at", "settled_at")[:SAMPLE_SIZE]
-    )
-    spans = [((ended or settled) - sent).total_seconds() for sent, ended, settled in rows]
-    spans = [s for s in spans if s >= 0]
-    if len(spans) < MIN_SAMPLES:
+    S = Call.Status
+    finished = sum(by_status.get(s, 0) for s in (S.ANSWERED, S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED))
+    if finished < MIN_SAMPLES:
         return None
-    return sum(spans) / len(spans)
+    return sum(by_status.get(s, 0) for s in retry_outcomes) / finished
 
 
-def measured_retry_share(campaign) -> float | None:
-    """Share of this campaign's finished attempts whose outcome it retries."""
-    from campaigns.models import Call
-
-    finished = Call.objects.filter(campaign=campaign, sent_at__isnull=False, status__in=Call.FINAL).exclude(
-        status__in=[Call.Status.CANCELLED, Call.Status.DNC]
-    )
-    total = finished.count()
-    if total < MIN_SAMPLES:
-        return None
-    return finished.filter(status__in=campaign.retry_outcomes or []).count() / total
-
-
-def remaining_dials(campaign, retry_share: float) -> float:
-    """Expected requests still to send: pending contacts' calls and their expected retries."""
-    from django.db.models import Count
-
+def remaining_dials(campaign, by_status: dict[str, int], retry_share: float) -> float:
+    """Expected requests still to send: pending contacts' calls and their expected retries
+    (each pending contact counted as on its first attempt: the cube keeps no attempt numbers)."""
     from campaigns.models import Call, Contact, DoNotCall
 
     S = Call.Status
@@ -226,39 +217,38 @@ def remaining_dials(campaign, retry_share: float) -> float:
         return contacts * expected_dials(1, campaign.max_attempts, retry_share, already_sent=False)
     if campaign.state in (campaign.State.COMPLETED, campaign.State.CANCELLED):
         return 0.0
-    rows = (
-        campaign.calls.filter(is_latest=True, status__in=[*Call.PENDING, S.UNKNOWN])
-        .values_list("attempt")
-        .annotate(
-            unsent=Count("id", filter=Q(status__in=[S.QUEUED, S.CLAIMED])),
-            sent=Count("id", filter=~Q(status__in=[S.QUEUED, S.CLAIMED])),
-        )
-        .order_by()
+    unsent = sum(by_status.get(s, 0) for s in (S.QUEUED, S.CLAIMED))
+    sent = sum(by_status.get(s, 0) for s in (S.SENDING, S.PLACED, S.UNKNOWN))
+    return unsent * expected_dials(1, campaign.max_attempts, retry_share, already_sent=False) + sent * (
+        expected_dials(1, campaign.max_attempts, retry_share, already_sent=True)
     )
-    total = 0.0
-    for attempt, unsent, sent in rows:
-        total += unsent * expected_dials(attempt, campaign.max_attempts, retry_share, already_sent=False)
-        total += sent * expected_dials(attempt, campaign.max_attempts, retry_share, already_sent=True)
-    return total
 
 
 def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     from django.utils import timezone
 
     from campaigns.accounts import routes_by_account
+    from campaigns.models import Call
 
     now = now or timezone.now()
     numbers = [(n.account_id, n.concurrency(now)) for n in campaign.caller_numbers.filter(active=True)]
     routes = routes_by_account({account for account, _cap in numbers})
-    holding = None if campaign.state == campaign.State.DRAFT else measured_holding_seconds(campaign)
-    share = None if campaign.state == campaign.State.DRAFT else measured_retry_share(campaign)
+    holding = share = None
+    by_status: dict[str, int] = {}
+    if campaign.state != campaign.State.DRAFT:
+        from receipts.aggregates import progress
+
+        by_status = progress(campaign, now)["by_status"]
+        in_flight = by_status.get(Call.Status.SENDING, 0) + by_status.get(Call.Status.PLACED, 0)
+        holding = measured_holding_seconds(in_flight, live_rate(campaign, now))
+        share = measured_retry_share(by_status, campaign.retry_outcomes or [])
     retry_share = share if share is not None else settings.FORECAST_RETRY_SHARE
     if not campaign.retry_outcomes or campaign.max_attempts <= 1:
         retry_share = 0.0
     return estimate(
         now=now,
         window=Window.of(campaign),
-        calls_left=remaining_dials(campaign, retry_share),
+        calls_left=remaining_dials(campaign, by_status, retry_share),
         account_qps=float(sum(route.qps for route in routes.values())),
         concurrent_calls=sum(cap for _account, cap in numbers),
         holding_seconds=holding or float(campaign.expected_call_seconds),
@@ -270,21 +260,17 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     )
 
 
-def live_rate(campaign, now: dt.datetime | None = None, seconds: int = 60) -> float:
-    """Requests this campaign sent per second over the last `seconds` (throttled ones are
-    handed back with no send time, so they do not count)."""
+def live_rate(campaign, now: dt.datetime | None = None) -> float | None:
+    """Requests the campaign sent per second over the last minute (None when Redis is away)."""
+    import redis
     from django.utils import timezone
 
-    from campaigns.models import Call
+    from campaigns.rates import last_minute_rate
 
-    now = now or timezone.now()
-    sent = Call.objects.filter(
-        status__in=[s for s in Call.Status.values if s not in (Call.Status.QUEUED, Call.Status.CLAIMED)],
-        sent_at__gte=now - dt.timedelta(seconds=seconds),
-        sent_at__lte=now,
-        campaign=campaign,
-    ).count()
-    return round(sent / seconds, 2)
+    try:
+        return last_minute_rate(campaign.pk, now or timezone.now())
+    except redis.RedisError:
+        return None
 
 
 def duration_text(seconds: float) -> str:

@@ -39,3 +39,11 @@ def per_minute(campaign_id: int, now: dt.datetime, minutes: int = 60) -> list[tu
         (dt.datetime.fromtimestamp(m * 60, tz=dt.UTC), int(v or 0))
         for m, v in zip(range(first, last + 1), values, strict=True)
     ]
+
+
+def last_minute_rate(campaign_id: int, now: dt.datetime) -> float:
+    """Requests/s over the last 60 s: this minute so far, plus the part of the previous minute
+    still inside the window (assumed evenly spread). Reads Redis only, never the calls table."""
+    (_previous_start, previous), (current_start, current) = per_minute(campaign_id, now, minutes=2)
+    inside = 1 - (now - current_start).total_seconds() / 60
+    return round((previous * inside + current) / 60, 2)

@@ -7,7 +7,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from campaigns import rates
 from campaigns.accounts import VoiceAccount
 from campaigns.forecast import ACCOUNT, CALLER_NUMBERS, CAMPAIGN, Window, campaign_forecast, estimate, expected_dials
 from campaigns.models import Call, CallerNumber, Contact
@@ -193,22 +195,20 @@ def test_a_draft_campaign_forecasts_from_its_lists_accounts_and_defaults(campaig
 
 
 @pytest.mark.django_db
-def test_a_running_campaign_measures_its_holding_time_and_retry_share(running_campaign, contact_list, settings):
+def test_a_running_campaign_measures_its_holding_time_and_retry_share(running_campaign, contact_list, redis_conn):
+    # 30 answered and 10 not answered: a quarter of the finished attempts are retried. 24 calls in
+    # flight while it sends 0.8 calls/s: each holds its number 24 / 0.8 = 30 s (Little's law).
     contact = Contact.objects.filter(contact_list=contact_list).first()
-    sent = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
+    statuses = [Call.Status.ANSWERED] * 30 + [Call.Status.NO_ANSWER] * 10 + [Call.Status.PLACED] * 24
     Call.objects.bulk_create(
-        Call(
-            campaign=running_campaign,
-            contact=contact,
-            phone=f"1390000{n:04d}",
-            status=Call.Status.ANSWERED if n % 4 else Call.Status.NO_ANSWER,
-            sent_at=sent,
-            ended_at=sent + dt.timedelta(seconds=30),
-            settled_at=sent + dt.timedelta(seconds=31),
-        )
-        for n in range(40)
+        Call(campaign=running_campaign, contact=contact, phone=f"1390000{n:04d}", status=status)
+        for n, status in enumerate(statuses)
     )
-    forecast = campaign_forecast(running_campaign)
+    now = timezone.now().replace(second=0, microsecond=0)
+    rates.record_sent(running_campaign.pk, 48, now - dt.timedelta(minutes=1))
+
+    forecast = campaign_forecast(running_campaign, now)
+
     assert forecast.holding_measured and forecast.holding_seconds == 30
     assert forecast.retry_share_measured and forecast.retry_share == 0.25
 
