@@ -1,6 +1,8 @@
 """Dispatch benchmark (issue 5): one campaign of N contacts dialled through the whole stack.
 
     .venv/bin/python bench/dispatch_bench.py [--contacts 20000] [--workers 2] [--qps 100] [--json]
+        [--procfile]      # web, worker (x --workers, default 1) and dispatcher from the Procfile as shipped
+        [--accounts 2]    # two Aliyun accounts of --qps each (key pairs, numbers): limit = 2 x --qps
 
 1. Drops and recreates a dedicated PostgreSQL database (`ivrsite_bench` on
    postgres://postgres@127.0.0.1:5432 by default) and migrates it.
@@ -58,8 +60,22 @@ MIN_STEADY_SECONDS = 10  # a smoke run (a few hundred contacts) checks correctne
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=20_000, help="Contacts in the campaign (default 20000).")
-    parser.add_argument("--workers", type=int, default=2, help="rqworker processes (default 2, as the Procfile).")
-    parser.add_argument("--qps", type=int, default=100, help="VOICE_QPS and the simulator's limit (default 100).")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default 2; 1 with --procfile).")
+    parser.add_argument(
+        "--procfile",
+        action="store_true",
+        help="Run web, worker and dispatcher from the Procfile's own command lines and default settings.",
+    )
+    parser.add_argument(
+        "--qps", type=int, default=100, help="Each account's QPS budget and the simulator's limit (default 100)."
+    )
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=1,
+        help="Aliyun accounts, each with its own key pair, --qps budget and caller number (default 1: the "
+        "environment's); the campaign uses all their numbers, so its limit is accounts x qps.",
+    )
     parser.add_argument("--call-duration-scale", type=float, default=0.02, help="Simulated call length factor.")
     parser.add_argument(
         "--baseline-requests", type=int, default=None, help="Requests of the no-DB baseline (default: --contacts)."
@@ -100,9 +116,15 @@ def phone(i: int) -> str:
     return f"{PREFIXES[i % len(PREFIXES)]}{local:08d}"
 
 
-def create_campaign(n: int) -> Any:
+def account_keys(n: int) -> list[tuple[str, str]]:
+    """Key pairs of the accounts after the first (the environment's)."""
+    return [(f"bench-key-{i}", f"bench-secret-{i}-{'x' * 8}") for i in range(2, n + 1)]
+
+
+def create_campaign(n: int, accounts: int = 1, qps: int = 100, endpoint: str = "") -> Any:
     import random
 
+    from campaigns.accounts import VoiceAccount
     from campaigns.models import CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
 
     rng = random.Random(5)
@@ -137,6 +159,12 @@ def create_campaign(n: int) -> Any:
     )
     campaign.contact_lists.add(contact_list)
     campaign.caller_numbers.add(CallerNumber.objects.create(number=CALLER, max_concurrent_calls=5000))
+    for i, (key_id, secret) in enumerate(account_keys(accounts), start=2):
+        account = VoiceAccount(name=f"bench account {i}", access_key_id=key_id, endpoint=endpoint, qps=qps)
+        account.set_secret(secret)
+        account.save()
+        number = CallerNumber.objects.create(number=f"05718888{i:04d}", max_concurrent_calls=5000, account=account)
+        campaign.caller_numbers.add(number)
     return campaign
 
 
@@ -301,6 +329,8 @@ def steady_rate(times: list[dt.datetime], qps: int) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     args.log_dir.mkdir(parents=True, exist_ok=True)
+    if args.workers is None:
+        args.workers = 1 if args.procfile else 2
     timeout = args.timeout or max(180.0, 3.0 * args.contacts / args.qps + 120)
     note(f"recreating database {args.database} and migrating")
     database_url = recreate_database(args.pg, args.database)
@@ -308,9 +338,16 @@ def run(args: argparse.Namespace) -> dict:
     stack = Stack(
         database_url,
         workers=args.workers,
-        simulator_args=("--qps", str(args.qps), "--call-duration-scale", str(args.call_duration_scale)),
+        simulator_args=(
+            "--qps",
+            str(args.qps),
+            "--call-duration-scale",
+            str(args.call_duration_scale),
+            *[f"--account={key_id}:{secret}" for key_id, secret in account_keys(args.accounts)],
+        ),
         env={"VOICE_QPS": str(args.qps)},
         log_dir=args.log_dir,
+        procfile=args.procfile,
     )
     for key in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECURE_SSL_REDIRECT", "VOICE_QPS"):
         os.environ[key] = stack.env[key]
@@ -329,8 +366,8 @@ def run(args: argparse.Namespace) -> dict:
     note(f"baseline: {baseline_n:,} signed IvrCall requests from one loop, no database")
     base = baseline(baseline_n, args.log_dir)
 
-    note(f"creating {args.contacts:,} contacts")
-    campaign = create_campaign(args.contacts)
+    note(f"creating {args.contacts:,} contacts, {args.accounts} account(s)")
+    campaign = create_campaign(args.contacts, args.accounts, args.qps, stack.simulator_url + "/")
 
     note(f"starting the stack: {args.workers} workers, simulator at {args.qps}/s (logs in {args.log_dir})")
     load_before = os.getloadavg()
@@ -348,7 +385,8 @@ def run(args: argparse.Namespace) -> dict:
 
     elapsed = finished - started
     times = list(campaign.calls.filter(sent_at__isnull=False).order_by("sent_at").values_list("sent_at", flat=True))
-    steady = steady_rate(times, args.qps)
+    limit = args.qps * args.accounts
+    steady = steady_rate(times, limit)
     counts = status_counts(campaign)
     campaign.refresh_from_db()
     ours = {role: round(cpu_after[role] - cpu_before.get(role, 0.0), 1) for role in cpu_after}
@@ -359,16 +397,22 @@ def run(args: argparse.Namespace) -> dict:
     return {
         "contacts": args.contacts,
         "workers": args.workers,
-        "qps_limit": args.qps,
+        "procfile": args.procfile,
+        "accounts": args.accounts,
+        "qps_per_account": args.qps,
+        "qps_limit": limit,
         "completed_in_time": done,
         "total_seconds": round(elapsed, 1),
         "first_send_after_s": round((times[0] - started_at).total_seconds(), 2) if times else None,
         "sent": len(times),
         "steady": steady,
-        "ratio_to_limit": round(rate / args.qps, 3) if rate else None,
+        "ratio_to_limit": round(rate / limit, 3) if rate else None,
         "baseline": base,
         "ratio_to_baseline": round(rate / ceiling, 3) if rate and ceiling else None,
         "throttled": stats["throttled"],
+        "throttled_by_key": stats.get("throttled_by_key", {}),
+        "requests_by_key": stats.get("requests_by_key", {}),
+        "peak_requests_per_second_by_key": stats.get("peak_requests_per_second_by_key", {}),
         "duplicate_dials": stats["numbers_dialled_more_than_once"] + stats["duplicate_out_ids"],
         "numbers_dialled_more_than_once": stats["numbers_dialled_more_than_once"],
         "duplicate_out_ids": stats["duplicate_out_ids"],
@@ -382,6 +426,7 @@ def run(args: argparse.Namespace) -> dict:
         "peak_requests_per_second": stats["peak_requests_per_second"],
         "cpu_seconds": {"web": ours.get("web"), "workers": ours.get("worker"), "dispatcher": ours.get("dispatcher")},
         "cpu_seconds_ours": round(our_total, 1),
+        "cpu_seconds_per_1000_calls": round(1000 * our_total / len(times), 2) if times else None,
         "cpu_percent_of_one_core": round(100 * our_total / elapsed, 1) if elapsed else None,
         "cpu_seconds_other_stack": {"simulator": ours.get("simulator"), "redis": ours.get("redis")},
         "machine_busy_percent_of_all_cores": round(
@@ -396,7 +441,7 @@ def run(args: argparse.Namespace) -> dict:
         "targets_met": bool(
             done
             and len(times) == enrolled
-            and (not measured or (rate and rate >= 0.95 * args.qps and stats["throttled"] == 0))
+            and (not measured or (rate and rate >= 0.95 * limit and stats["throttled"] == 0))
             and stats["duplicate_out_ids"] == 0
             and stats["numbers_dialled_more_than_once"] == 0
         ),
@@ -434,7 +479,9 @@ def report(result: dict) -> None:
     other = result["cpu_seconds_other_stack"]
     rate = s.get("calls_per_second")
     lines = [
-        f"contacts {result['contacts']:,}, {result['workers']} workers, limit {result['qps_limit']}/s "
+        f"contacts {result['contacts']:,}, {result['workers']} workers"
+        f"{' (Procfile command lines, shipped defaults)' if result['procfile'] else ''}, "
+        f"{result['accounts']} account(s) x {result['qps_per_account']}/s, limit {result['qps_limit']}/s "
         f"({result['cores']} cores; load {result['load_average_before']} -> {result['load_average_after']})",
         f"total time: {result['total_seconds']} s for {result['sent']:,} calls sent"
         f" (first send {result['first_send_after_s']} s after start; finished in time: {result['completed_in_time']})",
@@ -446,12 +493,19 @@ def report(result: dict) -> None:
         f"baseline (one loop, VoiceClient, no DB, no limit): {b.get('requests_per_second')} req/s "
         f"({b.get('placed')}/{b.get('requests')} placed in {b.get('seconds')} s); "
         f"dispatch / baseline = {result['ratio_to_baseline']}",
-        f"throttled: {result['throttled']}",
+        f"throttled: {result['throttled']}"
+        + (
+            f" by key {result['throttled_by_key']}; requests by key {result['requests_by_key']}; "
+            f"peak requests/s by key {result['peak_requests_per_second_by_key']}"
+            if result["accounts"] > 1
+            else ""
+        ),
         f"duplicate dials: {result['duplicate_dials']} (numbers dialled more than once "
         f"{result['numbers_dialled_more_than_once']}, duplicate OutIds {result['duplicate_out_ids']})",
         f"unknown: {result['unknown']}; statuses {result['statuses']}; campaign {result['campaign_state']}",
         f"simulator peak requests/s: {result['peak_requests_per_second']}; {result['simulator']}",
-        f"CPU of our processes: {result['cpu_seconds_ours']} s = {result['cpu_percent_of_one_core']}% of one core "
+        f"CPU of our processes: {result['cpu_seconds_ours']} s = {result['cpu_percent_of_one_core']}% of one core, "
+        f"{result['cpu_seconds_per_1000_calls']} s per 1,000 calls "
         f"(web {cpu['web']}, workers {cpu['workers']}, dispatcher {cpu['dispatcher']}); "
         f"simulator {other['simulator']}, redis {other['redis']}",
         f"machine busy (all processes, all users): {result['machine_busy_percent_of_all_cores']}% of "

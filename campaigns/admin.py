@@ -16,9 +16,12 @@ from django.utils.translation import gettext_lazy
 
 from campaigns import (
     actions,
+    admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_followups,
 )
+from campaigns.forecast import Window, campaign_forecast, live_rate
+from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
     Call,
     CallerNumber,
@@ -69,10 +72,11 @@ TRANSITIONS = {
 
 @admin.register(CallerNumber)
 class CallerNumberAdmin(admin.ModelAdmin):
-    list_display = ["number", "label", "concurrency_now", "active", "inactive_reason"]
-    list_filter = ["active"]
+    list_display = ["number", "label", "account", "concurrency_now", "active", "inactive_reason"]
+    list_filter = ["active", "account"]
+    list_select_related = ["account"]
     search_fields = ["number", "label"]
-    fields = ["number", "label", "max_concurrent_calls", "concurrency_now", "active", "inactive_reason"]
+    fields = ["number", "label", "account", "max_concurrent_calls", "concurrency_now", "active", "inactive_reason"]
     readonly_fields = ["concurrency_now", "inactive_reason"]
 
     @admin.display(description=gettext_lazy("concurrent calls now"))
@@ -149,8 +153,17 @@ class CampaignForm(forms.ModelForm):
         fields = [
             "name", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
             "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps", "max_attempts",
-            "retry_delay_seconds", "retry_outcomes",
+            "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "expected_call_seconds" in self.fields:
+            self.fields["expected_call_seconds"].required = False
+
+    def clean_expected_call_seconds(self):
+        value = self.cleaned_data.get("expected_call_seconds")
+        return value or Campaign._meta.get_field("expected_call_seconds").default
 
 
 def progress_cell(campaign_id: int, key: str, value) -> str:
@@ -179,7 +192,15 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
         (
             gettext_lazy("Pacing and retries"),
-            {"fields": ["max_qps", "max_attempts", "retry_delay_seconds", "retry_outcomes"]},
+            {
+                "fields": [
+                    "max_qps",
+                    "max_attempts",
+                    "retry_delay_seconds",
+                    "retry_outcomes",
+                    "expected_call_seconds",
+                ]
+            },
         ),
         (gettext_lazy("History"), {"fields": ["created_at", "started_at", "finished_at"]}),
     ]
@@ -281,6 +302,7 @@ class CampaignAdmin(admin.ModelAdmin):
             figures["state_display"] = campaign.get_state_display()
             figures["reason"] = campaign.state_reason_text
             figures.pop("by_status")
+            figures["rate"] = live_rate(campaign)
             figures.pop("as_of")
             data[campaign.pk] = figures
         return JsonResponse(data)
@@ -305,7 +327,9 @@ class CampaignAdmin(admin.ModelAdmin):
                 )
             return HttpResponseRedirect(change_url)
         problems = actions.check_ready(campaign) if action == "start" else []
+        forecast_text = forecast_summary(campaign_forecast(campaign), Window.of(campaign)) if action == "start" else {}
         context = {
+            "forecast_text": forecast_text,
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "campaign": campaign,
@@ -329,6 +353,10 @@ class CampaignAdmin(admin.ModelAdmin):
                 if campaign.state in states
             ]
             extra_context["figures"] = progress(campaign)
+            forecast = campaign_forecast(campaign)
+            extra_context["forecast"] = forecast
+            extra_context["forecast_text"] = forecast_summary(forecast, Window.of(campaign))
+            extra_context["live_rate"] = live_rate(campaign)
             extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
             exportable = campaign.state != State.DRAFT and may_export_results(request.user)

@@ -7,6 +7,7 @@ import random
 
 from django.db import transaction
 
+from campaigns.accounts import VoiceAccount
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -16,7 +17,9 @@ CITIES = ["杭州", "上海", "北京", "深圳", "成都"]
 
 
 @transaction.atomic
-def load_demo_data(contacts: int = 200) -> Campaign:
+def load_demo_data(contacts: int = 200, second_account: tuple[str, str, int, str] | None = None) -> Campaign:
+    """`second_account`: (key id, secret, QPS, endpoint) of a second Aliyun account (the
+    simulator's), which gets a caller number of its own in the demo campaign."""
     caller, _ = CallerNumber.objects.get_or_create(
         number="057188880000", defaults={"label": "Demo Hangzhou", "max_concurrent_calls": 200}
     )
@@ -64,4 +67,18 @@ def load_demo_data(contacts: int = 200) -> Campaign:
         )
         campaign.contact_lists.add(contact_list)
         campaign.caller_numbers.add(caller)
+    if second_account:
+        key_id, secret, qps, endpoint = second_account
+        account = VoiceAccount.objects.filter(name="演示账号二 Demo account 2").first() or VoiceAccount(
+            name="演示账号二 Demo account 2"
+        )
+        account.access_key_id, account.qps, account.endpoint = key_id, qps, endpoint
+        account.set_secret(secret)  # the simulator got a new one this run
+        account.save()
+        number, _ = CallerNumber.objects.update_or_create(
+            number="057188880001",
+            defaults={"label": "Demo Hangzhou 2", "max_concurrent_calls": 200, "account": account},
+        )
+        if campaign.state == Campaign.State.DRAFT:
+            campaign.caller_numbers.add(number)
     return campaign

@@ -26,7 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import aliyun, callee_protection, guard, pacing, reasons, refusals, transitions
+from campaigns import accounts, aliyun, callee_protection, guard, pacing, rates, reasons, refusals, transitions
 from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ S = Call.Status
 Outcome = aliyun.Outcome
 
 CLAIM_BATCH = 20
+# Placed calls are recorded this many at a time (at the latest when the claimed batch ends).
+PLACED_BATCH = 10
 # Calls placed longer ago than this no longer hold a slot of their caller number.
 CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
 # A claim older than this belongs to a dead worker (a live one sends within seconds).
@@ -87,7 +89,7 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
     token = secrets.token_hex(8)
     with transaction.atomic():
         # Locking the caller numbers serialises capacity checks between workers.
-        list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))
+        numbers = list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))
         capacity = caller_capacity(campaign, now)
         room = min(limit, sum(capacity.values()))
         if room <= 0:
@@ -102,7 +104,8 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
         ids = list(due[:room])
         if not ids:
             return []
-        transitions.do_claim_calls(spread(ids, capacity), token, now)
+        weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
+        transitions.do_claim_calls(spread(ids, capacity, weights), token, now)
     return list(
         Call.objects.filter(pk__in=ids, status=S.CLAIMED, claim_token=token)
         .select_related("contact", "caller_number")
@@ -110,21 +113,37 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
     )
 
 
-def spread(call_ids: list[int], capacity: dict[int, int]) -> dict[int, list[int]]:
-    """Hand calls to caller numbers round-robin, each within its free capacity."""
+def spread(
+    call_ids: list[int], capacity: dict[int, int], weights: dict[int, float] | None = None
+) -> dict[int, list[int]]:
+    """Hand calls to caller numbers within their free capacity, in proportion to `weights`
+    (smooth weighted round-robin; equal weights: plain round-robin, most free first)."""
     free = dict(capacity)
+    weight = {number: (weights or {}).get(number, 1.0) for number in free}
+    credit = dict.fromkeys(free, 0.0)
+    order = {number: rank for rank, number in enumerate(sorted(free, key=lambda n: -free[n]))}
     assignments: dict[int, list[int]] = {}
-    numbers = sorted(free, key=lambda n: -free[n])
-    i = 0
     for call_id in call_ids:
-        for _attempt in range(len(numbers)):
-            number = numbers[i % len(numbers)]
-            i += 1
-            if free[number] > 0:
-                free[number] -= 1
-                assignments.setdefault(number, []).append(call_id)
-                break
+        open_numbers = [number for number in free if free[number] > 0]
+        if not open_numbers:
+            break
+        for number in open_numbers:
+            credit[number] += weight[number]
+        chosen = max(open_numbers, key=lambda n: (credit[n], -order[n]))
+        credit[chosen] -= sum(weight[number] for number in open_numbers)
+        free[chosen] -= 1
+        assignments.setdefault(chosen, []).append(call_id)
     return assignments
+
+
+def account_weights(numbers: list[CallerNumber]) -> dict[int, float]:
+    """Each number's share of its account's QPS budget, so a campaign whose numbers span
+    accounts hands each account as many calls as its budget can send."""
+    routes = accounts.routes_by_account({number.account_id for number in numbers})
+    per_account: dict[int | None, int] = {}
+    for number in numbers:
+        per_account[number.account_id] = per_account.get(number.account_id, 0) + 1
+    return {number.pk: routes[number.account_id].qps / per_account[number.account_id] for number in numbers}
 
 
 def build_request(call: Call, snapshot: dict) -> aliyun.IvrCallRequest:
@@ -174,7 +193,6 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
     elif result.outcome == Outcome.PLACED:
         report.placed += 1
         transitions.do_place_call(call, result.call_id)
-        log.info("call placed out_id=%s call_id=%s", call.out_id, result.call_id)
     elif result.outcome in DEFERRALS:
         # Not an attempt: nothing was dialled. Back to the queue, a little later.
         refusal = refusals.OUTCOME_REFUSALS.get(result.outcome)
@@ -239,10 +257,18 @@ def release(calls: list[Call]) -> int:
     return transitions.do_release_calls([c.pk for c in calls], calls[0].claim_token)
 
 
-def others_waiting() -> bool:
-    import django_rq
+def others_waiting(campaign_id: int) -> bool:
+    """Whether this job should hand its worker to work waiting for one: another campaign's dial
+    job, an import, or housekeeping (never its own campaign's twin). Each waiting job is
+    handed one worker: the first dial job to see it yields, the others dial on."""
+    from rq import Queue
 
-    return django_rq.get_queue("dial").count > 0
+    redis = pacing.redis_connection(settings.REDIS_URL)  # RQ's Redis; one connection pool per process
+    own = f"dial-{campaign_id}-"
+    waiting = [job_id for job_id in Queue("dial", connection=redis).get_job_ids() if not job_id.startswith(own)]
+    for name in ("imports", "default"):
+        waiting += Queue(name, connection=redis).get_job_ids(0, 9)
+    return any(redis.set(f"ivrsite:dispatch:yielded-to:{job_id}", campaign_id, nx=True, ex=10) for job_id in waiting)
 
 
 def dial_campaign(
@@ -254,9 +280,9 @@ def dial_campaign(
     """RQ job: dial due calls of one campaign for up to `max_seconds`, paced across all workers.
 
     Several threads send at once (each claims its own batches), so a slow request or a
-    busy CPU delays one call, not the whole job's share of the account's rate.
+    busy CPU delays one call, not the whole job's share of the account's rate. Each call
+    goes through the account of its caller number (`client` overrides that, for tests).
     """
-    client = client or aliyun.voice_client()
     threads = threads or settings.DIAL_THREADS
     deadline = time.monotonic() + max_seconds
     if threads == 1:
@@ -272,17 +298,42 @@ def dial_campaign(
     return total.__dict__
 
 
-def _dial_thread(campaign_id: int, deadline: float, client: aliyun.VoiceClient) -> SendReport:
+def _dial_thread(campaign_id: int, deadline: float, client: aliyun.VoiceClient | None) -> SendReport:
     try:
         return _dial_loop(campaign_id, deadline, client)
     finally:
         connection.close()  # each thread had its own database connection
 
 
-def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) -> SendReport:
-    pacer = pacing.Pacer(pacing.redis_connection(settings.REDIS_URL), settings.VOICE_QPS)
+class Router:
+    """Per account (None = the environment's): its pacer and its client, built once per job."""
+
+    def __init__(self, client: aliyun.VoiceClient | None = None):
+        self.client = client
+        self.routes: dict[int | None, accounts.Route] = {}
+        self.pacers: dict[int | None, pacing.Pacer] = {}
+
+    def prepare(self, calls: list[Call]) -> None:
+        wanted = {call.caller_number.account_id for call in calls} - set(self.routes)
+        if wanted:
+            self.routes.update(accounts.routes_by_account(wanted))
+        for account_id in wanted:
+            route = self.routes[account_id]
+            connection = pacing.redis_connection(settings.REDIS_URL)
+            self.pacers[account_id] = pacing.Pacer(connection, route.qps, account_key=route.pace_key)
+
+    def pacer(self, call: Call) -> pacing.Pacer:
+        return self.pacers[call.caller_number.account_id]
+
+    def client_for(self, call: Call) -> aliyun.VoiceClient:
+        return self.client or accounts.client_for(call.caller_number.account_id)
+
+
+def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | None) -> SendReport:
+    router = Router(client)
     report = SendReport()
     started = time.monotonic()
+    last_look = 0.0  # when it last looked for other work waiting (at most once a second)
     while time.monotonic() < deadline and not report.stopped:
         campaign = Campaign.objects.filter(pk=campaign_id).first()
         if campaign is None or campaign.state != Campaign.State.RUNNING:
@@ -298,31 +349,72 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient) ->
         calls = callee_protection.screen(campaign, calls, timezone.now())
         if not calls:
             continue
+        router.prepare(calls)
         limits = {pacing.campaign_key(campaign.pk): campaign.max_qps} if campaign.max_qps else {}
-        for index, call in enumerate(calls):
-            # Reserve the slot, then write `sending` while it comes: only signing and the
-            # request itself lie between the slot and the request's arrival at Aliyun.
-            slot = None if report.stopped else pacer.next_slot(limits)
-            if slot is None or not campaign.in_window(timezone.now()):
-                report.released += release(calls[index:])
-                break
-            if not mark_sending(call, timezone.now()):
-                report.released += release([call])
-                continue
-            request = build_request(call, campaign.menu_snapshot)
-            if not pacer.keep_slot(limits, slot):
-                # Nothing went on the wire: the call can safely wait for the next worker.
-                transitions.do_defer_call(call)
-                guard.forget([call])
-                report.stopped = "no slot"
-                report.released += release(calls[index + 1 :])
-                break
-            result = client.ivr_call(request)
-            report.sent += 1
-            record_result(call, result, report)
-        if not report.stopped and time.monotonic() - started > FAIR_SHARE_SECONDS and others_waiting():
-            report.stopped = "yielded to other campaigns"
+        placed = PlacedBatch(report)
+        sent_before = report.sent
+        try:
+            for index, call in enumerate(calls):
+                if report.stopped or not campaign.in_window(timezone.now()):
+                    report.released += release(calls[index:])
+                    break
+                # Everything that costs time comes before the slot (OutId and `sending`
+                # persisted, request built and signed); between the slot and the request's
+                # arrival at Aliyun lies only the network, so no reserved slot goes to waste
+                # and requests arrive as evenly as they were paced.
+                if not mark_sending(call, timezone.now()):
+                    report.released += release([call])
+                    continue
+                request = build_request(call, campaign.menu_snapshot)
+                client = router.client_for(call)
+                signed = client.prepare_ivr_call(request)
+                pacer = router.pacer(call)
+                slot = pacer.next_slot(limits)
+                if slot is None or not pacer.keep_slot(limits, slot):
+                    # Nothing went on the wire: the call can safely wait for the next worker.
+                    transitions.do_defer_call(call)
+                    guard.forget([call])
+                    report.stopped = "no slot"
+                    report.released += release(calls[index + 1 :])
+                    break
+                result = client.send(signed)
+                report.sent += 1
+                if result.outcome == Outcome.PLACED and not _seen_connect_failure.is_set():
+                    placed.add(call, result)
+                else:
+                    placed.flush()
+                    record_result(call, result, report)
+        finally:
+            placed.flush()
+            rates.record_sent(campaign_id, report.sent - sent_before, timezone.now())
+        now = time.monotonic()
+        if not report.stopped and now - started > FAIR_SHARE_SECONDS and now - last_look >= 1.0:
+            last_look = now
+            if others_waiting(campaign_id):
+                report.stopped = "yielded to other campaigns"
     return report
+
+
+class PlacedBatch:
+    """Placed calls written in one UPDATE per claimed batch instead of one each. Until then
+    they stay `sending` (an accepted request is what `sending` allows for: a receipt may
+    settle them meanwhile, and the write then leaves them alone)."""
+
+    def __init__(self, report: SendReport):
+        self.report = report
+        self.calls: list[tuple[Call, aliyun.CallResult]] = []
+
+    def add(self, call: Call, result: aliyun.CallResult) -> None:
+        self.calls.append((call, result))
+        if len(self.calls) >= PLACED_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.calls:
+            return
+        transitions.do_place_calls([(call, result.call_id) for call, result in self.calls])
+        self.report.placed += len(self.calls)
+        self.calls = []
 
 
 def recover_stale(now: dt.datetime | None = None) -> dict[str, int]:

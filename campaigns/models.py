@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import reasons
+from campaigns.accounts import VoiceAccount
 
 MENU_KEYS = [str(d) for d in range(10)] + ["*", "#"]
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]*)\}")
@@ -57,6 +58,15 @@ class CallerNumber(models.Model):
         ),
     )
     active = models.BooleanField(_("active"), default=True)
+    account = models.ForeignKey(
+        VoiceAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="caller_numbers",
+        verbose_name=_("Aliyun account"),
+        help_text=_("Blank: the default account from the environment (ALIYUN_ACCESS_KEY_ID)."),
+    )
     inactive_reason = models.CharField(_("why inactive"), max_length=300, blank=True)
     # Adaptive: after Aliyun refuses a call for concurrency, fewer calls at once for a while.
     lowered_concurrency = models.PositiveIntegerField(_("lowered to"), null=True, blank=True, editable=False)
@@ -453,6 +463,13 @@ class Campaign(models.Model):
     max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=3)
     retry_delay_seconds = models.PositiveIntegerField(_("retry delay (s)"), default=1800)
     retry_outcomes = models.JSONField(_("outcomes that retry"), default=default_retry_outcomes, blank=True)
+    expected_call_seconds = models.PositiveIntegerField(
+        _("expected call length (s)"),
+        default=40,
+        help_text=_(
+            "How long a call holds its caller number, for the forecast until this campaign's own calls measure it."
+        ),
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -564,11 +581,6 @@ class Campaign(models.Model):
     def state_reason_text(self) -> str:
         """Why it was paused, in the active language."""
         return reasons.describe(self.state_reason)
-
-    @property
-    def qps(self) -> int:
-        account = settings.VOICE_QPS
-        return min(self.max_qps, account) if self.max_qps else account
 
 
 class Call(models.Model):

@@ -56,9 +56,12 @@ _connections: dict[str, redis.Redis] = {}
 class Pacer:
     """Reserve request slots across the account limit and any narrower limits."""
 
-    def __init__(self, connection: redis.Redis, account_qps: int):
+    def __init__(self, connection: redis.Redis, account_qps: int, account_key: str = ACCOUNT_KEY):
+        """`account_key`/`account_qps`: the account whose budget every slot counts against
+        (default key: the environment's account)."""
         self.redis = connection
         self.account_qps = account_qps
+        self.account_key = account_key
         self._script = self.redis.register_script(_RESERVE)
 
     def reserve(self, limits: dict[str, float], max_wait: float = 1.0) -> float | None:
@@ -67,7 +70,7 @@ class Pacer:
         Returns the seconds to sleep before sending, or None when the next slot is more
         than `max_wait` away (nothing was reserved).
         """
-        rates = {ACCOUNT_KEY: float(self.account_qps), **limits}
+        rates = {self.account_key: float(self.account_qps), **limits}
         keys = list(rates)
         intervals = [int(1_000_000 / (rate * HEADROOM)) for rate in rates.values()]
         wait_us = self._script(keys=keys, args=[int(max_wait * 1_000_000), *intervals])
@@ -90,15 +93,19 @@ class Pacer:
             time.sleep(0.05)
 
     def keep_slot(self, limits: dict[str, float], slot: float, give_up_after: float = 5.0) -> bool:
-        """Sleep until `slot`; if it has already slipped by more than LATE_TOLERANCE (the work
-        before the send took too long), reserve a fresh one. False if none could be had."""
-        while time.monotonic() - slot > LATE_TOLERANCE:
-            fresh = self.next_slot(limits, give_up_after)
-            if fresh is None:
-                return False
-            slot = fresh
-        sleep_until(slot)
-        return True
+        """Sleep until `slot`; if it has slipped by more than LATE_TOLERANCE (the work before the
+        send took too long, or the thread woke up late), reserve a fresh one. False if none
+        could be had."""
+        while True:
+            while time.monotonic() - slot > LATE_TOLERANCE:
+                fresh = self.next_slot(limits, give_up_after)
+                if fresh is None:
+                    return False
+                slot = fresh
+            sleep_until(slot)
+            # A busy machine may wake this thread well after the slot: then it is late too.
+            if time.monotonic() - slot <= LATE_TOLERANCE:
+                return True
 
 
 # A request that would leave later than this after its slot takes a new slot instead:

@@ -2,7 +2,7 @@
 
 Runs in a small loop (`manage.py dispatcher`); any number of dispatchers may run, since
 everything here is idempotent and jobs have fixed ids (a campaign never has more than
-`DIAL_JOBS_PER_CAMPAIGN` dial jobs queued or running).
+`jobs_per_campaign()` dial jobs queued or running).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.worker import Worker
 
 from campaigns.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
@@ -26,7 +27,12 @@ ACTIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, Jo
 
 
 def jobs_per_campaign() -> int:
-    return settings.DIAL_JOBS_PER_CAMPAIGN
+    """DIAL_JOBS_PER_CAMPAIGN if set; otherwise one per worker alive on the dial queue (RQ
+    keeps a registry of them), so a campaign can use every worker when it runs alone."""
+    if settings.DIAL_JOBS_PER_CAMPAIGN:
+        return settings.DIAL_JOBS_PER_CAMPAIGN
+    queue = django_rq.get_queue("dial")
+    return max(1, Worker.count(queue=queue))
 
 
 def enqueue_dialling(campaign: Campaign) -> int:

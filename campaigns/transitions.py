@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from campaigns import reasons
@@ -259,6 +260,17 @@ def do_place_call(call: Call, call_id: str | None) -> bool:
         Call.objects.filter(pk=call.pk, status__in=_from("place")).update(
             status=S.PLACED, call_id=call_id, error_code="", error_message="", note=None
         )
+    )
+
+
+def do_place_calls(placed: list[tuple[Call, str | None]]) -> int:
+    """`do_place_call` for several calls in one UPDATE (the dialler records its placed calls a
+    batch at a time). Accepts: sending; a call a receipt settled meanwhile is left alone."""
+    if not placed:
+        return 0
+    call_ids = Case(*(When(pk=call.pk, then=Value(call_id)) for call, call_id in placed))
+    return Call.objects.filter(pk__in=[call.pk for call, _id in placed], status__in=_from("place")).update(
+        status=S.PLACED, call_id=call_ids, error_code="", error_message="", note=None
     )
 
 

@@ -26,7 +26,7 @@ import traceback
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-SECRET_SETTINGS = ("ALIYUN_ACCESS_KEY_SECRET", "RECEIPT_TOKEN", "SECRET_KEY")
+SECRET_SETTINGS = ("ALIYUN_ACCESS_KEY_SECRET", "RECEIPT_TOKEN", "SECRET_KEY", "ACCOUNT_SECRETS_KEY")
 SECRET_MASK = "[secret]"  # noqa: S105 - what replaces a secret, not one
 # Shorter "secrets" (a test's DJANGO_SECRET_KEY=x) would mask half of every line.
 MIN_SECRET_LENGTH = 8
@@ -61,6 +61,7 @@ def configured_secrets() -> list[str]:
     if not settings.configured:
         return []
     values = [str(getattr(settings, name, "") or "") for name in SECRET_SETTINGS]
+    values += str(getattr(settings, "ACCOUNT_SECRETS_KEY", "") or "").split(",")  # each key of a rotation
     values += [str(db.get("PASSWORD") or "") for db in getattr(settings, "DATABASES", {}).values()]
     return sorted({v for v in values if len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 

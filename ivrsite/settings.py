@@ -165,13 +165,18 @@ ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
 ALIYUN_VOICE_ENDPOINT = os.environ.get("ALIYUN_VOICE_ENDPOINT", "https://dyvmsapi.aliyuncs.com/")
 VOICE_QPS = envint("VOICE_QPS", 100)
+# Fernet key(s) encrypting stored Aliyun account secrets (first encrypts, all decrypt).
+# Empty: derived from DJANGO_SECRET_KEY (rotating that key then needs the secrets re-entered).
+ACCOUNT_SECRETS_KEY = os.environ.get("ACCOUNT_SECRETS_KEY", "")
 # Seconds to wait for Aliyun's answer; past it a call's outcome is unknown (never re-dialled).
 ALIYUN_READ_TIMEOUT = float(os.environ.get("ALIYUN_READ_TIMEOUT", "10"))
 RECEIPT_TOKEN = os.environ.get("RECEIPT_TOKEN", "")
-# Dial jobs each running campaign keeps queued; match the number of worker processes.
-DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 2)
+# Dial jobs each running campaign keeps queued; 0 (default): one per live worker on the dial queue.
+DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 0)
 # Requests each dial job keeps in flight (threads, each with its own database connection).
 DIAL_THREADS = envint("DIAL_THREADS", 4)
+# The forecast's share of attempts expected to be retried, until a campaign's own calls measure it.
+FORECAST_RETRY_SHARE = float(os.environ.get("FORECAST_RETRY_SHARE", "0.3"))
 # A claimed or sending call untouched this long belongs to a dead worker.
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)

@@ -188,12 +188,25 @@ def _menu_options(campaign: Campaign) -> list[dict]:
     return list(snapshot.get("options", []))
 
 
+def sent_per_minute(campaign: Campaign, now: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """The campaign's requests per minute over the last hour (all lists: the rate is the campaign's)."""
+    import redis
+
+    from campaigns.rates import per_minute
+
+    try:
+        return per_minute(campaign.pk, now)
+    except redis.RedisError:  # a live view: without Redis, the rest of the dashboard still works
+        return []
+
+
 def dashboard_data(campaign: Campaign, contact_list_id: int | None = None, now: dt.datetime | None = None) -> dict:
     """Everything the dashboard shows, JSON-ready; `contact_list_id` narrows it to one list."""
     now = now or timezone.now()
     snapshot = current_snapshot(campaign, now)
     rows = [r for r in snapshot.cube if contact_list_id is None or r[charts.LIST] == contact_list_id]
     data = charts.build(rows, _menu_options(campaign), campaign.timezone)
+    data["charts"]["rate"] = charts.rate_chart(sent_per_minute(campaign, now), campaign.timezone)
     data.update(
         {
             "campaign": {"id": campaign.pk, "name": campaign.name, "state": campaign.state},

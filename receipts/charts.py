@@ -180,6 +180,21 @@ def by_hour_chart(rows: list[list], zone_name: str) -> dict:
     )
 
 
+def rate_chart(minutes: list[tuple[dt.datetime, int]], zone_name: str) -> dict:
+    """Calls/s in each minute (given as (UTC minute start, requests sent in it)), in the zone."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    labels = [start.astimezone(zone).strftime("%H:%M") for start, _n in minutes]
+    rates = [round(n / 60, 2) for _start, n in minutes]
+    return chart(
+        "bar",
+        _("Calls per second, last hour (%(zone)s)") % {"zone": zone_name},
+        labels,
+        [{"label": _("Calls/s"), "data": rates}],
+        [_("Minute"), _("Calls/s")],
+        [[label, rate] for label, rate in zip(labels, rates, strict=True) if rate],
+    )
+
+
 def build(rows: list[list], options: list[dict], zone_name: str) -> dict:
     """Headline and every chart from cube rows, with the campaign's frozen menu options and zone."""
     head = headline(rows)

@@ -21,6 +21,16 @@ KEY_SECRET = "stack-key-secret-" + "x" * 8
 TOKEN = "stack-receipt-token"
 
 
+def procfile_commands() -> dict[str, str]:
+    """The Procfile's process types and their command lines, as honcho reads them."""
+    commands = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() and not name.lstrip().startswith("#"):
+            commands[name.strip()] = command.strip()
+    return commands
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -74,13 +84,18 @@ class Stack:
         simulator_args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         log_dir: Path | None = None,
+        procfile: bool = False,
     ):
+        """`procfile`: run web, worker and dispatcher from the Procfile's own command lines
+        (through a shell, as honcho does) with the settings it ships with, instead of the
+        test's tuned command lines."""
         self.web_port, self.simulator_port, self.redis_port = free_port(), free_port(), free_port()
         self.log_dir = log_dir or Path(os.environ.get("STACK_LOG_DIR", "/tmp/ivrsite-stack"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.workers = workers
         self.simulator_args = simulator_args
         self.processes: dict[str, subprocess.Popen] = {}
+        self.procfile = procfile
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -91,11 +106,18 @@ class Stack:
             "ALIYUN_ACCESS_KEY_SECRET": KEY_SECRET,
             "ALIYUN_VOICE_ENDPOINT": f"http://127.0.0.1:{self.simulator_port}/",
             "RECEIPT_TOKEN": TOKEN,
-            "DIAL_JOBS_PER_CAMPAIGN": str(workers),
             "PYTHONUNBUFFERED": "1",
+            # The Procfile says `python` and `gunicorn`: the ones of this virtualenv.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "WEB_BIND": f"127.0.0.1:{self.web_port}",
+            **({} if procfile else {"DIAL_JOBS_PER_CAMPAIGN": str(workers)}),
             **(env or {}),
         }
         self.env.pop("TEST_DATABASE_NAME", None)
+        if procfile:
+            for name in ("DIAL_JOBS_PER_CAMPAIGN", "DIAL_THREADS", "WEB_CONCURRENCY"):
+                if name not in (env or {}):
+                    self.env.pop(name, None)
 
     @property
     def url(self) -> str:
@@ -126,7 +148,12 @@ class Stack:
         )
         wait_for_port(self.redis_port)
 
+    def spawn_procfile(self, name: str, process_type: str) -> subprocess.Popen:
+        return self.spawn(name, ["/bin/sh", "-c", "exec " + procfile_commands()[process_type]])
+
     def start_worker(self, n: int) -> subprocess.Popen:
+        if self.procfile:
+            return self.spawn_procfile(f"worker{n}", "worker")
         return self.spawn(
             f"worker{n}", self.manage("rqworker", "dial", "imports", "default", "--name", f"w{n}-{time.time()}")
         )
@@ -147,14 +174,20 @@ class Stack:
                 *self.simulator_args,
             ),
         )
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        self.spawn(
-            "web",
-            [gunicorn, "ivrsite.wsgi", "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2", "--threads", "4"],
-        )
+        if self.procfile:
+            self.spawn_procfile("web", "web")
+        else:
+            gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+            self.spawn(
+                "web",
+                [gunicorn, "ivrsite.wsgi", "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2", "--threads", "4"],
+            )
         for n in range(self.workers):
             self.start_worker(n)
-        self.spawn("dispatcher", self.manage("dispatcher", "--interval", "0.5"))
+        if self.procfile:
+            self.spawn_procfile("dispatcher", "dispatcher")
+        else:
+            self.spawn("dispatcher", self.manage("dispatcher", "--interval", "0.5"))
         wait_for_port(self.simulator_port)
         wait_for_port(self.web_port)
         return self

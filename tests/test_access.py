@@ -303,6 +303,6 @@ def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
         assert RECEIPT_TOKEN not in text, response.request["PATH_INFO"]
 
     log = captured_log.getvalue()
-    assert "call placed out_id=" in log, "the flow should have logged something"
+    assert "IvrCall out_id=" in log and "-> placed" in log, "the flow should have logged something"
     assert ACCESS_KEY_SECRET not in log and RECEIPT_TOKEN not in log
     assert not [p for p in phones if p in log], "whole phone numbers in the log"

@@ -52,3 +52,24 @@ def test_reconciliation_is_queued_once_a_minute(redis_conn, django_capture_on_co
         assert tick()["reconcile"] is True
         assert tick()["reconcile"] is False
     assert "reconcile" in django_rq.get_queue("default").job_ids
+
+
+def test_dial_jobs_per_campaign_follow_the_live_dial_workers(campaign, redis_conn, settings):
+    from rq import Worker
+
+    from campaigns.scheduler import jobs_per_campaign
+
+    settings.DIAL_JOBS_PER_CAMPAIGN = 0  # the default: ask RQ
+    assert jobs_per_campaign() == 1  # nobody alive yet: still one job, waiting for a worker
+    dial = django_rq.get_queue("dial")
+    workers = [Worker([dial], connection=dial.connection, name=f"w{n}") for n in range(3)]
+    for worker in workers:
+        worker.register_birth()
+    Worker([django_rq.get_queue("imports")], connection=dial.connection, name="imports-only").register_birth()
+
+    assert jobs_per_campaign() == 3
+
+    workers[0].register_death()
+    assert jobs_per_campaign() == 2
+    settings.DIAL_JOBS_PER_CAMPAIGN = 5  # pinned
+    assert jobs_per_campaign() == 5

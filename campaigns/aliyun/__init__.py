@@ -17,6 +17,7 @@ from campaigns.aliyun.api import (
     IvrCallRequest,
     MenuKey,
     Outcome,
+    SignedIvrCall,
     VoiceApiError,
 )
 from campaigns.aliyun.client import (
@@ -39,6 +40,7 @@ __all__ = [
     "IvrCallRequest",
     "MenuKey",
     "Outcome",
+    "SignedIvrCall",
     "VoiceApiError",
     "VoiceClient",
     "canonical_query",

@@ -95,6 +95,14 @@ class CallDetail:
     raw: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SignedIvrCall:
+    """An IvrCall request signed and ready to send (valid for Aliyun's 15-minute timestamp window)."""
+
+    out_id: str
+    body: bytes = dataclasses.field(repr=False)
+
+
 class VoiceApiError(Exception):
     """A query (not a dial) that got no usable answer. Text is safe to show: no secret in it."""
 

@@ -34,9 +34,10 @@ from campaigns.aliyun.api import (
     CallResult,
     IvrCallRequest,
     Outcome,
+    SignedIvrCall,
     VoiceApiError,
 )
-from campaigns.aliyun.signing import canonical_query, percent_encode, sign, utc_timestamp
+from campaigns.aliyun.signing import canonical_query, percent_encode, sign_query, utc_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +226,12 @@ class VoiceClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            # Proxies and CA bundle from the environment, read once: left to requests, every
+            # request re-scans os.environ and stats ~/.netrc, which costs more CPU than signing.
+            environment = session.merge_environment_settings(self.endpoint, {}, None, None, None)
+            session.proxies.update(environment["proxies"])
+            session.verify = environment["verify"]
+            session.trust_env = False
         return session
 
     def signed_body(self, action: str, params: dict[str, str]) -> str:
@@ -241,25 +248,33 @@ class VoiceClient:
             "Version": API_VERSION,
             **params,
         }
-        signature = sign(full, self._secret.reveal())
-        return f"{canonical_query(full)}&Signature={percent_encode(signature)}"
+        query = canonical_query(full)
+        return f"{query}&Signature={percent_encode(sign_query(query, self._secret.reveal()))}"
 
     def _post(self, action: str, params: dict[str, str]) -> requests.Response:
+        return self._send_body(self.signed_body(action, params).encode())
+
+    def _send_body(self, body: bytes) -> requests.Response:
         return self.session.post(
             self.endpoint,
-            data=self.signed_body(action, params).encode(),
+            data=body,
             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "application/json"},
             timeout=self.timeout,
             allow_redirects=False,
         )
 
-    def ivr_call(self, request: IvrCallRequest) -> CallResult:
-        """Send one IvrCall. Never raises for transport errors; ValueError for a bad OutId (nothing sent)."""
+    def prepare_ivr_call(self, request: IvrCallRequest) -> SignedIvrCall:
+        """Sign an IvrCall now, to send it later with `send`: whoever paces requests can do the
+        signing before the request's slot. ValueError for a bad OutId."""
         size = len(request.out_id.encode())
         if not 1 <= size <= MAX_OUT_ID_BYTES:
             raise ValueError(f"OutId must be 1-{MAX_OUT_ID_BYTES} bytes, got {size}")
+        return SignedIvrCall(request.out_id, self.signed_body("IvrCall", request.to_params()).encode())
+
+    def send(self, signed: SignedIvrCall) -> CallResult:
+        """Send a signed IvrCall. Never raises for transport errors."""
         try:
-            response = self._post("IvrCall", request.to_params())
+            response = self._send_body(signed.body)
         except requests.RequestException as exc:
             result = classify_transport_error(exc)
         else:
@@ -267,13 +282,17 @@ class VoiceClient:
         log = logger.warning if result.outcome in (Outcome.CONFIG_ERROR, Outcome.UNKNOWN) else logger.info
         log(
             "IvrCall out_id=%s -> %s code=%s call_id=%s request_id=%s",
-            request.out_id,
+            signed.out_id,
             result.outcome,
             result.code,
             result.call_id,
             result.request_id,
         )
         return result
+
+    def ivr_call(self, request: IvrCallRequest) -> CallResult:
+        """Send one IvrCall. Never raises for transport errors; ValueError for a bad OutId (nothing sent)."""
+        return self.send(self.prepare_ivr_call(request))
 
     def query_call_detail(self, call_id: str, query_date: dt.datetime) -> CallDetail | None:
         """QueryCallDetailByCallId (IVR). None when Aliyun has no record (yet); VoiceApiError otherwise."""

@@ -22,14 +22,30 @@ def canonical_query(params: dict[str, str]) -> str:
     )
 
 
+_QUERY_ESCAPES = str.maketrans({"%": "%25", "&": "%26", "=": "%3D"})
+
+
+def encode_query(query: str) -> str:
+    """`percent_encode` of a canonical query, which holds nothing but unreserved characters,
+    `%`, `&` and `=`: those three are all that changes (a table lookup instead of quoting
+    every byte again)."""
+    return query.translate(_QUERY_ESCAPES)
+
+
 def string_to_sign(params: dict[str, str], method: str = "POST") -> str:
-    return f"{method.upper()}&%2F&{percent_encode(canonical_query(params))}"
+    return f"{method.upper()}&%2F&{encode_query(canonical_query(params))}"
+
+
+def sign_query(query: str, secret: str, method: str = "POST") -> str:
+    """`sign` for parameters already in canonical form (the body reuses it: one encoding)."""
+    string = f"{method.upper()}&%2F&{encode_query(query)}"
+    digest = hmac.new(f"{secret}&".encode(), string.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
 
 
 def sign(params: dict[str, str], secret: str, method: str = "POST") -> str:
     """Base64 HMAC-SHA1 of the V1.0 string to sign, keyed with `secret + "&"`."""
-    digest = hmac.new(f"{secret}&".encode(), string_to_sign(params, method).encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")
+    return sign_query(canonical_query(params), secret, method)
 
 
 def utc_timestamp(now: dt.datetime | None = None) -> str:

@@ -64,6 +64,7 @@ class Api:
         self.rng = rng
         self.nonces = NonceCache()
         self.limiters: dict[str, SlidingWindow] = {}
+        self._per_key: dict[str, SlidingWindow] = {}
         self.calls: dict[str, SimCall] = {}
         self._lock = threading.Lock()
         self._in_progress: collections.Counter[str] = collections.Counter()
@@ -95,9 +96,13 @@ class Api:
         else:
             key_id, error = verify_v1(method, params, self.config.keys, self.nonces)
             action, version = params.get("Action", ""), params.get("Version", "")
-        if error is None and not self._limiter(key_id).admit():
-            self.stats.add(throttled=1)
-            error = ApiError("Throttling.User", "Request was denied due to user flow control.")
+        if error is None:
+            self.stats.count("requests_by_key", key_id)
+            self.stats.peak(f"key:{key_id}", self._key_requests(key_id).record())
+            if not self._limiter(key_id).admit():
+                self.stats.add(throttled=1)
+                self.stats.count("throttled_by_key", key_id)
+                error = ApiError("Throttling.User", "Request was denied due to user flow control.")
         self.stats.count("requests_by_action", action or "?")
         if error is None:
             if version != API_VERSION or action not in ("IvrCall", "QueryCallDetailByCallId"):
@@ -118,8 +123,17 @@ class Api:
         limiter = self.limiters.get(key_id)
         if limiter is None:
             with self._lock:
-                limiter = self.limiters.setdefault(key_id, SlidingWindow(self.config.qps))
+                qps = self.config.key_qps.get(key_id, self.config.qps)
+                limiter = self.limiters.setdefault(key_id, SlidingWindow(qps))
         return limiter
+
+    def _key_requests(self, key_id: str):
+        """Every signed request of one AccessKey in the last second, admitted or not."""
+        window = self._per_key.get(key_id)
+        if window is None:
+            with self._lock:
+                window = self._per_key.setdefault(key_id, SlidingWindow(limit=0))
+        return window
 
     # --- IvrCall ------------------------------------------------------------------------
 

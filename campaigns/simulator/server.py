@@ -21,10 +21,11 @@ DEFAULT_OUTCOMES = {"answered_key": 0.6, "answered_no_key": 0.1, "no_answer": 0.
 
 @dataclass
 class SimulatorConfig:
-    keys: dict[str, str]  # AccessKeyId -> AccessKeySecret
+    keys: dict[str, str]  # AccessKeyId -> AccessKeySecret (one pair per account)
     host: str = "127.0.0.1"
     port: int = 8010  # 0: any free port
-    qps: int = 100
+    qps: int = 100  # per AccessKey, unless key_qps names another for it
+    key_qps: dict[str, int] = field(default_factory=dict)  # AccessKeyId -> its own requests/s
     seed: int | None = None
     receipt_url: str = ""
     caller_numbers: frozenset[str] = frozenset()  # empty: any caller number is "purchased"
@@ -75,6 +76,11 @@ class Stats:
                 "rejected": sum(self._groups["rejected_by_code"].values()),
                 "rejected_by_code": dict(self._groups["rejected_by_code"]),
                 "requests_by_action": dict(self._groups["requests_by_action"]),
+                "requests_by_key": dict(self._groups["requests_by_key"]),
+                "throttled_by_key": dict(self._groups["throttled_by_key"]),
+                "peak_requests_per_second_by_key": {
+                    name[len("key:") :]: value for name, value in self._peaks.items() if name.startswith("key:")
+                },
                 "duplicate_out_ids": self._counters["duplicate_out_ids"],
                 "called_numbers": len(dials),
                 "dials_per_called_number_max": max(dials.values(), default=0),

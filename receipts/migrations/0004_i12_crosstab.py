@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_i12_followups_scores'),
+        ('campaigns', '0008_i12_followups_scores'),
         ('receipts', '0003_i14_pending_push'),
     ]
 

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns import actions, reasons
+from campaigns.accounts import VoiceAccount
 from campaigns.followups import create_followup
+from campaigns.forecast import campaign_forecast
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
 from campaigns.outcomes import progress
 from receipts.segments import SEGMENT_STATUSES, from_options
@@ -29,6 +31,9 @@ class Command(BaseCommand):
         create.add_argument("--retry-delay", type=int, default=1800, help="Seconds between attempts.")
         create.add_argument("--window", help="Daily hours HH:MM-HH:MM (start inclusive, end exclusive).")
         create.add_argument("--timezone", default="Asia/Shanghai")
+        create.add_argument(
+            "--account", help="Aliyun account of the caller numbers this creates (default: the environment's)."
+        )
         followup = sub.add_parser(
             "followup", help="Create a draft follow-up of a segment of a campaign; prints its id on the last line."
         )
@@ -66,7 +71,12 @@ class Command(BaseCommand):
         except Campaign.DoesNotExist:
             raise CommandError(f"No campaign with id {campaign_id}.") from None
 
-    def do_create(self, name, lists, callers, menu, qps, max_attempts, retry_delay, window, timezone, **_):
+    def do_create(self, name, lists, callers, menu, qps, max_attempts, retry_delay, window, timezone, account, **_):
+        voice_account = None
+        if account:
+            voice_account = VoiceAccount.objects.filter(name=account).first()
+            if voice_account is None:
+                raise CommandError(f"No Aliyun account named {account!r} (see `account list`).")
         contact_lists = []
         for list_name in lists:
             try:
@@ -97,7 +107,9 @@ class Command(BaseCommand):
         campaign.full_clean(exclude=["menu_snapshot"])
         campaign.save()
         campaign.contact_lists.set(contact_lists)
-        campaign.caller_numbers.set([CallerNumber.objects.get_or_create(number=n)[0] for n in callers])
+        campaign.caller_numbers.set(
+            [CallerNumber.objects.get_or_create(number=n, defaults={"account": voice_account})[0] for n in callers]
+        )
         self.stdout.write(f"Created campaign {campaign.name!r} (draft).")
         self.stdout.write(str(campaign.pk))
 
@@ -158,6 +170,8 @@ class Command(BaseCommand):
                 "copy": build.status if build else None,
             }
         figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
+        forecast = campaign_forecast(campaign)
+        figures["forecast"] = forecast.as_json()
         if as_json:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return
@@ -166,3 +180,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key:<10} {figures[key]}")
         for label, count in figures["answers"].items():
             self.stdout.write(f"  answer {label}: {count}")
+        finish = forecast.finish_at.strftime("%Y-%m-%d %H:%M %Z") if forecast.finish_at else "not within its window"
+        self.stdout.write(
+            f"  forecast   {forecast.bound_qps:.1f} calls/s (bound by {forecast.binds}), "
+            f"{forecast.calls_left} calls left, finish {finish}"
+        )

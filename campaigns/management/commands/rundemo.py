@@ -17,6 +17,8 @@ from campaigns.demo import load_demo_data
 from ivrsite.embedded import EmbeddedRedis, find_redis_server, redis_answers
 
 DEMO_KEY_ID = "demo-access-key-id"
+DEMO_SECOND_KEY_ID = "demo-second-account-key-id"
+DEMO_SECOND_QPS = 50
 EMBEDDED_REDIS_PORT = 6391
 
 
@@ -30,7 +32,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
-        parser.add_argument("--workers", type=int, default=2, help="Dial/import worker processes.")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="Procfile `worker` entries (each a pool of WORKER_PROCESSES)."
+        )
         parser.add_argument("--no-serve", action="store_true", help="Prepare everything, start nothing.")
 
     def handle(self, *args, port: int, workers: int, no_serve: bool, **options):
@@ -50,7 +54,12 @@ class Command(BaseCommand):
             env["ALIYUN_VOICE_ENDPOINT"] = f"http://127.0.0.1:{simulator_port}/"
             env["SIMULATOR_RECEIPT_URL"] = f"http://127.0.0.1:{port}/receipts/aliyun/{env['RECEIPT_TOKEN']}/"
             processes.append("simulator")
+            # A second account, so the demo dials through two key pairs and two QPS budgets.
+            second = (DEMO_SECOND_KEY_ID, "demo-" + secrets.token_urlsafe(24), DEMO_SECOND_QPS)
+            env["SIMULATOR_ACCOUNTS"] = ":".join(map(str, second))
             self.stdout.write("No Aliyun keys set: using the bundled voice simulator (no real calls).")
+        else:
+            second = None
 
         call_command("migrate", interactive=False, verbosity=0)
         password = secrets.token_urlsafe(9)
@@ -58,7 +67,7 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
-        campaign = load_demo_data()
+        campaign = load_demo_data(second_account=second and (*second, env["ALIYUN_VOICE_ENDPOINT"]))
 
         self.stdout.write(
             self.style.SUCCESS(

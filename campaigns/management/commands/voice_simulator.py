@@ -36,6 +36,16 @@ class Command(BaseCommand):
         parser.add_argument("--access-key-id", default=os.environ.get("ALIYUN_ACCESS_KEY_ID", ""))
         parser.add_argument("--access-key-secret", default=os.environ.get("ALIYUN_ACCESS_KEY_SECRET", ""))
         parser.add_argument(
+            "--account",
+            dest="accounts",
+            action="append",
+            type=_account,
+            default=[_account(item) for item in os.environ.get("SIMULATOR_ACCOUNTS", "").split(",") if item],
+            metavar="KEY_ID:SECRET[:QPS]",
+            help="Another account's key pair (and its own requests/s) to accept; repeatable. Local test keys only. "
+            "Default: SIMULATOR_ACCOUNTS (comma-separated).",
+        )
+        parser.add_argument(
             "--caller-numbers",
             type=_numbers,
             default=frozenset(),
@@ -83,8 +93,15 @@ class Command(BaseCommand):
             raise CommandError("Set ALIYUN_ACCESS_KEY_ID and ALIYUN_ACCESS_KEY_SECRET (or --access-key-id/-secret).")
         if options["qps"] < 1 or options["max_concurrent"] < 1:
             raise CommandError("--qps and --max-concurrent must be at least 1.")
+        keys = {options["access_key_id"]: options["access_key_secret"]}
+        key_qps = {}
+        for key_id, secret, qps in options["accounts"]:
+            keys[key_id] = secret
+            if qps:
+                key_qps[key_id] = qps
         return SimulatorConfig(
-            keys={options["access_key_id"]: options["access_key_secret"]},
+            keys=keys,
+            key_qps=key_qps,
             host=options["host"],
             port=options["port"],
             qps=options["qps"],
@@ -106,8 +123,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         server = SimulatorServer(self.config(options))
         server.start()
+        others = "".join(f"; key {key_id}, {qps or options['qps']} req/s" for key_id, _s, qps in options["accounts"])
         self.stdout.write(
-            f"Voice simulator on {server.url} (key {options['access_key_id']}, {options['qps']} req/s); "
+            f"Voice simulator on {server.url} (key {options['access_key_id']}, {options['qps']} req/s{others}); "
             f"receipts to {mask_token(options['receipt_url']) or 'nowhere'}; stats at {server.url}__simulator/stats"
         )
         self.stdout.flush()
@@ -117,6 +135,17 @@ class Command(BaseCommand):
             pass
         finally:
             server.stop()
+
+
+def _account(value: str) -> tuple[str, str, int]:
+    key_id, sep, rest = value.partition(":")
+    secret, _sep, qps = rest.partition(":")
+    if not (key_id and sep and secret) or (qps and not qps.isdigit()) or qps == "0":
+        raise ValueError(value)
+    return key_id, secret, int(qps or 0)
+
+
+_account.__name__ = "KEY_ID:SECRET[:QPS]"
 
 
 def mask_token(url: str) -> str:

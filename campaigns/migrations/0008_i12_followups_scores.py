@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_i13_callee_protection'),
+        ('campaigns', '0007_i15_accounts_forecast'),
     ]
 
     operations = [

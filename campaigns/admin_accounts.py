@@ -1,0 +1,64 @@
+"""Admin for Aliyun accounts: the secret is write-only (never rendered back, never logged)."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount
+
+
+class VoiceAccountForm(forms.ModelForm):
+    secret = forms.CharField(
+        label=_("AccessKey secret"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again. Leave blank to keep the current one."),
+    )
+
+    endpoint = forms.URLField(label=_("endpoint"), assume_scheme="https", initial=DEFAULT_ENDPOINT)
+
+    class Meta:
+        model = VoiceAccount
+        fields = ["name", "access_key_id", "secret", "endpoint", "qps"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("secret"):
+            self.add_error("secret", _("A new account needs its AccessKey secret."))
+        return cleaned
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("secret"):
+            self.instance.set_secret(self.cleaned_data["secret"])
+        return super().save(commit)
+
+
+@admin.register(VoiceAccount)
+class VoiceAccountAdmin(admin.ModelAdmin):
+    form = VoiceAccountForm
+    list_display = ["name", "masked_key_id", "endpoint", "qps", "numbers", "updated_at"]
+    search_fields = ["name"]
+
+    # Error reports (DEBUG off) must not carry the secret from the POST body.
+    @method_decorator(sensitive_post_parameters("secret"))
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, extra_context)
+
+    @method_decorator(sensitive_post_parameters("secret"))
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_count=Count("caller_numbers"))
+
+    @admin.display(description=_("AccessKey ID"))
+    def masked_key_id(self, obj: VoiceAccount) -> str:
+        return obj.masked_key_id
+
+    @admin.display(description=_("caller numbers"), ordering="number_count")
+    def numbers(self, obj: VoiceAccount) -> int:
+        return obj.number_count

@@ -1,0 +1,333 @@
+"""Capacity forecast: how fast a campaign can dial, what limits it, and when it finishes.
+
+`estimate` is pure arithmetic over its arguments (tested against hand-computed cases);
+`campaign_forecast` gathers those arguments for a campaign from the database.
+
+The bound on calls/s is the smallest of
+- the QPS budgets of the accounts its caller numbers belong to (summed),
+- its caller numbers' concurrency: Σ max concurrent calls ÷ mean holding time (a number is
+  busy from the request until the call ends), by Little's law,
+- its own max calls per second, if set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+
+ACCOUNT = "account"
+CALLER_NUMBERS = "caller_numbers"
+CAMPAIGN = "campaign"
+# Open windows are looked for this far ahead at most (a campaign that needs longer is reported
+# as not finishing).
+HORIZON_DAYS = 3660
+# The campaign's own calls replace its defaults once it has this many.
+MIN_SAMPLES = 20
+SAMPLE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Window:
+    """A calling window as `Campaign` stores it (daily hours, weekdays, zone, dates)."""
+
+    zone: dt.tzinfo
+    daily_start: dt.time
+    daily_end: dt.time
+    weekdays: tuple[int, ...]
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, campaign) -> Window:
+        return cls(
+            campaign.zone,
+            campaign.daily_start,
+            campaign.daily_end,
+            tuple(campaign.weekdays or ()),
+            campaign.starts_at,
+            campaign.ends_at,
+        )
+
+    def intervals(self, since: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The open periods (UTC, in order) from `since` on. Hours are wall-clock hours of the
+        zone, so a window that spans a DST change is an hour shorter or longer that day."""
+        first = since.astimezone(self.zone).date() - dt.timedelta(days=1)  # an overnight window may still be open
+        for offset in range(HORIZON_DAYS + 1):
+            day = first + dt.timedelta(days=offset)
+            if day.weekday() not in self.weekdays:
+                continue
+            if self.daily_start == self.daily_end:
+                begin_local = dt.datetime.combine(day, dt.time(0), tzinfo=self.zone)
+                end_local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.zone)
+            else:
+                end_day = day if self.daily_start < self.daily_end else day + dt.timedelta(days=1)
+                begin_local = dt.datetime.combine(day, self.daily_start, tzinfo=self.zone)
+                end_local = dt.datetime.combine(end_day, self.daily_end, tzinfo=self.zone)
+            begin, end = begin_local.astimezone(dt.UTC), end_local.astimezone(dt.UTC)
+            begin = max(begin, since, self.starts_at or begin)
+            end = min(end, self.ends_at or end)
+            if self.ends_at and begin >= self.ends_at:
+                return
+            if end > begin:
+                yield begin, end
+
+
+@dataclass(frozen=True)
+class Forecast:
+    bound_qps: float
+    binds: str  # ACCOUNT, CALLER_NUMBERS or CAMPAIGN
+    account_qps: float
+    concurrency_qps: float
+    campaign_qps: float | None
+    caller_numbers: int
+    concurrent_calls: int
+    holding_seconds: float
+    holding_measured: bool
+    retry_share: float
+    retry_share_measured: bool
+    calls_left: int  # expected requests still to send, retries included
+    seconds_needed: float  # of open window at the bound
+    window_seconds_left_today: float
+    window_days: int  # distinct local days with calling time used until the finish
+    finish_at: dt.datetime | None  # in the campaign's zone; None: not before its end date / horizon
+    unfinished_at_end: int  # calls the window's end date leaves undone
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["finish_at"] = self.finish_at.isoformat() if self.finish_at else None
+        for key in ("bound_qps", "account_qps", "concurrency_qps", "holding_seconds", "seconds_needed"):
+            data[key] = round(data[key], 2)
+        data["retry_share"] = round(self.retry_share, 3)
+        data["window_seconds_left_today"] = round(self.window_seconds_left_today)
+        return data
+
+
+def expected_dials(attempt: int, max_attempts: int, retry_share: float, already_sent: bool) -> float:
+    """Requests a contact whose latest call is attempt `attempt` still needs on average: this
+    one (unless already sent) plus each later attempt, reached with probability retry_share^k."""
+    first = 1 if already_sent else 0
+    return sum(retry_share**k for k in range(first, max(0, max_attempts - attempt) + 1))
+
+
+def estimate(
+    *,
+    now: dt.datetime,
+    window: Window,
+    calls_left: float,
+    account_qps: float,
+    concurrent_calls: int,
+    holding_seconds: float,
+    campaign_qps: float | None = None,
+    caller_numbers: int = 0,
+    holding_measured: bool = False,
+    retry_share: float = 0.0,
+    retry_share_measured: bool = False,
+) -> Forecast:
+    """The forecast from plain figures; `calls_left` already includes the expected retries."""
+    concurrency_qps = concurrent_calls / holding_seconds if holding_seconds > 0 else math.inf
+    candidates = [(account_qps, ACCOUNT), (concurrency_qps, CALLER_NUMBERS)]
+    if campaign_qps:
+        candidates.append((float(campaign_qps), CAMPAIGN))
+    bound, binds = min(candidates, key=lambda c: c[0])  # first wins a tie: the account
+    seconds_needed = calls_left / bound if bound > 0 else math.inf
+
+    left_today = 0.0
+    today = now.astimezone(window.zone).date()
+    remaining = seconds_needed
+    finish: dt.datetime | None = now if calls_left <= 0 else None
+    days: set[dt.date] = set()
+    for index, (begin, end) in enumerate(window.intervals(now)):
+        if index == 0 and (begin <= now or begin.astimezone(window.zone).date() == today):
+            left_today = (end - begin).total_seconds()
+        if finish is not None:
+            break
+        span = (end - begin).total_seconds()
+        days.add(begin.astimezone(window.zone).date())
+        if span >= remaining:
+            finish = begin + dt.timedelta(seconds=remaining)
+            remaining = 0
+            break
+        remaining -= span
+    unfinished = 0 if finish or remaining <= 0 else math.ceil(remaining * bound) if bound > 0 else int(calls_left)
+    return Forecast(
+        bound_qps=bound if bound != math.inf else 0.0,
+        binds=binds,
+        account_qps=account_qps,
+        concurrency_qps=concurrency_qps if concurrency_qps != math.inf else 0.0,
+        campaign_qps=float(campaign_qps) if campaign_qps else None,
+        caller_numbers=caller_numbers,
+        concurrent_calls=concurrent_calls,
+        holding_seconds=holding_seconds,
+        holding_measured=holding_measured,
+        retry_share=retry_share,
+        retry_share_measured=retry_share_measured,
+        calls_left=math.ceil(calls_left),
+        seconds_needed=seconds_needed if seconds_needed != math.inf else 0.0,
+        window_seconds_left_today=left_today,
+        window_days=len(days),
+        finish_at=finish.astimezone(window.zone) if finish else None,
+        unfinished_at_end=unfinished,
+    )
+
+
+# --- from the database ------------------------------------------------------------------
+
+
+# A running campaign is measured without reading its calls (a page may show a 10 M-call
+# campaign): counts of its contacts' latest attempts come from the stored results cube, the
+# send rate from the per-minute counters in Redis.
+
+
+def measured_holding_seconds(in_flight: int, rate: float | None) -> float | None:
+    """Mean time a call holds its number, by Little's law: calls in flight ÷ calls/s sent."""
+    if not rate or rate < 0.1 or in_flight < MIN_SAMPLES:
+        return None
+    return in_flight / rate
+
+
+def measured_retry_share(by_status: dict[str, int], retry_outcomes: list[str]) -> float | None:
+    """Share of the finished latest attempts whose outcome the campaign retries."""
+    from campaigns.models import Call
+
+    S = Call.Status
+    finished = sum(by_status.get(s, 0) for s in (S.ANSWERED, S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED))
+    if finished < MIN_SAMPLES:
+        return None
+    return sum(by_status.get(s, 0) for s in retry_outcomes) / finished
+
+
+def remaining_dials(campaign, by_status: dict[str, int], retry_share: float) -> float:
+    """Expected requests still to send: pending contacts' calls and their expected retries
+    (each pending contact counted as on its first attempt: the cube keeps no attempt numbers)."""
+    from campaigns.models import Call, Contact, DoNotCall
+
+    S = Call.Status
+    if campaign.state == campaign.State.DRAFT:
+        contacts = (
+            Contact.objects.filter(contact_list__in=campaign.contact_lists.all(), do_not_call=False)
+            .exclude(phone__in=DoNotCall.objects.values("phone"))
+            .values("phone")
+            .distinct()
+            .count()
+        )
+        return contacts * expected_dials(1, campaign.max_attempts, retry_share, already_sent=False)
+    if campaign.state in (campaign.State.COMPLETED, campaign.State.CANCELLED):
+        return 0.0
+    unsent = sum(by_status.get(s, 0) for s in (S.QUEUED, S.CLAIMED))
+    sent = sum(by_status.get(s, 0) for s in (S.SENDING, S.PLACED, S.UNKNOWN))
+    return unsent * expected_dials(1, campaign.max_attempts, retry_share, already_sent=False) + sent * (
+        expected_dials(1, campaign.max_attempts, retry_share, already_sent=True)
+    )
+
+
+def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
+    from django.utils import timezone
+
+    from campaigns.accounts import routes_by_account
+    from campaigns.models import Call
+
+    now = now or timezone.now()
+    numbers = [(n.account_id, n.concurrency(now)) for n in campaign.caller_numbers.filter(active=True)]
+    routes = routes_by_account({account for account, _cap in numbers})
+    holding = share = None
+    by_status: dict[str, int] = {}
+    if campaign.state != campaign.State.DRAFT:
+        from receipts.aggregates import progress
+
+        by_status = progress(campaign, now)["by_status"]
+        in_flight = by_status.get(Call.Status.SENDING, 0) + by_status.get(Call.Status.PLACED, 0)
+        holding = measured_holding_seconds(in_flight, live_rate(campaign, now))
+        share = measured_retry_share(by_status, campaign.retry_outcomes or [])
+    retry_share = share if share is not None else settings.FORECAST_RETRY_SHARE
+    if not campaign.retry_outcomes or campaign.max_attempts <= 1:
+        retry_share = 0.0
+    return estimate(
+        now=now,
+        window=Window.of(campaign),
+        calls_left=remaining_dials(campaign, by_status, retry_share),
+        account_qps=float(sum(route.qps for route in routes.values())),
+        concurrent_calls=sum(cap for _account, cap in numbers),
+        holding_seconds=holding or float(campaign.expected_call_seconds),
+        campaign_qps=campaign.max_qps,
+        caller_numbers=len(numbers),
+        holding_measured=holding is not None,
+        retry_share=retry_share,
+        retry_share_measured=share is not None,
+    )
+
+
+def live_rate(campaign, now: dt.datetime | None = None) -> float | None:
+    """Requests the campaign sent per second over the last minute (None when Redis is away)."""
+    import redis
+    from django.utils import timezone
+
+    from campaigns.rates import last_minute_rate
+
+    try:
+        return last_minute_rate(campaign.pk, now or timezone.now())
+    except redis.RedisError:
+        return None
+
+
+def duration_text(seconds: float) -> str:
+    from django.utils.translation import gettext as _
+
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        return _("%(days).1f days") % {"days": hours / 24}
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
+def summary(forecast: Forecast, window: Window) -> dict:
+    """What the campaign page says about a forecast, translated."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if window.daily_start == window.daily_end:
+        window_hours = 24.0
+    else:
+        start = dt.datetime.combine(dt.date(2000, 1, 3), window.daily_start)
+        end = dt.datetime.combine(dt.date(2000, 1, 3), window.daily_end)
+        window_hours = ((end - start).total_seconds() % 86400) / 3600
+    binds = {
+        ACCOUNT: _("the accounts' QPS budget"),
+        CALLER_NUMBERS: _("the caller numbers' concurrency"),
+        CAMPAIGN: _("this campaign's own max calls per second"),
+    }[forecast.binds]
+    sentence = ngettext(
+        "With %(numbers)d number at %(concurrent)d concurrent calls in all and ~%(holding)d s calls, "
+        "%(calls)s calls take about %(needed)s of calling (%(days)d days of %(hours)s-hour windows).",
+        "With %(numbers)d numbers at %(concurrent)d concurrent calls in all and ~%(holding)d s calls, "
+        "%(calls)s calls take about %(needed)s of calling (%(days)d days of %(hours)s-hour windows).",
+        forecast.caller_numbers,
+    ) % {
+        "numbers": forecast.caller_numbers,
+        "concurrent": forecast.concurrent_calls,
+        "holding": round(forecast.holding_seconds),
+        "calls": f"{forecast.calls_left:,}",
+        "needed": duration_text(forecast.seconds_needed),
+        "days": forecast.window_days,
+        "hours": f"{window_hours:g}",
+    }
+    warning = ""
+    if forecast.binds == CALLER_NUMBERS:
+        warning = _(
+            "The caller numbers, not the account, are the bottleneck: %(bound).1f calls/s of the accounts' "
+            "%(account)g. Add caller numbers or raise their max concurrent calls to dial faster."
+        ) % {"bound": forecast.bound_qps, "account": forecast.account_qps}
+    return {
+        "binds": binds,
+        "sentence": sentence,
+        "warning": warning,
+        "left_today": duration_text(forecast.window_seconds_left_today),
+        "holding_source": _("measured from this campaign's calls")
+        if forecast.holding_measured
+        else _("expected call length, until calls measure it"),
+    }

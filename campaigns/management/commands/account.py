@@ -1,0 +1,90 @@
+import json
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+
+from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route
+
+
+class Command(BaseCommand):
+    help = "Add or list Aliyun accounts (each its own key pair, endpoint and QPS budget)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser(
+            "add", help="Add an account, or replace the keys of one with that name; the secret is one line on stdin."
+        )
+        add.add_argument("name")
+        add.add_argument("--access-key-id", required=True)
+        add.add_argument("--qps", type=int, help="The account's IvrCall requests per second (default 100).")
+        add.add_argument("--endpoint", help=f"Voice API endpoint (default {DEFAULT_ENDPOINT}).")
+        listing = sub.add_parser("list", help="List accounts; secrets are never printed.")
+        listing.add_argument("--json", action="store_true", dest="as_json")
+
+    def handle(self, *args, action: str, **options):
+        getattr(self, f"do_{action}")(**options)
+
+    def do_add(self, name: str, access_key_id: str, qps: int | None, endpoint: str | None, **_):
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret.strip():
+            raise CommandError("Give the AccessKey secret as one line on standard input.")
+        if qps is not None and qps < 1:
+            raise CommandError("--qps must be at least 1.")
+        account = VoiceAccount.objects.filter(name=name).first() or VoiceAccount(name=name)
+        created = account.pk is None
+        account.access_key_id = access_key_id.strip()
+        if qps is not None:
+            account.qps = qps
+        if endpoint:
+            account.endpoint = endpoint
+        account.set_secret(secret.strip())
+        try:
+            account.full_clean()
+        except ValidationError as exc:
+            messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
+            raise CommandError("; ".join(messages)) from None
+        account.save()
+        verb = "Added" if created else "Updated"
+        self.stdout.write(f"{verb} account {account.name!r} ({account.masked_key_id}, {account.qps}/s).")
+        self.stdout.write(str(account.pk))
+
+    def do_list(self, as_json: bool = False, **_):
+        default = default_route()
+        from django.conf import settings
+
+        from campaigns.models import CallerNumber
+
+        rows = [
+            {
+                "id": None,
+                "name": default.name,
+                "access_key_id": settings.ALIYUN_ACCESS_KEY_ID,
+                "endpoint": settings.ALIYUN_VOICE_ENDPOINT,
+                "qps": default.qps,
+                "caller_numbers": CallerNumber.objects.filter(account__isnull=True).count(),
+                "default": True,
+            }
+        ]
+        for account in VoiceAccount.objects.annotate(numbers=Count("caller_numbers")).order_by("name"):
+            rows.append(
+                {
+                    "id": account.pk,
+                    "name": account.name,
+                    "access_key_id": account.access_key_id,
+                    "endpoint": account.endpoint,
+                    "qps": account.qps,
+                    "caller_numbers": account.numbers,
+                    "default": False,
+                }
+            )
+        if as_json:
+            self.stdout.write(json.dumps({"accounts": rows}, ensure_ascii=False))
+            return
+        for row in rows:
+            ident = "-" if row["id"] is None else row["id"]
+            self.stdout.write(
+                f"{ident}\t{row['name']}\t{row['access_key_id'] or '(not set)'}\t{row['qps']}/s\t"
+                f"{row['caller_numbers']} numbers\t{row['endpoint']}"
+            )
