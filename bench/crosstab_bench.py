@@ -40,14 +40,7 @@ os.environ.update(
 )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivrsite.settings")
 
-
-def ensure_database() -> None:
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+from bench.benchdb import ensure_database  # noqa: E402
 
 
 def generate(calls: int):
@@ -143,7 +136,7 @@ def main() -> int:
     parser.add_argument("--limit-ms", type=float, default=100.0)
     args = parser.parse_args()
 
-    ensure_database()
+    ensure_database(DB_URL)
     import django
 
     django.setup()

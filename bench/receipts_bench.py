@@ -47,14 +47,7 @@ os.environ.update({k: ENV[k] for k in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJA
 os.environ.update({k: ENV[k] for k in ("RECEIPT_TOKEN", "LOG_LEVEL", "ALLOWED_HOSTS", "REDIS_URL")})
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivrsite.settings")
 
-
-def ensure_database() -> None:
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+from bench.benchdb import ensure_database  # noqa: E402
 
 
 def setup_django() -> None:
@@ -464,7 +457,7 @@ def main() -> None:
     parser.add_argument("--skip-dashboard", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep generated rows")
     args = parser.parse_args()
-    ensure_database()
+    ensure_database(DB_URL)
     setup_django()
     from campaigns.models import Campaign
 
