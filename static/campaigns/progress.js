@@ -28,8 +28,10 @@
       })
       .catch(function () { /* try again on the next tick */ });
   }
+  // Only the person's own edits count: admin widgets fire synthetic change events as they set up.
   var edited = false;
-  document.addEventListener("input", function () { edited = true; });
-  document.addEventListener("change", function () { edited = true; });
+  function markEdited(event) { if (event.isTrusted) { edited = true; } }
+  document.addEventListener("input", markEdited);
+  document.addEventListener("change", markEdited);
   document.addEventListener("DOMContentLoaded", function () { setInterval(refresh, 3000); });
 })();

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from campaigns.models import Call, Campaign, ContactList
 from campaigns.outcomes import progress
@@ -257,8 +258,14 @@ def test_journey(lang, stack, chromium_browser, results_dir):
     wait_until(lambda: int(dialled.inner_text() or 0) >= 6, 40, step=0.5, message="progress on the change page")
     j.look("campaign-running")
 
-    # Pause: nothing more is dialled. Resume: it carries on.
-    page.locator("a.transition-pause").click()
+    # Pause: nothing more is dialled. Resume: it carries on. The page reloads itself when
+    # enrolment ends; CI once saw it not do so within 15 s (zh-hans), so give it one reload.
+    pause = page.locator("a.transition-pause")
+    try:
+        pause.wait_for(timeout=10_000)
+    except PlaywrightTimeoutError:
+        page.reload()
+    pause.click()
     page.locator(".transition-confirm input[type=submit]").click()
     page.wait_for_url(f"**/campaign/{campaign.pk}/change/")
     campaign.refresh_from_db()
