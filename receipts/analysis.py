@@ -140,8 +140,17 @@ def score_charts(campaign: Campaign, cube: list[list]) -> tuple[dict | None, dic
     return overall, {"score_distribution": distribution, "score_over_time": over_time}
 
 
-def extras(campaign: Campaign, contact_list_id: int | None, by: str | None, now: dt.datetime | None = None) -> dict:
-    """Segments, chain, scores and cross-tab for the dashboard (served from stored aggregates)."""
+def extras(
+    campaign: Campaign,
+    contact_list_id: int | None,
+    by: str | None,
+    now: dt.datetime | None = None,
+    *,
+    list_variables: bool = True,
+) -> dict:
+    """Segments, chain, scores and cross-tab for the dashboard (served from stored aggregates).
+    `list_variables=False` leaves out the names for the "break down by" picker (`variables` is
+    None): they take a read of every contact, which the page needs once, not on every poll."""
     now = now or timezone.now()
     snapshot = aggregates.current_snapshot(campaign, now)
     cube = snapshot.cube
@@ -152,10 +161,10 @@ def extras(campaign: Campaign, contact_list_id: int | None, by: str | None, now:
         "chain": chain_rows(campaign, now),
         "score": overall,
         "charts": charts,
-        "variables": crosstab.variables(campaign),
+        "variables": crosstab.variables(campaign) if list_variables else None,
         "by": None,
     }
-    if by and by in result["variables"] and campaign.state != Campaign.State.DRAFT:
+    if by and campaign.state != Campaign.State.DRAFT and crosstab.has_variable(campaign, by):
         result["by"] = by
         result["charts"]["crosstab"] = crosstab_chart(campaign, by, snapshot.compute_ms, now)
     return result

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from campaigns import spreadsheets
-from campaigns.models import Call, Campaign, ContactList
+from campaigns.models import Call, Campaign, Contact, ContactList
 from receipts import scores
 from receipts.models import CrosstabSnapshot
 
@@ -36,6 +36,12 @@ INLINE_MS = 200
 RETRY_REQUEST_SECONDS = 120
 # Row layout of a value's counts: [status, answer key, dialled?, n].
 STATUS, KEY, DIALLED, N = range(4)
+
+
+def has_variable(campaign: Campaign, name: str) -> bool:
+    """Whether any contact of the campaign's lists carries `name` (stops at the first one,
+    where listing every name reads every contact)."""
+    return Contact.objects.filter(contact_list__campaigns=campaign, variables__has_key=name).exists()
 
 
 def variables(campaign: Campaign) -> list[str]:

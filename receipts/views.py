@@ -193,9 +193,9 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "receipts/dashboard.html", context)
 
 
-def _data(campaign: Campaign, list_id: int | None, by: str | None) -> dict:
+def _data(campaign: Campaign, list_id: int | None, by: str | None, *, list_variables: bool = True) -> dict:
     data = aggregates.dashboard_data(campaign, contact_list_id=list_id)
-    return analysis.merge(data, analysis.extras(campaign, list_id, by))
+    return analysis.merge(data, analysis.extras(campaign, list_id, by, list_variables=list_variables))
 
 
 def _segments(request: HttpRequest) -> list:
@@ -210,7 +210,8 @@ def _segments(request: HttpRequest) -> list:
 def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
-    return JsonResponse(_data(campaign, list_id, request.GET.get("by") or None))
+    # The poll redraws figures and charts; the picker's variable names stay as the page drew them.
+    return JsonResponse(_data(campaign, list_id, request.GET.get("by") or None, list_variables=False))
 
 
 @staff_member_required
@@ -278,7 +279,7 @@ def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The cross-tab table as CSV: counts only, no contact is named."""
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     by = request.GET.get("by") or ""
-    if by not in crosstab.variables(campaign):
+    if not by or not crosstab.has_variable(campaign, by):
         raise Http404(_("No contact of this campaign has that variable."))
     chart = analysis.crosstab_chart(campaign, by)
     if chart["pending"]:
