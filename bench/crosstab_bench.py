@@ -49,7 +49,7 @@ def generate(calls: int):
 
     from django.db import connection
 
-    from campaigns.models import CallerNumber, Campaign, ContactList, MenuOption, MenuTemplate
+    from campaigns.models import CallerNumber, Campaign, ContactList, MenuOption, MenuTemplate, remember_variables
 
     stamp = int(time.time())
     menu = MenuTemplate.objects.create(name=f"bench NPS {stamp}", start_code="TTS_1")
@@ -80,6 +80,7 @@ def generate(calls: int):
             """,
             [contact_list.pk, calls],
         )
+        remember_variables(contact_list.pk, ["city", "product"])  # what an import of these columns keeps
         cursor.execute(
             f"""
             INSERT INTO campaigns_call (

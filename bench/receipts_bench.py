@@ -112,7 +112,7 @@ def generate_calls(name: str, contacts: int, retried: int, status_sql: str | Non
     """A campaign with `contacts` contacts (two lists) and `contacts + retried` calls, in SQL.
 
     `due_sql` may use the columns latest, h (0-99, picks the status) and sent."""
-    from campaigns.models import Call, Contact
+    from campaigns.models import Call, Contact, remember_variables
 
     campaign, lists = make_campaign(name)
     prefix = 100 + campaign.pk % 900
@@ -128,6 +128,8 @@ def generate_calls(name: str, contacts: int, retried: int, status_sql: str | Non
         },
         f"generate_series(1, {int(contacts)}) g",
     )
+    for contact_list in lists:
+        remember_variables(contact_list.pk, ["product"])  # what an import of this column keeps
     # Attempt 1 for every contact; the first `retried` contacts were not answered and retried.
     # Latest outcomes by h = (id * 7919) % 100: answered 45, no answer 20, busy 8,
     # unreachable 5, failed 3, dnc 1, unknown 1, placed 2, queued 15.

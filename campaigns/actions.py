@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from campaigns import transitions
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Contact, variable_names_of
 
 log = logging.getLogger(__name__)
 State = Campaign.State
@@ -47,13 +47,21 @@ def check_ready(campaign: Campaign) -> list[str]:
         problems.append(_("The contact lists are empty."))
     if not campaign.caller_numbers.filter(active=True).exists():
         problems.append(_("Add at least one active caller number."))
-    known = set()
-    for contact_list in campaign.contact_lists.all():
-        known |= contact_list.variable_names()
-    unknown = campaign.menu.unknown_placeholders(known)
+    used = campaign.menu.unknown_placeholders(set())
+    unknown = used - carried_variables(campaign, used)
     if unknown:
         problems.append(_("The menu uses variables no contact has: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     return problems
+
+
+def carried_variables(campaign: Campaign, names: set[str]) -> set[str]:
+    """Which of `names` the campaign's contacts carry: those among the lists' stored names,
+    confirmed on the contacts (a stored name outlives the last contact carrying it). A name
+    carried stops the look at its first contact; only a stale one reads the lists through."""
+    lists = list(campaign.contact_lists.values_list("pk", flat=True))
+    contacts = Contact.objects.filter(contact_list__in=lists)
+    stored = set(variable_names_of(lists)) & names
+    return {name for name in stored if contacts.filter(variables__has_key=name).exists()}
 
 
 def start_campaign(campaign: Campaign, *, enrol_in_background: bool = False) -> int:

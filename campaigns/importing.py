@@ -45,7 +45,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.contact_hours import CALL_AFTER, CALL_BEFORE, HOURS_ALIASES, parse_hour
-from campaigns.models import Contact, ContactList, DoNotCall
+from campaigns.models import Contact, ContactList, DoNotCall, remember_variables
 from campaigns.phones import InvalidNumber, is_plain_mobile, normalize
 
 log = logging.getLogger(__name__)
@@ -685,6 +685,8 @@ def import_table(
                 summary.rows.append(RowResult(number, INVALID, phone=raw, reason=reason))
         with contextlib.nullcontext() if dry_run else transaction.atomic():
             _merge_batch(batch.rows, writer, summary, report)
+            if batch.rows and not dry_run:
+                remember_variables(contact_list.pk, keys)
         if report:  # the first keep_rows rows of the file, whatever their outcome
             summary.rows.sort(key=lambda result: result.row)
             del summary.rows[keep_rows:]

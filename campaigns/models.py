@@ -10,10 +10,11 @@ import datetime as dt
 import json
 import re
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,11 @@ class CallerNumber(models.Model):
 class ContactList(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
+    # The variable names its contacts carry, in the order first seen (an import's column order),
+    # kept by every write of contacts (`remember_variables`) so that no page reads the contacts to
+    # list them. Names only grow: one whose last contact was edited away or deleted stays. NULL
+    # for a list from before this column: worked out from its contacts on first use.
+    variable_columns = models.JSONField(_("variable columns"), null=True, default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -115,37 +121,72 @@ class ContactList(models.Model):
         return self.name
 
     def variable_names(self) -> set[str]:
-        """Every variable name any of its contacts carries (see `variable_names_of`)."""
+        """Every variable name its contacts carry (see `variable_names_of`)."""
         return set(variable_names_of([self.pk]))
 
 
 def variable_names_of(list_ids: list[int]) -> list[str]:
-    """The variable names the contacts of these lists carry: exact (every contact is read, not a
-    sample: one odd row may carry a column the others lack), in the column order of each list's
-    first contact, then the rest alphabetically. The one rule for menus, checks and exports."""
-    table = Contact._meta.db_table
+    """The variable names the contacts of these lists carry, each list's in the order first seen:
+    the one rule for menus, pickers and exports. Reads the lists' stored names, not the contacts."""
     ids = [int(pk) for pk in list_ids]
-    if not ids:
-        return []
-    placeholders = ", ".join(["%s"] * len(ids))
+    stored = dict(ContactList.objects.filter(pk__in=ids).values_list("pk", "variable_columns"))
+    names: dict[str, None] = {}
+    for list_id in ids:
+        columns = stored.get(list_id)
+        if columns is None and list_id in stored:
+            columns = remember_variables(list_id, [])
+        names.update(dict.fromkeys(columns or []))
+    return list(names)
+
+
+def remember_variables(list_id: int, names: Iterable[str]) -> list[str]:
+    """Add `names` (in their order) after the list's variable names; returns them all. A list
+    whose names are not known yet (NULL) has them read from its contacts first, under the same
+    row lock, so that a write racing the first read cannot lose a name."""
+    names = list(dict.fromkeys(names))
+    current = ContactList.objects.filter(pk=list_id).values_list("variable_columns", flat=True).first()
+    if current is not None and set(names) <= set(current):
+        return current
+    with transaction.atomic():
+        locked = ContactList.objects.select_for_update().filter(pk=list_id)
+        current = locked.values_list("variable_columns", flat=True).first()
+        if current is None:
+            current = _variable_names_read_from_contacts(list_id)
+        columns = current + [name for name in names if name not in current]
+        locked.update(variable_columns=columns)
+    return columns
+
+
+def _variable_names_read_from_contacts(list_id: int) -> list[str]:
+    """Every variable name of the list's contacts (all of them are read): those of its first
+    contact in their order, then the rest alphabetically."""
+    table = Contact._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = f"SELECT DISTINCT jsonb_object_keys(variables) FROM {table} WHERE contact_list_id IN ({placeholders})"  # noqa: S608
+            sql = f"SELECT DISTINCT jsonb_object_keys(variables) FROM {table} WHERE contact_list_id = %s"  # noqa: S608
         elif connection.vendor == "sqlite":
             sql = (
                 f"SELECT DISTINCT j.key FROM {table}, json_each({table}.variables) AS j "  # noqa: S608
-                f"WHERE contact_list_id IN ({placeholders})"
+                "WHERE contact_list_id = %s"
             )
         else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
             raise NotImplementedError(connection.vendor)
-        cursor.execute(sql, ids)  # the table name is the model's; values go as parameters
+        cursor.execute(sql, [list_id])  # the table name is the model's; values go as parameters
         names = {row[0] for row in cursor.fetchall()}
-    order: dict[str, int] = {}
-    for list_id in ids:
-        first = Contact.objects.filter(contact_list_id=list_id).order_by("pk").values_list("variables", flat=True)
-        for name in first.first() or {}:
-            order.setdefault(name, len(order))
+    first = Contact.objects.filter(contact_list_id=list_id).order_by("pk").values_list("variables", flat=True).first()
+    order = {name: n for n, name in enumerate(first or {})}
     return sorted(names, key=lambda name: (order.get(name, len(order)), name))
+
+
+class ContactQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        by_list: dict[int, dict[str, None]] = {}
+        for contact in created:
+            by_list.setdefault(contact.contact_list_id, {}).update(dict.fromkeys(contact.variables or {}))
+        for list_id, names in by_list.items():
+            remember_variables(list_id, names)
+        return created
 
 
 class Contact(models.Model):
@@ -164,6 +205,8 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
+    objects = ContactQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
@@ -171,6 +214,11 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.phone}>" if self.name else self.phone
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            remember_variables(self.contact_list_id, self.variables or {})
 
     def tts_context(self) -> dict[str, str]:
         context = {key: "" if value is None else str(value) for key, value in (self.variables or {}).items()}
