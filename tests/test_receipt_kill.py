@@ -21,6 +21,7 @@ from receipts.inbox import settle_pending
 from receipts.models import PendingPush, Receipt
 from tests.receipt_elements import key_press, record
 from tests.stack import ROOT, database_url, free_port, wait_for_port
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 S = Call.Status
@@ -98,7 +99,11 @@ def test_a_settler_that_dies_holding_a_push_leaves_it_for_the_next(ten_calls):
     dying.execute("SELECT id FROM receipts_pendingpush FOR UPDATE")
     assert settle_pending().received == 0  # locked by the other settler: skipped, not waited for
     with psycopg.connect(database_url(), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [dying.info.backend_pid])
+        pid = dying.info.backend_pid
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        # The signal is sent, not yet obeyed: its locks go when the backend has gone.
+        gone = "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)"
+        wait_until(lambda: admin.execute(gone, [pid]).fetchone()[0], message="the killed backend lingers")
     with contextlib.suppress(psycopg.Error):
         dying.close()
     assert settle_pending().received == 1
