@@ -227,6 +227,16 @@ class Contact(models.Model):
         return context
 
 
+def with_campaigns(calls: Iterable[Call]) -> list[Call]:
+    """The calls, each with its campaign: one instance per campaign, read once (`select_related`
+    would parse the campaign's menu snapshot again for every call)."""
+    calls = list(calls)
+    campaigns = Campaign.objects.in_bulk({call.campaign_id for call in calls})
+    for call in calls:
+        call.campaign = campaigns[call.campaign_id]
+    return calls
+
+
 class DoNotCall(models.Model):
     phone = models.CharField(_("phone"), max_length=20, unique=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

@@ -23,8 +23,8 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from campaigns import reasons
-from campaigns.bulk import bulk_update_where
-from campaigns.models import Call, Campaign, Contact, DoNotCall
+from campaigns.bulk import among, bulk_update_where
+from campaigns.models import Call, Campaign, Contact, DoNotCall, with_campaigns
 from campaigns.reasons import Reason
 
 log = logging.getLogger(__name__)
@@ -456,7 +456,7 @@ def do_settle_by_receipts(changes: list[tuple[Call, str | None]], now: dt.dateti
     written = bulk_update_where(Call, calls, ["status", *RECEIPT_FIELDS], "status", _from("settle_by_receipt"))
     newly_final = [pk for pk in newly_final if pk in written]
     if newly_final:
-        after_calls_settled(newly_final, now)
+        after_calls_settled(newly_final, now, calls)
     return newly_final
 
 
@@ -503,16 +503,19 @@ def do_settle_by_operator(call_ids: list[int], placed: bool, now: dt.datetime | 
 
 
 @transaction.atomic
-def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None) -> None:
+def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None, loaded: list[Call] = ()) -> None:
     """Schedule retries for retryable outcomes and complete campaigns with nothing left to do.
 
     Run by every settling transition inside its own transaction; safe to repeat (a replay
-    schedules nothing twice).
+    schedules nothing twice). `loaded`: the calls as the caller locked and wrote them, with
+    their campaigns, so as not to read them again.
     """
     now = now or timezone.now()
-    calls = list(
-        Call.objects.filter(pk__in=list(call_ids), is_latest=True, status__in=Call.FINAL).select_related("campaign")
-    )
+    ids = set(call_ids)
+    if loaded:
+        calls = [call for call in loaded if call.pk in ids and call.is_latest and call.status in Call.FINAL]
+    else:
+        calls = with_campaigns(Call.objects.filter(pk__in=among(ids, "bigint"), is_latest=True, status__in=Call.FINAL))
     campaign_ids = {call.campaign_id for call in calls}
     do_retry_calls(calls, now)
     for campaign in Campaign.objects.filter(pk__in=campaign_ids, state=State.RUNNING):
@@ -551,11 +554,11 @@ def do_retry_calls(calls: Iterable[Call], now: dt.datetime) -> list[Call]:
         return []
     still_latest = list(
         Call.objects.select_for_update()
-        .filter(pk__in=list(due), is_latest=True, status__in=Call.FINAL)
+        .filter(pk__in=among(due, "bigint"), is_latest=True, status__in=Call.FINAL)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     if not still_latest:
         return []
-    Call.objects.filter(pk__in=still_latest).update(is_latest=False)
+    Call.objects.filter(pk__in=among(still_latest, "bigint")).update(is_latest=False)
     return Call.objects.bulk_create([_next_attempt(due[pk], now) for pk in still_latest])

@@ -26,7 +26,8 @@ from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
 from campaigns import opt_out, refusals
-from campaigns.models import Call
+from campaigns.bulk import among
+from campaigns.models import Call, with_campaigns
 from campaigns.outcomes import KEY_PRESS_STATUS, answer_for_keys, status_for_receipt
 from campaigns.transitions import RECEIPT_FIELDS, do_settle_by_receipts
 from receipts.models import Receipt
@@ -187,8 +188,8 @@ def lock_calls(receipts: Iterable[Receipt]) -> list[Call]:
     out_ids = {r.out_id for r in receipts if r.out_id and r.kind != K.MALFORMED and len(r.out_id) <= 15}
     if not call_ids and not out_ids:
         return []
-    query = Q(call_id__in=call_ids) | Q(out_id__in=out_ids)
-    return list(Call.objects.select_for_update(of=("self",)).select_related("campaign").filter(query).order_by("pk"))
+    query = Q(call_id__in=among(call_ids)) | Q(out_id__in=among(out_ids))
+    return with_campaigns(Call.objects.select_for_update().filter(query).order_by("pk"))
 
 
 def link(receipts: Iterable[Receipt], calls: list[Call]) -> tuple[dict[int, Call], set[int]]:
@@ -221,7 +222,9 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
     if not calls:
         return []
     by_call: dict[int, list[Receipt]] = defaultdict(list)
-    stored = Receipt.objects.filter(matched_call_id__in=list(calls), kind__in=[K.KEY_PRESS, K.CALL_RECORD]).only(
+    stored = Receipt.objects.filter(
+        matched_call_id__in=among(calls, "bigint"), kind__in=[K.KEY_PRESS, K.CALL_RECORD]
+    ).only(
         "id",
         "kind",
         "matched_call_id",
