@@ -9,7 +9,7 @@
 2. Enrols a draft campaign of --enrol contacts through the admin's start path (the
    background enrolment job) and reports its time and rows/s.
 3. Server time (Django's test client, median of --runs) of: /healthz/ (baseline), the
-   campaign list, the change page, the list's progress poll and the dashboard data, each
+   campaign list, the change page, the list's progress poll, the dashboard page and its data, each
    served from the stored result cube; the cube's refresh (the one scan, done by a worker)
    is timed apart. Target: each page < 100 ms at 10 M calls.
 4. Claims: `dispatch.claim` of a batch of 20 on the big campaign and on a 1,000-call one
@@ -114,6 +114,9 @@ def big_campaign(calls: int, reuse: bool):
     return campaign, time.perf_counter() - started
 
 
+PAGES = ("campaign list", "change page", "dashboard page", "dashboard data")
+
+
 def timed(step, runs: int) -> float:
     step()  # warm
     samples = []
@@ -160,6 +163,7 @@ def pages(campaign, runs: int) -> dict[str, float]:
         "campaign list": reverse("admin:campaigns_campaign_changelist"),
         "change page": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
         "progress poll": poll_url,
+        "dashboard page": reverse("receipts:dashboard", args=[campaign.pk]),
         "dashboard data": reverse("receipts:dashboard-data", args=[campaign.pk]),
     }
     result = {name: timed(lambda url=url: get_ok(client, url), runs) for name, url in urls.items()}
@@ -286,11 +290,11 @@ def main() -> int:
     )
     for name, ms in times.items():
         ratio = "" if name == "healthz" else f" = {ms / base:,.0f}x /healthz/"
-        target = " (target < 100 ms)" if name in ("campaign list", "change page", "dashboard data") else ""
+        target = " (target < 100 ms)" if name in PAGES else ""
         print(f"  {name}: {ms:,.1f} ms{ratio}{target}")
     print(f"  claim of 20: {big_claim:.1f} ms vs {small_claim:.1f} ms on 1,000 calls = {big_claim / small_claim:.1f}x")
     print("\n".join(table_report()))
-    slow = [n for n in ("campaign list", "change page", "dashboard data") if times[n] >= 100]
+    slow = [n for n in PAGES if times[n] >= 100]
     print(f"targets: pages < 100 ms -> {'met' if not slow else 'MISSED: ' + ', '.join(slow)}")
     return 0
 
