@@ -61,6 +61,11 @@ bench-smoke: $(VENV)/.installed
 	$(PY) bench/dispatch_bench.py --contacts 300 --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)dispatch_bench
 	BENCH_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/campaign_scale_bench.py --calls 5000 --enrol 2000 --runs 3 \
 	--pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)scale_bench
+	BENCH_DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)crosstab_bench $(PY) bench/crosstab_bench.py --calls 3000
+	$(PY) bench/dial_cpu_bench.py --calls 200 --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)dialcpu_bench \
+	--redis $(REDIS_URL_TEST)
+	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)guard_bench REDIS_URL=$(REDIS_URL_TEST) \
+	$(PY) bench/guard_bench.py --batches 20
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

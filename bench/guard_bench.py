@@ -4,7 +4,9 @@
         .venv/bin/python bench/guard_bench.py [--batches 500] [--batch-size 20] [--json]
 
 Uses the Redis at REDIS_URL (its guard keys are deleted first and after) and the database
-at DATABASE_URL (migrated; only read: the cold path looks up recent calls of the numbers).
+at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ivr_guard_bench; created and
+migrated if need be, only read: the cold path looks up recent calls of the numbers, so a
+database that dialled 199… numbers lately is the wrong one).
 Prints, per batch of calls to fresh numbers, the median and p95 time of
 1. a Redis PING (the baseline: one round trip),
 2. `screen` with the guard's state warm (one Lua script),
@@ -28,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivrsite.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
+from bench.benchdb import ensure_database  # noqa: E402
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -36,10 +40,15 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ivr_guard_bench")
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
     from campaigns import guard, pacing
     from campaigns.models import Call

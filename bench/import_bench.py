@@ -6,7 +6,7 @@ Generates a UTF-8 CSV of N contacts (Chinese names, two variables, ~2% of number
 messy shapes, 0.1% invalid), creates a throwaway database, runs the very function the
 RQ worker runs for an admin upload (`campaigns.import_jobs.run_import_job`), then COPYs
 the same file into a bare table as the floor to compare with. Prints rows/s, peak RSS
-and the ratio to COPY. Targets (2 cores): 1M rows <= 25 s, peak RSS < 300 MB.
+and the ratio to COPY. Targets (2 cores): 1M rows <= 25 s, 10M rows <= 5 min, peak RSS < 300 MB.
 """
 
 from __future__ import annotations
@@ -116,8 +116,10 @@ def main() -> None:
         print(f"peak RSS: {peak_rss_mb():.0f} MB (before the import: {rss_before:.0f} MB)")
         print(f"bare COPY of the same file: {copy_seconds:.1f} s = {n / copy_seconds:,.0f} rows/s")
         print(f"ratio to COPY: {ours / copy_seconds:.1f}x")
-        met = ours * 1e6 / n <= 25 and peak_rss_mb() < 300
-        print(f"targets: <= 25 s for 1M rows, < 300 MB peak RSS -> {'met' if met else 'MISSED'}")
+        # 25 s up to a million rows; 5 min at ten million (the indexes outgrow memory), linear between.
+        limit = 25 if n <= 1_000_000 else 25 + (300 - 25) * (n - 1e6) / 9e6
+        met = ours <= limit and peak_rss_mb() < 300
+        print(f"targets: <= {limit:,.1f} s for {n:,} rows, < 300 MB peak RSS -> {'met' if met else 'MISSED'}")
         print(f"machine load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
