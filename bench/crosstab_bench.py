@@ -49,7 +49,8 @@ def generate(calls: int):
 
     from django.db import connection
 
-    from campaigns.models import CallerNumber, Campaign, ContactList, MenuOption, MenuTemplate, remember_variables
+    from campaigns.models import CallerNumber, Campaign, ContactList, MenuOption, MenuTemplate
+    from campaigns.variables import remember_variables
 
     stamp = int(time.time())
     menu = MenuTemplate.objects.create(name=f"bench NPS {stamp}", start_code="TTS_1")

@@ -112,7 +112,8 @@ def generate_calls(name: str, contacts: int, retried: int, status_sql: str | Non
     """A campaign with `contacts` contacts (two lists) and `contacts + retried` calls, in SQL.
 
     `due_sql` may use the columns latest, h (0-99, picks the status) and sent."""
-    from campaigns.models import Call, Contact, remember_variables
+    from campaigns.models import Call, Contact
+    from campaigns.variables import remember_variables
 
     campaign, lists = make_campaign(name)
     prefix = 100 + campaign.pk % 900

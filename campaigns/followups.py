@@ -30,9 +30,8 @@ from campaigns.models import (
     ContactList,
     FollowupBuild,
     MenuTemplate,
-    remember_variables,
-    variable_names_of,
 )
+from campaigns.variables import remember_variables, variable_names_of
 from receipts.segments import Segment, describe, segment_calls, segment_sql
 
 log = logging.getLogger(__name__)

@@ -45,8 +45,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.contact_hours import CALL_AFTER, CALL_BEFORE, HOURS_ALIASES, parse_hour
-from campaigns.models import Contact, ContactList, DoNotCall, remember_variables
+from campaigns.models import Contact, ContactList, DoNotCall
 from campaigns.phones import InvalidNumber, is_plain_mobile, normalize
+from campaigns.variables import remember_variables
 
 log = logging.getLogger(__name__)
 

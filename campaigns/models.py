@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,10 +105,9 @@ class CallerNumber(models.Model):
 class ContactList(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
-    # The variable names its contacts carry, in the order first seen (an import's column order),
-    # kept by every write of contacts (`remember_variables`) so that no page reads the contacts to
-    # list them. Names only grow: one whose last contact was edited away or deleted stays. NULL
-    # for a list from before this column: worked out from its contacts on first use.
+    # The variable names its contacts carry, in the order first seen; kept by every write of
+    # contacts so that no page reads the contacts to list them (`campaigns.variables`). NULL for
+    # a list from before this column: worked out from its contacts on first use.
     variable_columns = models.JSONField(_("variable columns"), null=True, default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -121,65 +120,16 @@ class ContactList(models.Model):
         return self.name
 
     def variable_names(self) -> set[str]:
-        """Every variable name its contacts carry (see `variable_names_of`)."""
+        """Every variable name its contacts carry (see `campaigns.variables`)."""
+        from campaigns.variables import variable_names_of
+
         return set(variable_names_of([self.pk]))
-
-
-def variable_names_of(list_ids: list[int]) -> list[str]:
-    """The variable names the contacts of these lists carry, each list's in the order first seen:
-    the one rule for menus, pickers and exports. Reads the lists' stored names, not the contacts."""
-    ids = [int(pk) for pk in list_ids]
-    stored = dict(ContactList.objects.filter(pk__in=ids).values_list("pk", "variable_columns"))
-    names: dict[str, None] = {}
-    for list_id in ids:
-        columns = stored.get(list_id)
-        if columns is None and list_id in stored:
-            columns = remember_variables(list_id, [])
-        names.update(dict.fromkeys(columns or []))
-    return list(names)
-
-
-def remember_variables(list_id: int, names: Iterable[str]) -> list[str]:
-    """Add `names` (in their order) after the list's variable names; returns them all. A list
-    whose names are not known yet (NULL) has them read from its contacts first, under the same
-    row lock, so that a write racing the first read cannot lose a name."""
-    names = list(dict.fromkeys(names))
-    current = ContactList.objects.filter(pk=list_id).values_list("variable_columns", flat=True).first()
-    if current is not None and set(names) <= set(current):
-        return current
-    with transaction.atomic():
-        locked = ContactList.objects.select_for_update().filter(pk=list_id)
-        current = locked.values_list("variable_columns", flat=True).first()
-        if current is None:
-            current = _variable_names_read_from_contacts(list_id)
-        columns = current + [name for name in names if name not in current]
-        locked.update(variable_columns=columns)
-    return columns
-
-
-def _variable_names_read_from_contacts(list_id: int) -> list[str]:
-    """Every variable name of the list's contacts (all of them are read): those of its first
-    contact in their order, then the rest alphabetically."""
-    table = Contact._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"SELECT DISTINCT jsonb_object_keys(variables) FROM {table} WHERE contact_list_id = %s"  # noqa: S608
-        elif connection.vendor == "sqlite":
-            sql = (
-                f"SELECT DISTINCT j.key FROM {table}, json_each({table}.variables) AS j "  # noqa: S608
-                "WHERE contact_list_id = %s"
-            )
-        else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
-            raise NotImplementedError(connection.vendor)
-        cursor.execute(sql, [list_id])  # the table name is the model's; values go as parameters
-        names = {row[0] for row in cursor.fetchall()}
-    first = Contact.objects.filter(contact_list_id=list_id).order_by("pk").values_list("variables", flat=True).first()
-    order = {name: n for n, name in enumerate(first or {})}
-    return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
 
 class ContactQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
+        from campaigns.variables import remember_variables
+
         created = super().bulk_create(objs, *args, **kwargs)
         by_list: dict[int, dict[str, None]] = {}
         for contact in created:
@@ -216,6 +166,8 @@ class Contact(models.Model):
         return f"{self.name} <{self.phone}>" if self.name else self.phone
 
     def save(self, *args, **kwargs) -> None:
+        from campaigns.variables import remember_variables
+
         with transaction.atomic():
             super().save(*args, **kwargs)
             remember_variables(self.contact_list_id, self.variables or {})

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 
 from campaigns import importing, spreadsheets
-from campaigns.models import Contact, ContactList, variable_names_of
+from campaigns.models import Contact, ContactList
+from campaigns.variables import variable_names_of
 
 
 def outcome_label(outcome: str) -> str:

@@ -14,7 +14,7 @@ no path can forget to:
 - clean XLSX cells: control characters XML cannot hold are dropped, text is capped at
   Excel's 32,767 characters per cell;
 - stay inside Excel's 16,384 columns (`TooWide`, a clear message, instead of a 500).
-Which variable columns a list has is `campaigns.models.variable_names_of` (exact).
+Which variable columns a list has is `campaigns.variables.variable_names_of`.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from campaigns import spreadsheets
-from campaigns.models import Call, Campaign, variable_names_of
+from campaigns.models import Call, Campaign
+from campaigns.variables import variable_names_of
 from receipts import scores
 from receipts.models import CrosstabSnapshot
 

@@ -19,7 +19,8 @@ from import_export import resources
 from import_export.fields import Field
 
 from campaigns import spreadsheets
-from campaigns.models import Call, Campaign, ContactList, variable_names_of
+from campaigns.models import Call, Campaign, ContactList
+from campaigns.variables import variable_names_of
 
 
 class ResultResource(resources.ModelResource):

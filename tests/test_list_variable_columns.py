@@ -11,7 +11,8 @@ from django.urls import reverse
 from campaigns import actions
 from campaigns.followups import create_followup
 from campaigns.importing import import_contacts
-from campaigns.models import Contact, ContactList, variable_names_of
+from campaigns.models import Contact, ContactList
+from campaigns.variables import variable_names_of
 from receipts.segments import parse_all
 from tests.results_fixtures import OUTCOMES, finished_campaign
 
