@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from campaigns import reasons
@@ -61,6 +61,9 @@ CALL_TRANSITIONS: dict[str, Transition] = {
     "settle_by_operator": _t([S.UNKNOWN], S.FAILED),
     "redial_by_operator": _t([S.UNKNOWN], S.QUEUED),
     "cancel": _t([S.QUEUED], S.CANCELLED),  # campaign cancelled, or its end date passed
+    # A late receipt says the attempt it followed should not have been retried (say, answered
+    # after an operator had settled it as failed): the retry, if not taken yet, is withdrawn.
+    "withdraw_retry": _t([S.QUEUED], S.CANCELLED),
     "recover_claim": _t([S.CLAIMED], S.QUEUED),  # a dead worker's unsent claim
     "recover_sending": _t([S.SENDING], S.UNKNOWN),  # a dead worker's send
     # The callee's hours or the frequency guard say not now: not an attempt.
@@ -457,7 +460,52 @@ def do_settle_by_receipts(changes: list[tuple[Call, str | None]], now: dt.dateti
     newly_final = [pk for pk in newly_final if pk in written]
     if newly_final:
         after_calls_settled(newly_final, now, calls)
+    overtaken = [c for c in calls if c.pk in written and not c.is_latest and not _retryable_outcome(c)]
+    if overtaken:
+        _withdraw_retries_after(overtaken, now)
     return newly_final
+
+
+def _retryable_outcome(call: Call) -> bool:
+    return call.status in (call.campaign.retry_outcomes or [])
+
+
+def _withdraw_retries_after(calls: list[Call], now: dt.datetime) -> None:
+    """The next attempts of these calls, whose outcome no longer asks for a retry."""
+    following = Q()
+    for call in calls:
+        following |= Q(campaign_id=call.campaign_id, phone=call.phone, attempt=call.attempt + 1)
+    retry_ids = list(Call.objects.filter(following, is_latest=True).values_list("pk", flat=True))
+    if do_withdraw_retries(retry_ids, now):
+        for campaign in Campaign.objects.filter(pk__in={c.campaign_id for c in calls}, state=State.RUNNING):
+            do_complete_campaign(campaign, now)
+
+
+@transaction.atomic
+def do_withdraw_retries(call_ids: list[int], now: dt.datetime) -> int:
+    """queued retry → cancelled, and the attempt before it is the latest again (its outcome is
+    the contact's result). Returns how many were withdrawn.
+
+    Accepts: queued, latest attempts after the first (a retry a worker has claimed goes out).
+    Lock: the retries' rows, status and latest flag re-checked by the UPDATE.
+    """
+    withdrawn = list(
+        Call.objects.filter(pk__in=call_ids, status__in=_from("withdraw_retry"), is_latest=True, attempt__gt=1)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", "campaign_id", "phone", "attempt")
+    )
+    if not withdrawn:
+        return 0
+    Call.objects.filter(pk__in=[pk for pk, *_rest in withdrawn]).update(
+        status=S.CANCELLED, is_latest=False, settled_at=now, note=reasons.reason("call.retry_withdrawn")
+    )
+    previous = Q()
+    for _pk, campaign_id, phone, attempt in withdrawn:
+        previous |= Q(campaign_id=campaign_id, phone=phone, attempt=attempt - 1)
+    Call.objects.filter(previous).update(is_latest=True)
+    log.info("retries withdrawn, a receipt settled the attempts before them: %s", [pk for pk, *_rest in withdrawn])
+    return len(withdrawn)
 
 
 @transaction.atomic

@@ -26,6 +26,11 @@ def settle_by_receipt(call: Call) -> bool:
     return Call.objects.filter(pk=call.pk, status=S.ANSWERED).exists()
 
 
+def withdraw_retry(call: Call) -> bool:
+    Call.objects.filter(pk=call.pk).update(attempt=2)  # a retry: there is an attempt before it
+    return bool(transitions.do_withdraw_retries([call.pk], timezone.now()))
+
+
 # event → (how to make it happen to one call, the status it moves an accepting call to)
 CALL_EVENTS = {
     "claim": (lambda c: transitions.do_claim_calls({c.caller_number_id: [c.pk]}, TOKEN, timezone.now()), S.CLAIMED),
@@ -40,6 +45,7 @@ CALL_EVENTS = {
     "settle_by_operator": (lambda c: transitions.do_settle_by_operator([c.pk], placed=True), S.FAILED),
     "redial_by_operator": (lambda c: transitions.do_settle_by_operator([c.pk], placed=False), S.QUEUED),
     "cancel": (lambda c: transitions.do_expire_calls(c.campaign, timezone.now()), S.CANCELLED),
+    "withdraw_retry": (withdraw_retry, S.CANCELLED),
     "recover_claim": (
         lambda c: transitions.do_recover_stale(timezone.now(), claimed_before=timezone.now(), sent_before=LONG_AGO)[
             "requeued"
