@@ -1,10 +1,11 @@
 """Receipts and dashboard benchmark (issue 6), on PostgreSQL.
 
-1. Receipts per second through the real endpoint: gunicorn serving ivrsite on a
-   PostgreSQL database as the Procfile runs it, 8 clients POSTing batches of 100 receipts
-   (key presses and call records for placed calls), `manage.py settle_receipts` settling
-   them. Baseline in the same run: the same gunicorn answering empty pushes (`[]`: token
-   check, JSON, nothing stored). Then: how long after the last push everything was settled,
+1. Receipts per second through the real endpoint: the Procfile's own `web` line (gunicorn,
+   its shipped defaults, access log on) on a PostgreSQL database, 8 clients POSTing batches
+   of 100 receipts (key presses and call records for placed calls), the Procfile's
+   `dispatcher` settling them as shipped (`--settler settle_receipts`: a dedicated settler).
+   Baseline in the same run: the same gunicorn answering empty pushes (`[]`: token check,
+   JSON, nothing stored). Then: how long after the last push everything was settled,
    and how long after its 200 one more receipt shows on the dashboard.
 2. Dashboard server time on a generated campaign of 1,000,000 calls (800,000 contacts in
    two lists, 200,000 retried): the dashboard's JSON view through Django's test client,
@@ -24,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ivr_receipts_bench")
+LOG_DIR = Path(tempfile.mkdtemp(prefix="receipts-bench-"))
 TOKEN = "bench-token-0123456789abcdef"
 ENV = {
     **os.environ,
@@ -195,8 +198,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_settler() -> subprocess.Popen:
-    """`manage.py settle_receipts`: settles what the webhook accepted, as a deployment runs it."""
+def procfile_process(name: str, log: Path, extra_env: dict | None = None) -> subprocess.Popen:
+    """The Procfile's own command line for `name`, through a shell as honcho runs it, with the
+    defaults it ships with (its `python` and `gunicorn`: this virtualenv's)."""
+    from tests.stack import procfile_commands
+
+    env = {**ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", **(extra_env or {})}
+    with log.open("ab") as out:
+        return subprocess.Popen(procfile_commands()[name], shell=True, cwd=ROOT, env=env, stdout=out, stderr=out)  # noqa: S602 - our Procfile
+
+
+def start_settler(settler: str) -> subprocess.Popen:
+    """What settles the pushes the webhook accepted: the Procfile's `dispatcher` (its tick settles
+    for up to 2 s at a time), as shipped, or a dedicated `manage.py settle_receipts`."""
+    if settler == "dispatcher":
+        return procfile_process("dispatcher", LOG_DIR / "dispatcher.log")
     return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "settle_receipts"], cwd=ROOT, env=ENV)
 
 
@@ -216,14 +232,10 @@ def wait_settled(campaign, total: int, timeout: float = 120) -> float:
 
 
 def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
-    """As the Procfile runs it: `workers` processes of 4 threads."""
+    """The Procfile's `web` line as shipped (`workers` processes of 4 threads, access log on)."""
     port = free_port()
-    command = [str(ROOT / ".venv/bin/gunicorn"), "ivrsite.wsgi", "-w", str(workers), "--threads", "4"]
-    command += ["-b", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(
-        [*command, "--log-level", "warning"],
-        cwd=ROOT,
-        env=ENV,
+    proc = procfile_process(
+        "web", LOG_DIR / "web.log", {"WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
     )
     base = f"http://127.0.0.1:{port}"
     import requests
@@ -305,12 +317,12 @@ def receipt_batches(campaign, total: int) -> list[bytes]:
     return [json.dumps(elements[i : i + 100], ensure_ascii=False).encode() for i in range(0, len(elements), 100)]
 
 
-def bench_receipts(total: int, workers: int, threads: int) -> dict:
+def bench_receipts(total: int, workers: int, threads: int, settler_kind: str) -> dict:
     # One call more than receipts pushed: answered last, to time when the dashboard shows it.
     campaign, _ = generate_calls("bench receipts", total + 1, 0, status_sql="'placed'")
     bodies = receipt_batches(campaign, total)
     proc, base = start_gunicorn(workers)
-    settler = start_settler()
+    settler = start_settler(settler_kind)
     try:
         url = f"{base}/receipts/aliyun/{TOKEN}/"
         hammer(url, [b"[]"] * 200, threads)  # warm up: connections, imports
@@ -456,6 +468,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (4 threads each, as the Procfile)")
     parser.add_argument("--threads", type=int, default=8, help="concurrent pushing clients")
     parser.add_argument("--runs", type=int, default=7, help="timed dashboard requests (median)")
+    parser.add_argument(
+        "--settler",
+        choices=["dispatcher", "settle_receipts"],
+        default="dispatcher",
+        help="what settles the pushes: the Procfile's dispatcher (as shipped) or a dedicated settle_receipts",
+    )
     parser.add_argument("--skip-receipts", action="store_true")
     parser.add_argument("--skip-dashboard", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep generated rows")
@@ -468,12 +486,13 @@ def main() -> None:
     made = []
     try:
         if not args.skip_receipts:
-            r = bench_receipts(args.receipts, args.workers, args.threads)
+            r = bench_receipts(args.receipts, args.workers, args.threads, args.settler)
             made.append(r["campaign"])
             met = r["receipts_per_s"] >= 5000 and r["batch_p99_ms"] < 100 and r["visible_s"] <= 5
             print(
-                f"receipts: {r['receipts_per_s']:,.0f} receipts/s accepted through gunicorn ({args.workers} workers, "
-                f"{args.threads} clients, {r['batches']} batches of 100; target >= 5,000/s, p99 < 100 ms); "
+                f"receipts: {r['receipts_per_s']:,.0f} receipts/s accepted through the Procfile's web "
+                f"({args.workers} workers, {args.threads} clients, {r['batches']} batches of 100; "
+                "target >= 5,000/s, p99 < 100 ms); "
                 f"{r['batch_requests_per_s']:.1f} batch pushes/s vs {r['empty_requests_per_s']:.1f} empty pushes/s "
                 f"baseline = {r['batch_requests_per_s'] / r['empty_requests_per_s']:.2f}x; "
                 f"batch p50 {r['batch_p50_ms']:.0f} ms p99 {r['batch_p99_ms']:.0f} ms "
@@ -481,7 +500,7 @@ def main() -> None:
                 f"stored {r['stored']:,}, settled {r['settled_calls']:,} calls"
             )
             print(
-                f"settling: all settled {r['settle_lag_s']:.1f} s after the last push "
+                f"settling by {args.settler}: all settled {r['settle_lag_s']:.1f} s after the last push "
                 f"({r['settled_per_s']:,.0f} receipts/s end to end); a receipt reached the dashboard "
                 f"{r['visible_s']:.1f} s after its 200 (target <= 5 s); targets {'met' if met else 'MISSED'}"
             )
