@@ -94,7 +94,7 @@ def main() -> None:
         ours = time.monotonic() - started
         job.refresh_from_db()
         if job.status != ImportJob.Status.DONE:
-            raise SystemExit(f"import ended {job.status}: {job.error}")
+            raise SystemExit(f"import ended {job.status}: {job.error_text}")
         stored = contact_list.contacts.count()
         if job.rows != n or stored != job.created or job.created + job.rejected_count != n:
             raise SystemExit(f"{n} rows in, {job.rows} counted, {job.created} created, {stored} stored")

@@ -72,12 +72,16 @@ TRANSITIONS = {
 
 @admin.register(CallerNumber)
 class CallerNumberAdmin(admin.ModelAdmin):
-    list_display = ["number", "label", "account", "concurrency_now", "active", "inactive_reason"]
+    list_display = ["number", "label", "account", "concurrency_now", "active", "why_inactive"]
     list_filter = ["active", "account"]
     list_select_related = ["account"]
     search_fields = ["number", "label"]
-    fields = ["number", "label", "account", "max_concurrent_calls", "concurrency_now", "active", "inactive_reason"]
-    readonly_fields = ["concurrency_now", "inactive_reason"]
+    fields = ["number", "label", "account", "max_concurrent_calls", "concurrency_now", "active", "why_inactive"]
+    readonly_fields = ["concurrency_now", "why_inactive"]
+
+    @admin.display(description=gettext_lazy("why inactive"))
+    def why_inactive(self, obj: CallerNumber) -> str:
+        return obj.inactive_reason_text
 
     @admin.display(description=gettext_lazy("concurrent calls now"))
     def concurrency_now(self, obj: CallerNumber) -> str:
@@ -99,7 +103,7 @@ class CallerNumberAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if obj.active:
-            obj.inactive_reason = ""  # staff turned it back on
+            obj.inactive_reason = {}  # staff turned it back on
         super().save_model(request, obj, form, change)
 
 

@@ -188,7 +188,7 @@ class ContactListAdmin(admin.ModelAdmin):
                     contact_list, stream, data["name"], max_rejected=import_jobs.MAX_STORED_REJECTED
                 )
         except importing.ImportFileError as exc:
-            import_jobs.finish_job(job, error=str(exc))
+            import_jobs.finish_job(job, error=exc.reason)
             messages.error(request, str(exc))
         else:
             import_jobs.finish_job(job, summary)
@@ -263,13 +263,18 @@ class ImportJobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     list_select_related = ["contact_list"]
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
+    # The error is a reason (campaigns.reasons): shown worded in the reader's language.
+    readonly_fields = [f.name if f.name != "error" else "error_text" for f in ImportJob._meta.fields]
 
     def get_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
         if not request.user.has_perm("campaigns.view_contact"):
             fields.remove("rejected")  # quotes the file's cells: contact data
         return fields
+
+    @admin.display(description=gettext_lazy("error"))
+    def error_text(self, obj: ImportJob) -> str:
+        return obj.error_text
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,8 +9,8 @@ import time
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from campaigns import reasons
 from campaigns.importing import ImportFileError, ImportSummary, import_contacts
 from campaigns.models import ImportJob
 
@@ -57,18 +57,20 @@ def run_import_job(job_id: int) -> None:
                 job.contact_list, stream, job.original_name, max_rejected=MAX_STORED_REJECTED, progress=progress
             )
     except ImportFileError as exc:
-        finish_job(job, error=str(exc))
+        finish_job(job, error=exc.reason)
     except Exception as exc:
         log.exception("import %s failed", job.pk)
-        error = _("The import stopped on an unexpected error: %(error)s") % {"error": exc}
-        finish_job(job, error=error, keep_file=True)
+        finish_job(job, error=reasons.reason("import.unexpected_error", error=str(exc)), keep_file=True)
         raise
     else:
         finish_job(job, summary)
 
 
-def finish_job(job: ImportJob, summary: ImportSummary | None = None, error: str = "", keep_file: bool = False) -> None:
-    """Record the outcome on the job and delete the uploaded file (it holds personal data)."""
+def finish_job(
+    job: ImportJob, summary: ImportSummary | None = None, error: reasons.Reason | None = None, keep_file: bool = False
+) -> None:
+    """Record the outcome on the job and delete the uploaded file (it holds personal data).
+    Without a summary the job failed; `error` says why, as a reason (worded when shown)."""
     job.finished_at = timezone.now()
     if summary is not None:
         job.status = ImportJob.Status.DONE
@@ -79,7 +81,7 @@ def finish_job(job: ImportJob, summary: ImportSummary | None = None, error: str 
         job.rejected = summary.rejected[:MAX_STORED_REJECTED]
     else:
         job.status = ImportJob.Status.FAILED
-        job.error = error
+        job.error = error or {}
     if job.file and not keep_file:
         job.file.delete(save=False)
     job.save()

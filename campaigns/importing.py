@@ -44,6 +44,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from campaigns import reasons
 from campaigns.contact_hours import CALL_AFTER, CALL_BEFORE, HOURS_ALIASES, parse_hour
 from campaigns.models import Contact, ContactList, DoNotCall
 from campaigns.phones import InvalidNumber, is_plain_mobile, normalize
@@ -70,7 +71,17 @@ NEW, UPDATE, SKIP, INVALID = "new", "update", "skip", "invalid"
 
 
 class ImportFileError(ValueError):
-    """The whole file cannot be imported (no phone column, unreadable...); user-facing."""
+    """The whole file cannot be imported (no phone column, unreadable...); user-facing.
+
+    Carries a reason (`campaigns.reasons`): a code and its params, to store on an import job
+    and word in the reader's language; `str()` words it in the active language."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        self.reason = reasons.reason(code, **params)
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        return reasons.describe(self.reason)
 
 
 @dataclass(frozen=True)
@@ -177,7 +188,7 @@ def detect_encoding(sample: bytes) -> str:
         codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise ImportFileError(_("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again.")) from exc
+        raise ImportFileError("import.unknown_encoding") from exc
 
 
 def _encoding_sample(stream: IO[bytes]) -> bytes:
@@ -224,7 +235,7 @@ def read_table(stream: IO[bytes], filename: str = "") -> Table:
     if head == XLSX_MAGIC or filename.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(counter)
     if filename.lower().endswith(".xls") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(_("Old Excel .xls files are not supported; save as .xlsx or CSV."))
+        raise ImportFileError("import.xls")
     encoding = detect_encoding(_encoding_sample(stream))
     stream.seek(0)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding, newline="")
@@ -235,9 +246,9 @@ def read_table(stream: IO[bytes], filename: str = "") -> Table:
     try:
         header = next(reader)
     except StopIteration as exc:
-        raise ImportFileError(_("The file is empty.")) from exc
+        raise ImportFileError("import.empty") from exc
     except csv.Error as exc:
-        raise ImportFileError(_("Cannot read the file as CSV: %(error)s") % {"error": exc}) from exc
+        raise ImportFileError("import.not_csv", error=str(exc)) from exc
 
     def rows() -> Iterator[tuple[int, list]]:
         try:
@@ -245,14 +256,9 @@ def read_table(stream: IO[bytes], filename: str = "") -> Table:
             # the record number as a spreadsheet shows it.
             yield from enumerate(reader, start=2)
         except UnicodeDecodeError as exc:
-            raise ImportFileError(
-                _("The file mixes text encodings (bad bytes near byte %(pos)d); save it again as UTF-8 CSV.")
-                % {"pos": counter.count}
-            ) from exc
+            raise ImportFileError("import.mixed_encodings", pos=counter.count) from exc
         except csv.Error as exc:
-            raise ImportFileError(
-                _("Cannot read the file as CSV after row %(row)d: %(error)s") % {"row": reader.line_num, "error": exc}
-            ) from exc
+            raise ImportFileError("import.csv_broken_after_row", row=reader.line_num, error=str(exc)) from exc
 
     return Table(
         header=[str(h) for h in header],
@@ -278,19 +284,18 @@ def _read_xlsx(counter: CountingReader) -> Table:
     try:
         workbook = load_workbook(io.BufferedReader(counter, 1 << 16), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
-        raise ImportFileError(_("Cannot read the file as an Excel workbook (.xlsx).")) from exc
+        raise ImportFileError("import.not_xlsx") from exc
 
     # The sheet is parsed lazily: broken XML, or entities that expand past expat's limit
     # (a "billion laughs" workbook), surface while reading rows.
-    unreadable = _("Cannot read the file as an Excel workbook (.xlsx).")
     sheet = workbook.worksheets[0]
     values = sheet.iter_rows(values_only=True)
     try:
         header = next(values)
     except StopIteration as exc:
-        raise ImportFileError(_("The file is empty.")) from exc
+        raise ImportFileError("import.empty") from exc
     except (ParseError, zipfile.BadZipFile, ValueError) as exc:
-        raise ImportFileError(unreadable) from exc
+        raise ImportFileError("import.not_xlsx") from exc
 
     def rows() -> Iterator[tuple[int, list]]:
         number = 1
@@ -298,10 +303,7 @@ def _read_xlsx(counter: CountingReader) -> Table:
             for number, row in enumerate(values, start=2):
                 yield number, [_xlsx_cell(v) for v in row]
         except (ParseError, zipfile.BadZipFile, ValueError) as exc:
-            raise ImportFileError(
-                _("Cannot read the workbook after row %(row)d: it is damaged or not a plain .xlsx file.")
-                % {"row": number}
-            ) from exc
+            raise ImportFileError("import.xlsx_broken_after_row", row=number) from exc
         finally:
             workbook.close()
 
@@ -339,10 +341,7 @@ def map_columns(header: list[str]) -> Columns:
     while width and not str(header[width - 1]).strip():
         width -= 1  # trailing blank titles: a sheet's formatting, not columns
     if width > MAX_COLUMNS:
-        raise ImportFileError(
-            _("The header has %(count)d columns; at most %(max)d can be imported (phone, name and variables).")
-            % {"count": width, "max": MAX_COLUMNS}
-        )
+        raise ImportFileError("import.too_many_columns", count=width, max=MAX_COLUMNS)
     keys = [_header_key(h) for h in header]
 
     def find(aliases: tuple[str, ...]) -> int | None:
@@ -354,8 +353,7 @@ def map_columns(header: list[str]) -> Columns:
     phone = find(PHONE_ALIASES)
     if phone is None:
         raise ImportFileError(
-            _("No phone column found in the header (%(header)s). Name it one of: %(aliases)s.")
-            % {"header": ", ".join(header) or "—", "aliases": ", ".join(PHONE_ALIASES[:10])}
+            "import.no_phone_column", header=", ".join(header) or "—", aliases=", ".join(PHONE_ALIASES[:10])
         )
     name = find(NAME_ALIASES)
     variables: list[tuple[int, str]] = []

@@ -68,7 +68,7 @@ class CallerNumber(models.Model):
         verbose_name=_("Aliyun account"),
         help_text=_("Blank: the default account from the environment (ALIYUN_ACCESS_KEY_ID)."),
     )
-    inactive_reason = models.CharField(_("why inactive"), max_length=300, blank=True)
+    inactive_reason = models.JSONField(_("why inactive"), default=dict, blank=True, editable=False)
     # Adaptive: after Aliyun refuses a call for concurrency, fewer calls at once for a while.
     lowered_concurrency = models.PositiveIntegerField(_("lowered to"), null=True, blank=True, editable=False)
     lowered_until = models.DateTimeField(_("lowered until"), null=True, blank=True, editable=False)
@@ -93,6 +93,11 @@ class CallerNumber(models.Model):
         if self.max_concurrent_calls:
             return self.max_concurrent_calls
         return MOBILE_DISPLAY_CONCURRENCY if self.is_mobile else FIXED_LINE_DISPLAY_CONCURRENCY
+
+    @property
+    def inactive_reason_text(self) -> str:
+        """Why it was deactivated (a reason, campaigns.reasons), in the active language."""
+        return reasons.describe(self.inactive_reason)
 
     def concurrency(self, now: dt.datetime | None = None) -> int:
         """Calls it may carry at once now: its cap, or less while lowered after a refusal."""
@@ -243,7 +248,7 @@ class ImportJob(models.Model):
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
-    error = models.TextField(_("error"), blank=True)
+    error = models.JSONField(_("error"), default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
     )
@@ -265,6 +270,11 @@ class ImportJob(models.Model):
         if not self.total_bytes:
             return 0
         return min(99, int(100 * self.processed_bytes / self.total_bytes))
+
+    @property
+    def error_text(self) -> str:
+        """Why it failed (a reason, campaigns.reasons), in the active language ("" if it did not)."""
+        return reasons.describe(self.error)
 
 
 def parse_tts_params(text: str) -> dict:

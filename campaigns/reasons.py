@@ -1,10 +1,11 @@
 """Reasons kept as a code and parameters, put into words when shown, in the reader's language.
 
-A pause reason, an operator's note or an error text is stored as
-`{"code": "...", "params": {...}}` (see `reason()`), never as text translated in the
-language of whichever worker wrote it; `describe()` renders it in the active language.
-A parameter may itself be a reason (described in turn). Free text a person typed is kept
-as `{"text": "..."}` and shown as typed.
+A pause reason, an operator's note, why a caller number was deactivated or why an import
+failed is stored as `{"code": "...", "params": {...}}` (see `reason()`), never as text
+translated in the language of whichever worker wrote it; `describe()` renders it in the
+active language. A parameter may itself be a reason (described in turn). Free text a person
+typed, and text an older version stored already worded, is kept as `{"text": "..."}` and
+shown as it is.
 """
 
 from __future__ import annotations
@@ -34,6 +35,28 @@ MESSAGES = {
     "refusal.callee_frequency": _("The callee's frequency limit was reached (%(code)s); deferred."),
     "refusal.carrier_window": _("The carrier refused calls at this time (%(code)s); deferred to the next calling day."),
     "refusal.bad_display_number": _("The display number is invalid (%(code)s); the call goes out on another number."),
+    # Why a caller number is not in use (campaigns.refusals).
+    "caller_number.invalid": _(
+        "Aliyun says this display number is invalid (%(code)s). Check it in the Aliyun console."
+    ),
+    # Why a contact import failed as a whole (`campaigns.importing.ImportFileError`, import jobs).
+    "import.unknown_encoding": _("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again."),
+    "import.xls": _("Old Excel .xls files are not supported; save as .xlsx or CSV."),
+    "import.empty": _("The file is empty."),
+    "import.not_csv": _("Cannot read the file as CSV: %(error)s"),
+    "import.mixed_encodings": _(
+        "The file mixes text encodings (bad bytes near byte %(pos)d); save it again as UTF-8 CSV."
+    ),
+    "import.csv_broken_after_row": _("Cannot read the file as CSV after row %(row)d: %(error)s"),
+    "import.not_xlsx": _("Cannot read the file as an Excel workbook (.xlsx)."),
+    "import.xlsx_broken_after_row": _(
+        "Cannot read the workbook after row %(row)d: it is damaged or not a plain .xlsx file."
+    ),
+    "import.too_many_columns": _(
+        "The header has %(count)d columns; at most %(max)d can be imported (phone, name and variables)."
+    ),
+    "import.no_phone_column": _("No phone column found in the header (%(header)s). Name it one of: %(aliases)s."),
+    "import.unexpected_error": _("The import stopped on an unexpected error: %(error)s"),
     # What Aliyun answered (`campaigns.aliyun.Outcome` values, plus connection failures).
     "api.placed": _("Call placed."),
     "api.throttled": _("Aliyun is throttling requests (%(code)s); the call will be retried."),
@@ -61,7 +84,7 @@ def reason(key: str, /, **params: Any) -> Reason:
 
 
 def typed(text: str) -> Reason:
-    """Free text a person typed, kept as is."""
+    """Free text a person typed (or an older version stored already worded), kept as is."""
     return {"text": text} if text else {}
 
 

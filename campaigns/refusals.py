@@ -24,7 +24,6 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from campaigns import aliyun, guard, reasons, transitions
 from campaigns.models import Call, CallerNumber, Campaign
@@ -118,9 +117,7 @@ def deactivate_caller_number(caller_number_id: int, code: str) -> None:
     """Stop using the number; campaigns left without an active number pause, saying why."""
     from campaigns.actions import pause_campaign
 
-    reason = _("Aliyun says this display number is invalid (%(code)s). Check it in the Aliyun console.") % {
-        "code": code
-    }
+    reason = reasons.reason("caller_number.invalid", code=code)
     updated = CallerNumber.objects.filter(pk=caller_number_id, active=True).update(active=False, inactive_reason=reason)
     if not updated:
         return

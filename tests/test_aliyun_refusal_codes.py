@@ -47,7 +47,7 @@ def deactivated(number: CallerNumber, campaign: Campaign) -> bool:
     # Its only number gone, the campaign pauses and says why.
     return (
         not number.active
-        and "200117" in number.inactive_reason
+        and number.inactive_reason == {"code": "caller_number.invalid", "params": {"code": "200117"}}
         and campaign.state == Campaign.State.PAUSED
         and number.number in campaign.state_reason_text
     )

@@ -4,7 +4,7 @@ number, 15 for a fixed line), overridable, with the source named where staff set
 import pytest
 from django.utils import timezone
 
-from campaigns import refusals
+from campaigns import reasons, refusals
 from campaigns.dispatch import caller_capacity
 from campaigns.models import CallerNumber, Campaign
 
@@ -37,11 +37,13 @@ def test_caller_number_page_cites_the_source_and_shows_a_lowered_figure(staff_cl
 
 
 def test_staff_turning_a_number_back_on_clears_the_reason(staff_client):
-    caller = CallerNumber.objects.create(number="057188880000", active=False, inactive_reason="200117")
+    caller = CallerNumber.objects.create(
+        number="057188880000", active=False, inactive_reason=reasons.reason("caller_number.invalid", code="200117")
+    )
     response = staff_client.post(
         f"/admin/campaigns/callernumber/{caller.pk}/change/",
         {"number": caller.number, "label": "", "max_concurrent_calls": "", "active": "on"},
     )
     assert response.status_code == 302
     caller.refresh_from_db()
-    assert caller.active and caller.inactive_reason == "" and caller.concurrency() == 15
+    assert caller.active and caller.inactive_reason == {} and caller.concurrency() == 15
