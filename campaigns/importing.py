@@ -28,26 +28,21 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.db import connection, transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from campaigns.contact_hours import CALL_AFTER, CALL_BEFORE, parse_hour
-from campaigns.import_files import Columns, Table, map_columns, read_table
+from campaigns.import_files import Table, map_columns, read_table
+from campaigns.import_rows import Row, merge, parsed_batches, read_ahead
 from campaigns.models import Contact, ContactList, DoNotCall
-from campaigns.phones import InvalidNumber, is_plain_mobile, normalize
 from campaigns.variables import remember_variables
 
 log = logging.getLogger(__name__)
 
-NAME_MAX_LENGTH = Contact._meta.get_field("name").max_length
 BATCH_SIZE = 5000
 
 NEW, UPDATE, SKIP, INVALID = "new", "update", "skip", "invalid"
@@ -92,56 +87,6 @@ class ImportSummary:
             "columns": self.columns,
             "duration_seconds": round(self.duration, 3),
         }
-
-
-@dataclass(slots=True)
-class _Row:
-    number: int
-    phone: str
-    name: str
-    variables: dict
-
-
-def _parse_row(number: int, cells: list, columns: Columns) -> _Row | str | None:
-    """A normalised row, a rejection reason, or None for a blank line."""
-    width = len(cells)
-    raw_phone = cells[columns.phone] if columns.phone < width else ""
-    if is_plain_mobile(raw_phone):  # most rows: no cleaning, and a line with a phone is not blank
-        phone = raw_phone
-    else:
-        if not any(c.strip() if isinstance(c, str) else c for c in cells):
-            return None
-        try:
-            phone = normalize(raw_phone)
-        except InvalidNumber as exc:
-            return str(exc)
-    name = cells[columns.name].strip() if columns.name is not None and columns.name < width else ""
-    if len(name) > NAME_MAX_LENGTH:
-        return _("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH}
-    if width > columns.widest:
-        variables = {key: cells[i].strip() for i, key in columns.variables}
-    else:
-        variables = {key: (cells[i].strip() if i < width else "") for i, key in columns.variables}
-    for key in (CALL_AFTER, CALL_BEFORE):
-        if variables.get(key):
-            try:
-                variables[key] = parse_hour(variables[key])
-            except ValueError:
-                return _("%(column)s “%(value)s” is not a time of day like 18:00") % {
-                    "column": key,
-                    "value": variables[key][:20],
-                }
-    return _Row(number, phone, name, variables)
-
-
-def _merge(current: tuple[str, dict, bool], row: _Row, dnc: bool) -> tuple[str, dict, bool]:
-    """Non-blank cells of the row win; blank cells keep what the contact had."""
-    name, variables, _old_dnc = current
-    merged = dict(variables)
-    for key, value in row.variables.items():
-        if value or key not in merged:
-            merged[key] = value
-    return (row.name or name, merged, dnc)
 
 
 class _Writer:
@@ -195,7 +140,7 @@ class _Writer:
         cursor.execute(f"CREATE TEMPORARY TABLE contact_import_staging (phone text, name text{values})")
         self.staging_ready = True
 
-    def _stage(self, batch: list[_Row]) -> None:
+    def _stage(self, batch: list[Row]) -> None:
         keys = self.keys
         columns = "".join(f", v{n}" for n in range(len(keys)))
         with connection.cursor() as cursor:
@@ -209,7 +154,7 @@ class _Writer:
 
     # -- writes -------------------------------------------------------------------------
 
-    def insert_new(self, batch: list[_Row]) -> set[str]:
+    def insert_new(self, batch: list[Row]) -> set[str]:
         """Insert the rows (distinct phones) whose number the list does not hold yet, flagged when on
         the do-not-call list; returns the phones inserted. Rows of numbers already in the list
         are left alone for the caller to merge."""
@@ -296,78 +241,6 @@ class _DryWriter:
         self.written.update(contacts)
 
 
-@dataclass
-class _Batch:
-    rows: list[_Row]
-    rejected: list[tuple[int, str, str]]  # (row number, reason, phone cell as written)
-    bytes_read: int
-    truncated: bool = False  # the last batch, cut at max_rows with more rows in the file
-
-
-def _parsed_batches(table: Table, columns: Columns, batch_size: int, max_rows: int | None) -> Iterator[_Batch]:
-    batch = _Batch([], [], 0)
-    rows_read = 0
-    for number, cells in table.rows:
-        parsed = _parse_row(number, cells, columns)
-        if parsed is None:
-            continue
-        if max_rows is not None and rows_read >= max_rows:
-            batch.truncated = True
-            break
-        rows_read += 1
-        if isinstance(parsed, str):
-            raw = cells[columns.phone] if columns.phone < len(cells) else ""
-            batch.rejected.append((number, parsed, str(raw)))
-            continue
-        batch.rows.append(parsed)
-        if len(batch.rows) >= batch_size:
-            batch.bytes_read = table.bytes_read()
-            yield batch
-            batch = _Batch([], [], 0)
-    batch.bytes_read = table.bytes_read()
-    yield batch
-
-
-def _read_ahead(batches: Iterator[_Batch], depth: int = 2) -> Iterator[_Batch]:
-    """Parse the next batches in a thread while this one is written: the database works while
-    Python parses (psycopg releases the GIL while it waits). Errors reach the consumer."""
-    done = object()
-    ahead: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    language = translation.get_language()  # rejection reasons are translated in the thread
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                ahead.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            with translation.override(language):
-                for batch in batches:
-                    if not put(batch):
-                        return
-        except BaseException as exc:  # handed to the consumer, raised there
-            put(exc)
-        else:
-            put(done)
-
-    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
-    thread.start()
-    try:
-        while (item := ahead.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
-
 def import_table(
     contact_list: ContactList,
     table: Table,
@@ -392,7 +265,7 @@ def import_table(
     )
     keys = [key for _index, key in columns.variables]
     writer = _DryWriter(contact_list, keys) if dry_run else _Writer(contact_list, keys)
-    for batch in _read_ahead(_parsed_batches(table, columns, batch_size, max_rows)):
+    for batch in read_ahead(parsed_batches(table, columns, batch_size, max_rows)):
         summary.truncated = summary.truncated or batch.truncated
         report = len(summary.rows) < keep_rows
         for number, reason, raw in batch.rejected:
@@ -415,7 +288,7 @@ def import_table(
     return summary
 
 
-def _merge_batch(batch: list[_Row], writer: _Writer | _DryWriter, summary: ImportSummary, report: bool) -> None:
+def _merge_batch(batch: list[Row], writer: _Writer | _DryWriter, summary: ImportSummary, report: bool) -> None:
     """Classify and write one batch; with `report`, every row's result goes to summary.rows.
 
     On PostgreSQL, when no report is wanted, the first row of each number is inserted as it
@@ -428,8 +301,8 @@ def _merge_batch(batch: list[_Row], writer: _Writer | _DryWriter, summary: Impor
     rest = batch
     inserted: set[str] = set()
     if writer.postgres and not report:
-        first: dict[str, _Row] = {}
-        later: list[_Row] = []
+        first: dict[str, Row] = {}
+        later: list[Row] = []
         for row in batch:
             if row.phone in first:
                 later.append(row)
@@ -450,7 +323,7 @@ def _merge_batch(batch: list[_Row], writer: _Writer | _DryWriter, summary: Impor
             outcome = NEW
             summary.created += 1
         else:
-            merged = _merge(current, row, dnc)
+            merged = merge(current, row, dnc)
             if merged == current:
                 outcome = SKIP
                 summary.skipped += 1
