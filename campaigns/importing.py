@@ -6,6 +6,11 @@ One code path for every entry point (admin preview and confirm, the background j
     read_table(stream, filename) -> Table           # encoding, delimiter, header
     import_contacts(contact_list, stream, filename) -> ImportSummary
 
+This module runs an import and owns its outcomes; each step has its own module:
+- `campaigns.import_files`: a CSV/XLSX file into a `Table`, its header into `Columns`;
+- `campaigns.import_rows`: cells into normalised rows, in batches, parsed a batch or two ahead;
+- `campaigns.import_writer`: a batch's lookups and writes (PostgreSQL ``COPY``, else the ORM).
+
 Rows are read as a stream and merged in batches. For each batch the contacts that
 already exist in the list (including those written by earlier batches of the same
 file) are fetched in one query, every row is classified, and only new or changed
