@@ -23,7 +23,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns import import_jobs, importing, resources, spreadsheets, uploads
+from campaigns import import_files, import_jobs, importing, resources, spreadsheets, uploads
 from campaigns.models import Contact, ContactList, ImportJob
 from campaigns.permissions import may_export_contacts
 
@@ -107,7 +107,7 @@ class ContactListAdmin(admin.ModelAdmin):
             error = _("Choose a CSV or XLSX file.") if request.method == "POST" else ""
             return TemplateResponse(request, template, self._context(request, contact_list, error=error))
 
-        if importing.expanded_size(upload, upload.size) > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
+        if import_files.expanded_size(upload, upload.size) > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
             job = ImportJob(
                 contact_list=contact_list, original_name=upload.name, total_bytes=upload.size, created_by=request.user
             )
@@ -121,7 +121,7 @@ class ContactListAdmin(admin.ModelAdmin):
             summary = importing.import_contacts(
                 contact_list, upload, upload.name, dry_run=True, keep_rows=PREVIEW_ROWS, max_rows=PREVIEW_ROWS
             )
-        except importing.ImportFileError as exc:
+        except import_files.ImportFileError as exc:
             return TemplateResponse(request, template, self._context(request, contact_list, error=str(exc)))
         stored = uploads.save_preview(upload)
         token = signing.dumps(
@@ -187,7 +187,7 @@ class ContactListAdmin(admin.ModelAdmin):
                 summary = importing.import_contacts(
                     contact_list, stream, data["name"], max_rejected=import_jobs.MAX_STORED_REJECTED
                 )
-        except importing.ImportFileError as exc:
+        except import_files.ImportFileError as exc:
             import_jobs.finish_job(job, error=exc.reason)
             messages.error(request, str(exc))
         else:

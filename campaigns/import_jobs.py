@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import reasons
-from campaigns.importing import ImportFileError, ImportSummary, import_contacts
+from campaigns.import_files import ImportFileError
+from campaigns.importing import ImportSummary, import_contacts
 from campaigns.models import ImportJob
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ MESSAGES = {
     "caller_number.invalid": _(
         "Aliyun says this display number is invalid (%(code)s). Check it in the Aliyun console."
     ),
-    # Why a contact import failed as a whole (`campaigns.importing.ImportFileError`, import jobs).
+    # Why a contact import failed as a whole (`campaigns.import_files.ImportFileError`, import jobs).
     "import.unknown_encoding": _("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again."),
     "import.xls": _("Old Excel .xls files are not supported; save as .xlsx or CSV."),
     "import.empty": _("The file is empty."),

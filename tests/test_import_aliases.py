@@ -4,7 +4,8 @@ import io
 
 import pytest
 
-from campaigns.importing import ImportFileError, import_contacts, map_columns
+from campaigns.import_files import ImportFileError, map_columns
+from campaigns.importing import import_contacts
 from campaigns.models import Contact, ContactList
 
 

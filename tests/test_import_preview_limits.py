@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
-from campaigns.importing import expanded_size, import_contacts
+from campaigns.import_files import expanded_size
+from campaigns.importing import import_contacts
 from campaigns.models import ContactList, ImportJob
 
 pytestmark = pytest.mark.django_db

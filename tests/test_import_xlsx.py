@@ -6,7 +6,8 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from campaigns.importing import ImportFileError, import_contacts
+from campaigns.import_files import ImportFileError
+from campaigns.importing import import_contacts
 from campaigns.models import ContactList
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from campaigns.importing import ImportFileError, import_contacts
+from campaigns.import_files import ImportFileError
+from campaigns.importing import import_contacts
 from campaigns.models import ContactList
 
 
