@@ -205,7 +205,9 @@ def procfile_process(name: str, log: Path, extra_env: dict | None = None) -> sub
 
     env = {**ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", **(extra_env or {})}
     with log.open("ab") as out:
-        return subprocess.Popen(procfile_commands()[name], shell=True, cwd=ROOT, env=env, stdout=out, stderr=out)  # noqa: S602 - our Procfile
+        # `exec`: the signal that stops it reaches the process itself, not a shell that would leave it running.
+        command = "exec " + procfile_commands()[name]
+        return subprocess.Popen(command, shell=True, cwd=ROOT, env=env, stdout=out, stderr=out)  # noqa: S602 - our Procfile
 
 
 def start_settler(settler: str) -> subprocess.Popen:
