@@ -23,6 +23,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns import reasons
 from campaigns.models import (
     Call,
     CallerNumber,
@@ -191,7 +192,7 @@ def run_followup_build(build_id: int) -> None:
     build = FollowupBuild.objects.select_related("campaign__followup_of").get(pk=build_id)
     if build.status == FollowupBuild.Status.DONE:
         return
-    FollowupBuild.objects.filter(pk=build.pk).update(status=FollowupBuild.Status.RUNNING, error="")
+    FollowupBuild.objects.filter(pk=build.pk).update(status=FollowupBuild.Status.RUNNING, error={})
     # A rerun after a failure starts from an empty list.
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM campaigns_contact WHERE contact_list_id = %s", [build.contact_list_id])
@@ -206,7 +207,7 @@ def run_followup_build(build_id: int) -> None:
         log.exception("follow-up build %s failed", build.pk)
         FollowupBuild.objects.filter(pk=build.pk).update(
             status=FollowupBuild.Status.FAILED,
-            error=_("Copying the contacts stopped on an unexpected error: %(error)s") % {"error": exc},
+            error=reasons.reason("followup.copy_failed", error=str(exc)),
             finished_at=timezone.now(),
         )
         raise
@@ -232,7 +233,7 @@ def start_problems(campaign: Campaign) -> list[str]:
     if build is None or build.status == FollowupBuild.Status.DONE:
         return []
     if build.status == FollowupBuild.Status.FAILED:
-        return [_("Copying the follow-up's contacts failed: %(error)s") % {"error": build.error}]
+        return [_("Copying the follow-up's contacts failed: %(error)s") % {"error": build.error_text}]
     return [_("The follow-up's contacts are still being copied (%(percent)d%%).") % {"percent": build.progress_percent}]
 
 

@@ -710,7 +710,7 @@ class FollowupBuild(models.Model):
     total = models.PositiveIntegerField(_("contacts in the segments"), default=0)
     scanned = models.PositiveIntegerField(_("contacts looked at"), default=0)
     copied = models.PositiveIntegerField(_("contacts copied"), default=0)
-    error = models.TextField(_("error"), blank=True)
+    error = models.JSONField(_("error"), default=dict, blank=True, editable=False)  # a reason
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -720,6 +720,11 @@ class FollowupBuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign}: {self.get_status_display()}"
+
+    @property
+    def error_text(self) -> str:
+        """Why the copy failed (a reason, campaigns.reasons), in the active language ("" if it did not)."""
+        return reasons.describe(self.error)
 
     @property
     def left_out(self) -> int:

@@ -58,7 +58,7 @@ def test_a_big_followup_shows_its_copy_progress(staff_client, done, settings, dj
     page = staff_client.get(f"/admin/campaigns/campaign/{followup.pk}/change/").content.decode()
     assert "Copying the contacts: 0% (0 of 2)" in page
     assert 'http-equiv="refresh"' in page
-    FollowupBuild.objects.filter(campaign=followup).update(status="failed", error="disk full")
+    FollowupBuild.objects.filter(campaign=followup).update(status="failed", error={"text": "disk full"})
     page = staff_client.get(f"/admin/campaigns/campaign/{followup.pk}/change/").content.decode()
     assert "disk full" in page and 'http-equiv="refresh"' not in page
 
