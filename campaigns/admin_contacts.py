@@ -20,16 +20,19 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from campaigns import import_files, import_jobs, importing, resources, spreadsheets, uploads
+from campaigns import import_files, import_jobs, importing, reasons, resources, spreadsheets, uploads
 from campaigns.models import Contact, ContactList, ImportJob
 from campaigns.permissions import may_export_contacts
 
 PREVIEW_ROWS = 1000
 SHOWN_REJECTED = 500
 PREVIEW_SALT = "campaigns.import-preview"
+# ImportJob fields holding reasons, shown by the admin method that words them.
+WORDED_FIELDS = {"error": "error_text", "rejected": "rejected_text"}
 
 
 def summary_message(created: int, updated: int, skipped: int, rejected: int) -> str:
@@ -77,7 +80,7 @@ class ContactListAdmin(admin.ModelAdmin):
             extra_context["import_job"] = job
             # Rejected rows quote what the file held (numbers of a sort): contact data.
             if job is not None and request.user.has_perm("campaigns.view_contact"):
-                extra_context["rejected_rows"] = job.rejected[:SHOWN_REJECTED]
+                extra_context["rejected_rows"] = job.rejected_rows(SHOWN_REJECTED)
                 extra_context["rejected_more"] = max(0, job.rejected_count - SHOWN_REJECTED)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -134,7 +137,10 @@ class ContactListAdmin(admin.ModelAdmin):
             },
             salt=PREVIEW_SALT,
         )
-        rows = [{**vars(r), "label": resources.outcome_label(r.outcome)} for r in summary.rows]
+        rows = [
+            {**vars(r), "label": resources.outcome_label(r.outcome), "reason": reasons.describe(r.reason)}
+            for r in summary.rows
+        ]
         context = self._context(
             request,
             contact_list,
@@ -263,18 +269,40 @@ class ImportJobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     list_select_related = ["contact_list"]
-    # The error is a reason (campaigns.reasons): shown worded in the reader's language.
-    readonly_fields = [f.name if f.name != "error" else "error_text" for f in ImportJob._meta.fields]
+    # The error and the rejected rows' reasons are reasons (campaigns.reasons): shown worded in
+    # the reader's language.
+    readonly_fields = [WORDED_FIELDS.get(f.name, f.name) for f in ImportJob._meta.fields]
+    exclude = ["rejected"]  # shown as rejected_text
 
     def get_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
         if not request.user.has_perm("campaigns.view_contact"):
-            fields.remove("rejected")  # quotes the file's cells: contact data
+            fields.remove("rejected_text")  # quotes the file's cells: contact data
         return fields
 
     @admin.display(description=gettext_lazy("error"))
     def error_text(self, obj: ImportJob) -> str:
         return obj.error_text
+
+    @admin.display(description=gettext_lazy("rejected rows"))
+    def rejected_text(self, obj: ImportJob) -> str:
+        rows = obj.rejected_rows(SHOWN_REJECTED)
+        if not rows:
+            return "-"
+        more = obj.rejected_count - len(rows)
+        return format_html(
+            '<table id="rejected-rows"><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{}',
+            _("Row"),
+            _("Reason"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", ((r["row"], r["reason"]) for r in rows)),
+            format_html(
+                "<p>{}</p>",
+                ngettext("…and %(counter)s more rejected row.", "…and %(counter)s more rejected rows.", more)
+                % {"counter": more},
+            )
+            if more > 0
+            else "",
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

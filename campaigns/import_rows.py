@@ -1,5 +1,6 @@
 """Parsing a table's rows into contacts: the phone normalised, the name and variables
-trimmed, contact hours read; a row that cannot be a contact becomes a rejection reason.
+trimmed, contact hours read; a row that cannot be a contact becomes a rejection reason
+(`campaigns.reasons`: a code and params, worded when shown, in the reader's language).
 
 Rows come in batches (`parsed_batches`), parsed in a thread one or two batches ahead of
 the one being written (`read_ahead`). `merge` is how a row updates a contact the list
@@ -14,9 +15,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.utils import translation
-from django.utils.translation import gettext as _
-
+from campaigns import reasons
 from campaigns.contact_hours import CALL_AFTER, CALL_BEFORE, parse_hour
 from campaigns.import_files import Columns, Table
 from campaigns.models import Contact
@@ -33,7 +32,7 @@ class Row:
     variables: dict
 
 
-def _parse_row(number: int, cells: list, columns: Columns) -> Row | str | None:
+def _parse_row(number: int, cells: list, columns: Columns) -> Row | reasons.Reason | None:
     """A normalised row, a rejection reason, or None for a blank line."""
     width = len(cells)
     raw_phone = cells[columns.phone] if columns.phone < width else ""
@@ -45,10 +44,10 @@ def _parse_row(number: int, cells: list, columns: Columns) -> Row | str | None:
         try:
             phone = normalize(raw_phone)
         except InvalidNumber as exc:
-            return str(exc)
+            return exc.reason
     name = cells[columns.name].strip() if columns.name is not None and columns.name < width else ""
     if len(name) > NAME_MAX_LENGTH:
-        return _("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH}
+        return reasons.reason("import.name_too_long", max=NAME_MAX_LENGTH)
     if width > columns.widest:
         variables = {key: cells[i].strip() for i, key in columns.variables}
     else:
@@ -58,10 +57,7 @@ def _parse_row(number: int, cells: list, columns: Columns) -> Row | str | None:
             try:
                 variables[key] = parse_hour(variables[key])
             except ValueError:
-                return _("%(column)s “%(value)s” is not a time of day like 18:00") % {
-                    "column": key,
-                    "value": variables[key][:20],
-                }
+                return reasons.reason("import.bad_contact_hour", column=key, value=variables[key][:20])
     return Row(number, phone, name, variables)
 
 
@@ -78,7 +74,7 @@ def merge(current: tuple[str, dict, bool], row: Row, dnc: bool) -> tuple[str, di
 @dataclass
 class Batch:
     rows: list[Row]
-    rejected: list[tuple[int, str, str]]  # (row number, reason, phone cell as written)
+    rejected: list[tuple[int, reasons.Reason, str]]  # (row number, reason, phone cell as written)
     bytes_read: int
     truncated: bool = False  # the last batch, cut at max_rows with more rows in the file
 
@@ -94,7 +90,7 @@ def parsed_batches(table: Table, columns: Columns, batch_size: int, max_rows: in
             batch.truncated = True
             break
         rows_read += 1
-        if isinstance(parsed, str):
+        if not isinstance(parsed, Row):
             raw = cells[columns.phone] if columns.phone < len(cells) else ""
             batch.rejected.append((number, parsed, str(raw)))
             continue
@@ -113,7 +109,6 @@ def read_ahead(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
     done = object()
     ahead: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
-    language = translation.get_language()  # rejection reasons are translated in the thread
 
     def put(item: object) -> bool:
         while not stop.is_set():
@@ -126,10 +121,9 @@ def read_ahead(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
 
     def produce() -> None:
         try:
-            with translation.override(language):
-                for batch in batches:
-                    if not put(batch):
-                        return
+            for batch in batches:
+                if not put(batch):
+                    return
         except BaseException as exc:  # handed to the consumer, raised there
             put(exc)
         else:

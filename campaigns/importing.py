@@ -23,7 +23,8 @@ Every data row ends in exactly one outcome (the vocabulary of django-import-expo
 - ``update``: merged into a contact that existed in the list or earlier in the file,
   changing its name, variables or do-not-call flag (blank cells never erase a value);
 - ``skip``: identical to what the list already holds;
-- ``invalid``: rejected, with the spreadsheet row number (header = row 1) and a reason.
+- ``invalid``: rejected, with the spreadsheet row number (header = row 1) and a reason
+  (`campaigns.reasons`: a code and params, worded when shown, in the reader's language).
 Blank lines are not data rows. Numbers on the do-not-call list are imported with
 ``do_not_call=True``.
 """
@@ -39,6 +40,7 @@ from typing import IO
 
 from django.db import transaction
 
+from campaigns import reasons
 from campaigns.import_files import Table, map_columns, read_table
 from campaigns.import_rows import Row, merge, parsed_batches, read_ahead
 from campaigns.import_writer import DryWriter, Writer
@@ -58,7 +60,7 @@ class RowResult:
     outcome: str
     phone: str = ""
     name: str = ""
-    reason: str = ""
+    reason: reasons.Reason = field(default_factory=dict)
 
 
 @dataclass
@@ -67,7 +69,7 @@ class ImportSummary:
     updated: int = 0
     skipped: int = 0
     rejected_count: int = 0
-    rejected: list[dict] = field(default_factory=list)  # {"row": n, "reason": "..."}
+    rejected: list[dict] = field(default_factory=list)  # {"row": n, "reason": a reason (campaigns.reasons)}
     rows: list[RowResult] = field(default_factory=list)  # per-row results, when asked for
     encoding: str = ""
     delimiter: str = ""
@@ -79,12 +81,17 @@ class ImportSummary:
     def total(self) -> int:
         return self.created + self.updated + self.skipped + self.rejected_count
 
+    def rejected_rows(self) -> list[dict]:
+        """The rejected rows with their reasons in words, in the active language."""
+        return [{"row": r["row"], "reason": reasons.describe(r["reason"])} for r in self.rejected]
+
     def as_dict(self) -> dict:
+        """The summary as plain data (the reasons worded in the active language)."""
         return {
             "created": self.created,
             "updated": self.updated,
             "skipped": self.skipped,
-            "rejected": self.rejected,
+            "rejected": self.rejected_rows(),
             "rejected_count": self.rejected_count,
             "rows": self.total,
             "encoding": self.encoding,

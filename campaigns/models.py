@@ -246,6 +246,7 @@ class ImportJob(models.Model):
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    # {"row": n, "reason": a reason (campaigns.reasons)}; older versions stored the reason worded.
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
     error = models.JSONField(_("error"), default=dict, blank=True, editable=False)
@@ -275,6 +276,11 @@ class ImportJob(models.Model):
     def error_text(self) -> str:
         """Why it failed (a reason, campaigns.reasons), in the active language ("" if it did not)."""
         return reasons.describe(self.error)
+
+    def rejected_rows(self, limit: int | None = None) -> list[dict]:
+        """The first `limit` rejected rows, their reasons in the active language (text an older
+        version stored already worded is shown as it is)."""
+        return [{"row": r["row"], "reason": reasons.describe(r["reason"])} for r in self.rejected[:limit]]
 
 
 def parse_tts_params(text: str) -> dict:

@@ -1,8 +1,8 @@
 """Mainland China phone numbers, normalised to the national form Aliyun dials.
 
 `normalize()` returns an 11-digit mobile (``13800138000``) or a landline as ``0`` +
-area code + number (``01012345678``). Anything else raises `InvalidNumber` whose
-message is the user-facing reason shown next to the rejected row.
+area code + number (``01012345678``). Anything else raises `InvalidNumber`, which carries
+the reason shown next to the rejected row (a code and params, `campaigns.reasons`).
 
 Rules (reported, not guessed):
 - ``+86``/``0086``/``86`` prefixes, spaces, dashes, dots, slashes, parentheses,
@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from django.utils.translation import gettext as _
+
+from campaigns import reasons
 
 FULLWIDTH = str.maketrans(
     "０１２３４５６７８９＋（）－．／　\u00a0—–‐‑",
@@ -37,7 +38,17 @@ TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
 
 
 class InvalidNumber(ValueError):
-    """The message is user-facing text (already translated)."""
+    """Why a number cannot be dialled; user-facing.
+
+    Carries a reason (`campaigns.reasons`): a code and its params, to store with a rejected
+    row and word in the reader's language; `str()` words it in the active language."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        self.reason = reasons.reason(code, **params)
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        return reasons.describe(self.reason)
 
 
 def is_plain_mobile(text: str) -> bool:
@@ -52,34 +63,28 @@ def normalize(raw: object) -> str:
         return text
     text = _clean(text)
     if not text:
-        raise InvalidNumber(_("the phone number is empty"))
+        raise InvalidNumber("phone.empty")
     if is_plain_mobile(text):
         return text
     value = str(raw).strip()
     if SCIENTIFIC_RE.match(text):
-        raise InvalidNumber(
-            _(
-                "the number was damaged by a spreadsheet (%(value)s): its digits are lost; "
-                "format the column as text and export again"
-            )
-            % {"value": value}
-        )
+        raise InvalidNumber("phone.spreadsheet_damage", value=value)
     float_tail = FLOAT_TAIL_RE.match(text)
     if float_tail:
         text = float_tail.group(1)
     if EXTENSION_RE.search(text) or re.search(r"\d[\s-]*[-][\s-]*\d{8}[\s-]*[-]\s*\d{1,5}$", text):
-        raise InvalidNumber(_("extensions cannot be dialled: %(value)s") % {"value": value})
+        raise InvalidNumber("phone.extension", value=value)
     text = TRUNK_ZERO_RE.sub(" ", text)
     digits = SEPARATORS_RE.sub("", text)
     international = digits.startswith("+")
     digits = digits.removeprefix("+")
     if not digits.isdigit():
-        raise InvalidNumber(_("not a phone number: %(value)s") % {"value": value})
+        raise InvalidNumber("phone.not_a_number", value=value)
     if digits.startswith("00"):
         digits, international = digits[2:], True
     if international:
         if not digits.startswith("86"):
-            raise InvalidNumber(_("not a mainland China number: %(value)s") % {"value": value})
+            raise InvalidNumber("phone.foreign", value=value)
         national = digits[2:]
         if national.startswith("0"):
             national = national[1:]
@@ -88,21 +93,15 @@ def normalize(raw: object) -> str:
     elif digits.startswith("0"):
         national = digits[1:]
     elif len(digits) <= 6:
-        raise InvalidNumber(_("too short for a phone number (a service short number?): %(value)s") % {"value": value})
+        raise InvalidNumber("phone.too_short", value=value)
     elif digits.startswith("1") and len(digits) > 8:
         national = digits
         if len(digits) != 11:
-            raise InvalidNumber(
-                _("a mobile number has 11 digits, this one has %(count)d: %(value)s")
-                % {"count": len(digits), "value": value}
-            )
+            raise InvalidNumber("phone.mobile_digits", count=len(digits), value=value)
     elif digits.startswith(("400", "800")):
-        raise InvalidNumber(_("400/800 service numbers cannot be called: %(value)s") % {"value": value})
+        raise InvalidNumber("phone.service_number", value=value)
     else:
-        raise InvalidNumber(
-            _("landline without area code: %(value)s; write it with the area code, e.g. 010-12345678")
-            % {"value": value}
-        )
+        raise InvalidNumber("phone.no_area_code", value=value)
     return _national(national, value)
 
 
@@ -117,13 +116,13 @@ def _national(national: str, value: str) -> str:
     if national.startswith("1") and len(national) == 11:
         if MOBILE_RE.fullmatch(national):
             return national
-        raise InvalidNumber(_("not a valid mobile number: %(value)s") % {"value": value})
+        raise InvalidNumber("phone.invalid_mobile", value=value)
     if len(national) < 7:
-        raise InvalidNumber(_("too short for a phone number (a service short number?): %(value)s") % {"value": value})
+        raise InvalidNumber("phone.too_short", value=value)
     parsed = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
     kind = phonenumbers.number_type(parsed)
     if kind in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
-        raise InvalidNumber(_("400/800 service numbers cannot be called: %(value)s") % {"value": value})
+        raise InvalidNumber("phone.service_number", value=value)
     if kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         return "0" + national
-    raise InvalidNumber(_("not a valid mainland China number: %(value)s") % {"value": value})
+    raise InvalidNumber("phone.invalid", value=value)

@@ -1,11 +1,11 @@
 """Reasons kept as a code and parameters, put into words when shown, in the reader's language.
 
-A pause reason, an operator's note, why a caller number was deactivated or why an import
-failed is stored as `{"code": "...", "params": {...}}` (see `reason()`), never as text
-translated in the language of whichever worker wrote it; `describe()` renders it in the
-active language. A parameter may itself be a reason (described in turn). Free text a person
-typed, and text an older version stored already worded, is kept as `{"text": "..."}` and
-shown as it is.
+A pause reason, an operator's note, why a caller number was deactivated, why an import
+failed or why one of its rows was rejected is stored as `{"code": "...", "params": {...}}`
+(see `reason()`), never as text translated in the language of whichever worker wrote it;
+`describe()` renders it in the active language. A parameter may itself be a reason (described
+in turn). Free text a person typed, and text an older version stored already worded, is kept
+as `{"text": "..."}` (or, for rejected import rows, a plain string) and shown as it is.
 """
 
 from __future__ import annotations
@@ -58,6 +58,23 @@ MESSAGES = {
     ),
     "import.no_phone_column": _("No phone column found in the header (%(header)s). Name it one of: %(aliases)s."),
     "import.unexpected_error": _("The import stopped on an unexpected error: %(error)s"),
+    # Why an imported row was rejected (`campaigns.phones.InvalidNumber`, `campaigns.import_rows`).
+    "phone.empty": _("the phone number is empty"),
+    "phone.spreadsheet_damage": _(
+        "the number was damaged by a spreadsheet (%(value)s): its digits are lost; "
+        "format the column as text and export again"
+    ),
+    "phone.extension": _("extensions cannot be dialled: %(value)s"),
+    "phone.not_a_number": _("not a phone number: %(value)s"),
+    "phone.foreign": _("not a mainland China number: %(value)s"),
+    "phone.too_short": _("too short for a phone number (a service short number?): %(value)s"),
+    "phone.mobile_digits": _("a mobile number has 11 digits, this one has %(count)d: %(value)s"),
+    "phone.service_number": _("400/800 service numbers cannot be called: %(value)s"),
+    "phone.no_area_code": _("landline without area code: %(value)s; write it with the area code, e.g. 010-12345678"),
+    "phone.invalid_mobile": _("not a valid mobile number: %(value)s"),
+    "phone.invalid": _("not a valid mainland China number: %(value)s"),
+    "import.name_too_long": _("the name is longer than %(max)d characters"),
+    "import.bad_contact_hour": _("%(column)s “%(value)s” is not a time of day like 18:00"),
     # What Aliyun answered (`campaigns.aliyun.Outcome` values, plus connection failures).
     "api.placed": _("Call placed."),
     "api.throttled": _("Aliyun is throttling requests (%(code)s); the call will be retried."),

@@ -24,7 +24,7 @@ def test_import_takes_the_columns_by_alias_and_rejects_unreadable_times():
     summary = import_contacts(contact_list, io.BytesIO(csv.encode()), "contacts.csv")
 
     assert (summary.created, summary.rejected_count) == (2, 1)
-    assert summary.rejected == [{"row": 4, "reason": "call_after “晚上” is not a time of day like 18:00"}]
+    assert summary.rejected_rows() == [{"row": 4, "reason": "call_after “晚上” is not a time of day like 18:00"}]
     evening = Contact.objects.get(phone="13800138000")
     assert (evening.variables["call_after"], evening.variables["call_before"]) == ("18:00", "21:30")
     assert contact_hours.hours(Contact.objects.get(phone="13800138001")) == (None, None)

@@ -21,7 +21,7 @@ def test_rejected_rows_have_row_numbers_and_reasons(db):
     summary = import_contacts(contact_list, io.BytesIO(text.encode()), "r.csv")
     assert summary.created == 2
     assert [r["row"] for r in summary.rejected] == [3, 5, 6, 7]
-    reasons = [r["reason"] for r in summary.rejected]
+    reasons = [r["reason"] for r in summary.rejected_rows()]
     assert "spreadsheet" in reasons[0]
     assert "short" in reasons[1]
     assert "empty" in reasons[2]
@@ -35,7 +35,7 @@ def test_short_rows_and_overlong_names(db):
     text = "name,phone,city\n张三\n李四,13900139000\n" + "长" * 201 + ",13700137000,x\n"
     summary = import_contacts(contact_list, io.BytesIO(text.encode()), "r.csv")
     assert [r["row"] for r in summary.rejected] == [2, 4]
-    assert "200" in summary.rejected[1]["reason"]
+    assert "200" in summary.rejected_rows()[1]["reason"]
     assert contact_list.contacts.get().variables == {"city": ""}
 
 

@@ -59,5 +59,5 @@ class Command(BaseCommand):
                 "rejected": summary.rejected_count,
             }
         )
-        for rejected in summary.rejected:
+        for rejected in summary.rejected_rows():
             self.stdout.write(_("  row %(row)d: %(reason)s") % rejected)
