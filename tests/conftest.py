@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 
-from campaigns.models import CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
+from campaigns.models import CallerNumber, Campaign, Contact, ContactList, ImportJob, MenuOption, MenuTemplate
 
 
 @pytest.fixture(autouse=True)
@@ -195,3 +195,31 @@ def simple_static(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def import_in_background(
+    settings, tmp_path, redis_conn, staff_client, contact_list, django_capture_on_commit_callbacks
+):
+    """A big import as staff run it: uploaded in the admin (every upload goes to the `imports`
+    queue, its file under a throwaway MEDIA_ROOT), then run by a worker speaking
+    `worker_language`; returns its job."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.IMPORT_BACKGROUND_THRESHOLD_BYTES = 10
+
+    import django_rq
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from django.utils import translation
+    from rq.worker import SimpleWorker
+
+    def run(data: bytes, worker_language: str) -> ImportJob:
+        url = reverse("admin:campaigns_contactlist_import", args=[contact_list.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff_client.post(url, {"file": SimpleUploadedFile("名单.csv", data, content_type="text/csv")})
+        assert response.status_code == 302
+        with translation.override(worker_language):
+            django_rq.get_worker("imports", worker_class=SimpleWorker).work(burst=True)
+        return ImportJob.objects.get(contact_list=contact_list)
+
+    return run

@@ -5,57 +5,19 @@ already worded are shown as they are."""
 
 from __future__ import annotations
 
-import django_rq
 import pytest
-from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
-from django.utils import translation
-from rq.worker import SimpleWorker
 
 from campaigns.models import ImportJob
+from tests.background_imports import pages_read_by
 
 pytestmark = pytest.mark.django_db
 
 LONG_NAME = "张" * 201  # the name column holds at most 200 characters
 
 
-@pytest.fixture(autouse=True)
-def background(settings, tmp_path, redis_conn):
-    """Every upload goes to the `imports` queue, its file under a throwaway MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.IMPORT_BACKGROUND_THRESHOLD_BYTES = 10
-
-
-@pytest.fixture
-def import_in_background(staff_client, contact_list, django_capture_on_commit_callbacks):
-    """Upload as staff, then a worker speaking `worker_language` runs the import."""
-
-    def run(data: bytes, worker_language: str) -> ImportJob:
-        url = reverse("admin:campaigns_contactlist_import", args=[contact_list.pk])
-        with django_capture_on_commit_callbacks(execute=True):
-            response = staff_client.post(url, {"file": SimpleUploadedFile("名单.csv", data, content_type="text/csv")})
-        assert response.status_code == 302
-        with translation.override(worker_language):
-            django_rq.get_worker("imports", worker_class=SimpleWorker).work(burst=True)
-        job = ImportJob.objects.get(contact_list=contact_list)
-        assert job.status == ImportJob.Status.DONE
-        return job
-
-    return run
-
-
-def pages_read_by(staff_client, job: ImportJob, language: str) -> list[str]:
-    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    urls = [
-        reverse("admin:campaigns_importjob_change", args=[job.pk]),
-        reverse("admin:campaigns_contactlist_change", args=[job.contact_list_id]),
-    ]
-    return [staff_client.get(url).content.decode() for url in urls]
-
-
 def test_a_bad_number_and_a_long_name_imported_in_english_read_in_chinese(staff_client, import_in_background):
     job = import_in_background(f"phone,name\n13900139000,王五\n1.38E+10,李四\n13900139001,{LONG_NAME}\n".encode(), "en")
+    assert job.status == ImportJob.Status.DONE
     assert (job.created, job.rejected_count) == (1, 2)
 
     for page in pages_read_by(staff_client, job, "zh-hans"):
@@ -66,6 +28,7 @@ def test_a_bad_number_and_a_long_name_imported_in_english_read_in_chinese(staff_
 
 def test_a_service_number_imported_in_chinese_reads_in_english(staff_client, import_in_background):
     job = import_in_background("phone,name\n4008123123,客服\n".encode(), "zh-hans")
+    assert job.status == ImportJob.Status.DONE
     assert job.rejected_count == 1
 
     for page in pages_read_by(staff_client, job, "en"):
