@@ -24,15 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import reasons
-from campaigns.models import (
-    Call,
-    CallerNumber,
-    Campaign,
-    ContactList,
-    FollowupBuild,
-    MenuTemplate,
-)
-from campaigns.variables import remember_variables, variable_names_of
+from campaigns.models import Call, CallerNumber, Campaign, ContactList, FollowupBuild, MenuTemplate
+from campaigns.variables import read_variable_names, variable_names_of
 from receipts.segments import Segment, describe, segment_calls, segment_sql
 
 log = logging.getLogger(__name__)
@@ -220,11 +213,11 @@ def run_followup_build(build_id: int) -> None:
 def _remember_copied_variables(build: FollowupBuild) -> None:
     """The new list's variable names: those its copied contacts carry (read once, here in the
     build), in the source campaign's order."""
-    copied = ContactList.objects.filter(pk=build.contact_list_id)
-    copied.update(variable_columns=None)
-    carried = remember_variables(build.contact_list_id, [])
+    carried = read_variable_names(build.contact_list_id)
     source = variable_names_of(list(build.campaign.followup_of.contact_lists.values_list("pk", flat=True)))
-    copied.update(variable_columns=[n for n in source if n in carried] + [n for n in carried if n not in source])
+    ContactList.objects.filter(pk=build.contact_list_id).update(
+        variable_columns=[n for n in source if n in carried] + [n for n in carried if n not in source]
+    )
 
 
 def start_problems(campaign: Campaign) -> list[str]:

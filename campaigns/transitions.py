@@ -477,8 +477,7 @@ def _withdraw_retries_after(calls: list[Call], now: dt.datetime) -> None:
         following |= Q(campaign_id=call.campaign_id, phone=call.phone, attempt=call.attempt + 1)
     retry_ids = list(Call.objects.filter(following, is_latest=True).values_list("pk", flat=True))
     if do_withdraw_retries(retry_ids, now):
-        for campaign in Campaign.objects.filter(pk__in={c.campaign_id for c in calls}, state=State.RUNNING):
-            do_complete_campaign(campaign, now)
+        _complete_running({c.campaign_id for c in calls}, now)
 
 
 @transaction.atomic
@@ -497,15 +496,16 @@ def do_withdraw_retries(call_ids: list[int], now: dt.datetime) -> int:
     )
     if not withdrawn:
         return 0
-    Call.objects.filter(pk__in=[pk for pk, *_rest in withdrawn]).update(
+    ids = [pk for pk, *_rest in withdrawn]
+    Call.objects.filter(pk__in=ids).update(
         status=S.CANCELLED, is_latest=False, settled_at=now, note=reasons.reason("call.retry_withdrawn")
     )
     previous = Q()
     for _pk, campaign_id, phone, attempt in withdrawn:
         previous |= Q(campaign_id=campaign_id, phone=phone, attempt=attempt - 1)
     Call.objects.filter(previous).update(is_latest=True)
-    log.info("retries withdrawn, a receipt settled the attempts before them: %s", [pk for pk, *_rest in withdrawn])
-    return len(withdrawn)
+    log.info("retries withdrawn, a receipt settled the attempts before them: %s", ids)
+    return len(ids)
 
 
 @transaction.atomic
@@ -551,7 +551,7 @@ def do_settle_by_operator(call_ids: list[int], placed: bool, now: dt.datetime | 
 
 
 @transaction.atomic
-def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None, loaded: list[Call] = ()) -> None:
+def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None, loaded: Iterable[Call] = ()) -> None:
     """Schedule retries for retryable outcomes and complete campaigns with nothing left to do.
 
     Run by every settling transition inside its own transaction; safe to repeat (a replay
@@ -566,6 +566,11 @@ def after_calls_settled(call_ids: Iterable[int], now: dt.datetime | None = None,
         calls = with_campaigns(Call.objects.filter(pk__in=among(ids, "bigint"), is_latest=True, status__in=Call.FINAL))
     campaign_ids = {call.campaign_id for call in calls}
     do_retry_calls(calls, now)
+    _complete_running(campaign_ids, now)
+
+
+def _complete_running(campaign_ids: set[int], now: dt.datetime) -> None:
+    """Complete those of these campaigns still running that have nothing left to do."""
     for campaign in Campaign.objects.filter(pk__in=campaign_ids, state=State.RUNNING):
         do_complete_campaign(campaign, now)
 

@@ -42,15 +42,16 @@ def remember_variables(list_id: int, names: Iterable[str]) -> list[str]:
         locked = ContactList.objects.select_for_update().filter(pk=list_id)
         current = locked.values_list("variable_columns", flat=True).first()
         if current is None:
-            current = _variable_names_read_from_contacts(list_id)
+            current = read_variable_names(list_id)
         columns = current + [name for name in names if name not in current]
         locked.update(variable_columns=columns)
     return columns
 
 
-def _variable_names_read_from_contacts(list_id: int) -> list[str]:
-    """Every variable name of the list's contacts (all of them are read): those of its first
-    contact in their order, then the rest alphabetically."""
+def read_variable_names(list_id: int) -> list[str]:
+    """Every variable name of the list's contacts, all of them read (a list whose names are not
+    known, a freshly copied one): those of its first contact in their order, then the rest
+    alphabetically."""
     table = Contact._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
