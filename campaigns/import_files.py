@@ -36,18 +36,9 @@ MAX_COLUMNS = 1000
 XLSX_MAGIC = b"PK\x03\x04"
 
 
-class ImportFileError(ValueError):
-    """The whole file cannot be imported (no phone column, unreadable...); user-facing.
-
-    Carries a reason (`campaigns.reasons`): a code and its params, to store on an import job
-    and word in the reader's language; `str()` words it in the active language."""
-
-    def __init__(self, code: str, /, **params: object) -> None:
-        self.reason = reasons.reason(code, **params)
-        super().__init__(code)
-
-    def __str__(self) -> str:
-        return reasons.describe(self.reason)
+class ImportFileError(reasons.ReasonError):
+    """The whole file cannot be imported (no phone column, unreadable...); user-facing, its
+    reason stored on the import job."""
 
 
 @dataclass(frozen=True)

@@ -37,18 +37,8 @@ SEPARATORS_RE = re.compile(r"[\s\-./()]+")
 TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
 
 
-class InvalidNumber(ValueError):
-    """Why a number cannot be dialled; user-facing.
-
-    Carries a reason (`campaigns.reasons`): a code and its params, to store with a rejected
-    row and word in the reader's language; `str()` words it in the active language."""
-
-    def __init__(self, code: str, /, **params: object) -> None:
-        self.reason = reasons.reason(code, **params)
-        super().__init__(code)
-
-    def __str__(self) -> str:
-        return reasons.describe(self.reason)
+class InvalidNumber(reasons.ReasonError):
+    """Why a number cannot be dialled; user-facing, its reason stored with a rejected row."""
 
 
 def is_plain_mobile(text: str) -> bool:

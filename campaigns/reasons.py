@@ -94,6 +94,18 @@ MESSAGES = {
 Reason = dict[str, Any]
 
 
+class ReasonError(ValueError):
+    """An error for staff that carries its reason (a code and params) to store and word in the
+    reader's language later; `str()` words it in the active language."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.reason = reason(code, **params)
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        return describe(self.reason)
+
+
 def reason(key: str, /, **params: Any) -> Reason:
     """A reason to store: its code (a key of `MESSAGES`) and the values its text needs."""
     if key not in MESSAGES:
