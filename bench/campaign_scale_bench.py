@@ -140,7 +140,7 @@ def pages(campaign, runs: int) -> dict[str, float]:
     from django.urls import reverse
 
     from campaigns.outcomes import progress as exact_progress
-    from receipts.aggregates import refresh_snapshot
+    from results.aggregates import refresh_snapshot
 
     user = get_user_model().objects.filter(username="bench-admin").first()
     if user is None:
@@ -163,8 +163,8 @@ def pages(campaign, runs: int) -> dict[str, float]:
         "campaign list": reverse("admin:campaigns_campaign_changelist"),
         "change page": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
         "progress poll": poll_url,
-        "dashboard page": reverse("receipts:dashboard", args=[campaign.pk]),
-        "dashboard data": reverse("receipts:dashboard-data", args=[campaign.pk]),
+        "dashboard page": reverse("results:dashboard", args=[campaign.pk]),
+        "dashboard data": reverse("results:dashboard-data", args=[campaign.pk]),
     }
     result = {name: timed(lambda url=url: get_ok(client, url), runs) for name, url in urls.items()}
     result["cube refresh (worker)"] = refresh_ms
@@ -173,7 +173,7 @@ def pages(campaign, runs: int) -> dict[str, float]:
 
 
 def claim_ms(campaign, runs: int) -> float:
-    from campaigns.dispatch import claim, release
+    from campaigns.dialling.dispatch import claim, release
 
     samples = []
     for _ in range(runs):

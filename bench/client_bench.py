@@ -35,7 +35,7 @@ from django.conf import settings  # noqa: E402
 
 settings.configure(USE_I18N=False)
 
-from campaigns.aliyun import IvrCallRequest, MenuKey, Outcome, VoiceClient  # noqa: E402
+from campaigns.dialling.aliyun import IvrCallRequest, MenuKey, Outcome, VoiceClient  # noqa: E402
 
 KEY_ID, SECRET = "LTAI-bench", "bench-secret"
 

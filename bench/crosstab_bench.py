@@ -49,8 +49,8 @@ def generate(calls: int):
 
     from django.db import connection
 
+    from campaigns.contacts.variables import remember_variables
     from campaigns.models import CallerNumber, Campaign, ContactList, MenuOption, MenuTemplate
-    from campaigns.variables import remember_variables
 
     stamp = int(time.time())
     menu = MenuTemplate.objects.create(name=f"bench NPS {stamp}", start_code="TTS_1")
@@ -147,8 +147,8 @@ def main() -> int:
     from django.test import Client
 
     from campaigns.followups import create_followup
-    from receipts import aggregates, crosstab
-    from receipts.segments import parse_all
+    from campaigns.segments import parse_all
+    from results import aggregates, crosstab
 
     call_command("migrate", verbosity=0)
     # Measure the stored read alone: nothing counts as stale during the run.

@@ -6,7 +6,7 @@ rate limit in the way, so it can be compared across changes and machines.
 1. Drops and recreates a dedicated PostgreSQL database and migrates it; starts the voice
    simulator in its own process (no QPS or concurrency limit, calls ending at once, no receipts).
 2. Baseline: the same number of signed IvrCall requests from one plain loop (no database).
-3. Creates a campaign of N contacts and runs `campaigns.dispatch.dial_campaign` in this process
+3. Creates a campaign of N contacts and runs `campaigns.dialling.dispatch.dial_campaign` in this process
    (VOICE_QPS very high, so pacing never waits), logging at INFO to a file as a worker does.
 4. Prints the CPU seconds of this process per 1,000 calls for both and their ratio; exits 1
    if not every call was placed.
@@ -61,8 +61,9 @@ def main() -> int:
 
     import redis
 
-    from campaigns import actions, dispatch
-    from campaigns.aliyun import IvrCallRequest, MenuKey, Outcome, VoiceClient
+    from campaigns import actions
+    from campaigns.dialling import dispatch
+    from campaigns.dialling.aliyun import IvrCallRequest, MenuKey, Outcome, VoiceClient
 
     log_file = Path(tempfile.gettempdir()) / "ivrsite-dial-cpu-bench.log"
     handler = logging.FileHandler(log_file)

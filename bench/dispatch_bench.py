@@ -8,7 +8,7 @@
    postgres://postgres@127.0.0.1:5432 by default) and migrates it.
 2. Baseline: starts a bare simulator (no QPS or concurrency limit, calls ending at once,
    no receipts) and sends the same number of signed IvrCall requests from one plain loop
-   with `campaigns.aliyun.VoiceClient`, no database: the raw ceiling of one process.
+   with `campaigns.dialling.aliyun.VoiceClient`, no database: the raw ceiling of one process.
 3. Creates N contacts (Chinese names, one TTS variable), a 3-option menu, one caller
    number (5,000 concurrent calls) and a campaign (1 attempt, all day, the account's rate).
 4. Starts the app as `make run` does (tests.stack.Stack: its own Redis, gunicorn, W
@@ -172,7 +172,7 @@ def create_campaign(n: int, accounts: int = 1, qps: int = 100, endpoint: str = "
 
 
 def baseline(n: int, log_dir: Path) -> dict:
-    from campaigns.aliyun import IvrCallRequest, MenuKey, Outcome, VoiceClient
+    from campaigns.dialling.aliyun import IvrCallRequest, MenuKey, Outcome, VoiceClient
 
     if n <= 0:
         return {"requests": 0}

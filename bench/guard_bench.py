@@ -1,4 +1,4 @@
-"""Callee frequency guard benchmark: what `campaigns.guard.screen` costs per claimed batch.
+"""Callee frequency guard benchmark: what `campaigns.dialling.guard.screen` costs per claimed batch.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/N \\
         .venv/bin/python bench/guard_bench.py [--batches 500] [--batch-size 20] [--json]
@@ -50,7 +50,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
 
-    from campaigns import guard, pacing
+    from campaigns.dialling import guard, pacing
     from campaigns.models import Call
 
     redis = pacing.redis_connection(settings.REDIS_URL)

@@ -4,7 +4,7 @@
 
 Generates a UTF-8 CSV of N contacts (Chinese names, two variables, ~2% of numbers in
 messy shapes, 0.1% invalid), creates a throwaway database, runs the very function the
-RQ worker runs for an admin upload (`campaigns.import_jobs.run_import_job`), then COPYs
+RQ worker runs for an admin upload (`campaigns.contacts.import_jobs.run_import_job`), then COPYs
 the same file into a bare table as the floor to compare with. Prints rows/s, peak RSS
 and the ratio to COPY. Targets (2 cores): 1M rows <= 25 s, 10M rows <= 5 min, peak RSS < 300 MB.
 """
@@ -70,7 +70,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at PostgreSQL: the COPY comparison needs it.")
 
-    from campaigns.import_jobs import run_import_job
+    from campaigns.contacts.import_jobs import run_import_job
     from campaigns.models import ContactList, ImportJob
 
     path = Path(MEDIA) / "bench.csv"

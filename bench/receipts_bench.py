@@ -115,8 +115,8 @@ def generate_calls(name: str, contacts: int, retried: int, status_sql: str | Non
     """A campaign with `contacts` contacts (two lists) and `contacts + retried` calls, in SQL.
 
     `due_sql` may use the columns latest, h (0-99, picks the status) and sent."""
+    from campaigns.contacts.variables import remember_variables
     from campaigns.models import Call, Contact
-    from campaigns.variables import remember_variables
 
     campaign, lists = make_campaign(name)
     prefix = 100 + campaign.pk % 900
@@ -376,7 +376,7 @@ def dashboard_sees_a_receipt(campaign, url: str, timeout: float = 30) -> float:
     user.user_permissions.add(Permission.objects.get(codename="view_campaign", content_type__app_label="campaigns"))
     client = Client()
     client.force_login(user)
-    data_url = reverse("receipts:dashboard-data", args=[campaign.pk])
+    data_url = reverse("results:dashboard-data", args=[campaign.pk])
 
     def answered() -> int:
         return client.get(data_url).json()["headline"]["answered"]
@@ -428,8 +428,8 @@ def bench_dashboard(calls: int, runs: int) -> dict:
     user.user_permissions.add(Permission.objects.get(codename="view_campaign", content_type__app_label="campaigns"))
     client = Client()
     client.force_login(user)
-    data_url = reverse("receipts:dashboard-data", args=[campaign.pk])
-    from receipts.aggregates import refresh_snapshot
+    data_url = reverse("results:dashboard-data", args=[campaign.pk])
+    from results.aggregates import refresh_snapshot
 
     refreshes = [refresh_snapshot(campaign).compute_ms for _ in range(3)]
     result = {

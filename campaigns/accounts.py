@@ -25,7 +25,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.pacing import ACCOUNT_KEY
+from campaigns.dialling.pacing import ACCOUNT_KEY
 
 DEFAULT_ENDPOINT = "https://dyvmsapi.aliyuncs.com/"
 
@@ -136,7 +136,7 @@ CLIENT_RECHECK_SECONDS = 10.0
 def client_for(account_id: int | None):
     """The process's VoiceClient for an account (None = the environment's), rebuilt when the
     account is edited (noticed within CLIENT_RECHECK_SECONDS, no query on the hot path)."""
-    from campaigns import aliyun
+    from campaigns.dialling import aliyun
 
     if account_id is None:
         return aliyun.voice_client()

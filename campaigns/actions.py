@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from campaigns import transitions
+from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Campaign, Contact
-from campaigns.variables import variable_names_of
 
 log = logging.getLogger(__name__)
 State = Campaign.State

@@ -34,7 +34,7 @@ from campaigns.models import (
     default_weekdays,
 )
 from campaigns.permissions import may_export_results
-from receipts.aggregates import progress
+from results.aggregates import progress
 
 State = Campaign.State
 
@@ -376,12 +376,12 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def dashboard_url(self, campaign: Campaign) -> str:
         try:
-            return reverse("receipts:dashboard", args=[campaign.pk])
+            return reverse("results:dashboard", args=[campaign.pk])
         except NoReverseMatch:
             return ""
 
     def export_urls(self, campaign: Campaign) -> list[tuple[str, str]]:
-        return [(fmt.upper(), reverse("receipts:export", args=[campaign.pk, fmt])) for fmt in ("csv", "xlsx")]
+        return [(fmt.upper(), reverse("results:export", args=[campaign.pk, fmt])) for fmt in ("csv", "xlsx")]
 
     @admin.action(description=gettext_lazy("Pause selected running campaigns"), permissions=["change"])
     def pause_selected(self, request, queryset):

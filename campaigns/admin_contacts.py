@@ -5,7 +5,7 @@ nothing) → confirm: the same import again, for real, in the request when the p
 the whole file, else as a background job. Files that expand to more than
 settings.IMPORT_BACKGROUND_THRESHOLD_BYTES (an XLSX counts uncompressed) go straight to
 the `imports` RQ queue; the list's page shows a progress bar until the summary and the
-rejected rows appear. All of it calls `campaigns.importing`.
+rejected rows appear. All of it calls `campaigns.contacts.importing`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from campaigns import import_files, import_jobs, importing, reasons, resources, spreadsheets, uploads
+from campaigns import reasons, spreadsheets
+from campaigns.contacts import import_files, import_jobs, importing, resources, uploads
 from campaigns.models import Contact, ContactList, ImportJob
 from campaigns.permissions import may_export_contacts
 

@@ -12,9 +12,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns import segments
 from campaigns.followups import create_followup, may_follow_up
 from campaigns.models import CallerNumber, Campaign, FollowupBuild, MenuTemplate
-from receipts import segments
 
 
 class SegmentFilter(admin.SimpleListFilter):

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import reasons
+from campaigns.contacts.variables import read_variable_names, variable_names_of
 from campaigns.models import Call, CallerNumber, Campaign, ContactList, FollowupBuild, MenuTemplate
-from campaigns.variables import read_variable_names, variable_names_of
-from receipts.segments import Segment, describe, segment_calls, segment_sql
+from campaigns.segments import Segment, describe, segment_calls, segment_sql
 
 log = logging.getLogger(__name__)
 

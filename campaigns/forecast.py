@@ -236,7 +236,7 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     holding = share = None
     by_status: dict[str, int] = {}
     if campaign.state != campaign.State.DRAFT:
-        from receipts.aggregates import progress
+        from results.aggregates import progress
 
         by_status = progress(campaign, now)["by_status"]
         in_flight = by_status.get(Call.Status.SENDING, 0) + by_status.get(Call.Status.PLACED, 0)
@@ -265,7 +265,7 @@ def live_rate(campaign, now: dt.datetime | None = None) -> float | None:
     import redis
     from django.utils import timezone
 
-    from campaigns.rates import last_minute_rate
+    from campaigns.dialling.rates import last_minute_rate
 
     try:
         return last_minute_rate(campaign.pk, now or timezone.now())

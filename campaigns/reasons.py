@@ -28,7 +28,7 @@ MESSAGES = {
     "call.window_ended": _("The campaign's calling window ended."),
     "call.retry_withdrawn": _("Not retried: a later receipt settled the attempt before it."),
     "followup.copy_failed": _("Copying the contacts stopped on an unexpected error: %(error)s"),
-    # Why a call was not made now (campaigns.callee_protection, campaigns.refusals, opt-out).
+    # Why a call was not made now (campaigns.dialling.callee_protection, campaigns.dialling.refusals, opt-out).
     "call.contact_hours": _("The contact asked to be called at other hours."),
     "call.callee_limit": _("This number was called too recently (callee limits)."),
     "call.opted_out": _("The callee opted out."),
@@ -36,11 +36,11 @@ MESSAGES = {
     "refusal.callee_frequency": _("The callee's frequency limit was reached (%(code)s); deferred."),
     "refusal.carrier_window": _("The carrier refused calls at this time (%(code)s); deferred to the next calling day."),
     "refusal.bad_display_number": _("The display number is invalid (%(code)s); the call goes out on another number."),
-    # Why a caller number is not in use (campaigns.refusals).
+    # Why a caller number is not in use (campaigns.dialling.refusals).
     "caller_number.invalid": _(
         "Aliyun says this display number is invalid (%(code)s). Check it in the Aliyun console."
     ),
-    # Why a contact import failed as a whole (`campaigns.import_files.ImportFileError`, import jobs).
+    # Why a contact import failed as a whole (`campaigns.contacts.import_files.ImportFileError`, import jobs).
     "import.unknown_encoding": _("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again."),
     "import.xls": _("Old Excel .xls files are not supported; save as .xlsx or CSV."),
     "import.empty": _("The file is empty."),
@@ -58,7 +58,7 @@ MESSAGES = {
     ),
     "import.no_phone_column": _("No phone column found in the header (%(header)s). Name it one of: %(aliases)s."),
     "import.unexpected_error": _("The import stopped on an unexpected error: %(error)s"),
-    # Why an imported row was rejected (`campaigns.phones.InvalidNumber`, `campaigns.import_rows`).
+    # Why an imported row was rejected (`campaigns.contacts.phones.InvalidNumber`, `campaigns.contacts.import_rows`).
     "phone.empty": _("the phone number is empty"),
     "phone.spreadsheet_damage": _(
         "the number was damaged by a spreadsheet (%(value)s): its digits are lost; "
@@ -75,7 +75,7 @@ MESSAGES = {
     "phone.invalid": _("not a valid mainland China number: %(value)s"),
     "import.name_too_long": _("the name is longer than %(max)d characters"),
     "import.bad_contact_hour": _("%(column)s “%(value)s” is not a time of day like 18:00"),
-    # What Aliyun answered (`campaigns.aliyun.Outcome` values, plus connection failures).
+    # What Aliyun answered (`campaigns.dialling.aliyun.Outcome` values, plus connection failures).
     "api.placed": _("Call placed."),
     "api.throttled": _("Aliyun is throttling requests (%(code)s); the call will be retried."),
     "api.frequency_limited": _("Aliyun frequency control for this number (%(code)s); rescheduled later."),

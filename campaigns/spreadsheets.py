@@ -2,9 +2,9 @@
 
 What django-import-export is for here: **exports only**. Its `Resource` classes declare the
 columns of an export, their headers and how each value is dehydrated
-(`campaigns.resources.ContactResource`, `receipts.exports.ResultResource`). It does not read
+(`campaigns.contacts.resources.ContactResource`, `results.exports.ResultResource`). It does not read
 imports (its row-by-row loop ran at about 500 rows/s and would be a second merge path:
-`campaigns.importing` is the one import path, and only borrows its outcome names new,
+`campaigns.contacts.importing` is the one import path, and only borrows its outcome names new,
 update, skip, invalid) and it does not write files (tablib builds the whole dataset in
 memory; these writers stream the rows).
 
@@ -14,7 +14,7 @@ no path can forget to:
 - clean XLSX cells: control characters XML cannot hold are dropped, text is capped at
   Excel's 32,767 characters per cell;
 - stay inside Excel's 16,384 columns (`TooWide`, a clear message, instead of a 500).
-Which variable columns a list has is `campaigns.variables.variable_names_of`.
+Which variable columns a list has is `campaigns.contacts.variables.variable_names_of`.
 """
 
 from __future__ import annotations

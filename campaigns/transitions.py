@@ -385,7 +385,7 @@ def do_expire_calls(campaign: Campaign, now: dt.datetime) -> int:
 
 def do_requeue_refused(call: Call, due_at: dt.datetime, code: str, note: Reason, now: dt.datetime) -> bool:
     """sending | placed | unknown → queued (cancelled if its campaign was): a receipt says Aliyun
-    refused the call for a rule (`campaigns.refusals`). Not an attempt: OutId, CallId and the
+    refused the call for a rule (`campaigns.dialling.refusals`). Not an attempt: OutId, CallId and the
     dial's times are cleared, so the receipts of this dial no longer speak for the call.
 
     Accepts: a sent call not yet final. Lock: the call row, held by the receipt batch's transaction.

@@ -25,5 +25,6 @@ urlpatterns = [
     path("admin/r/<int:content_type_id>/<path:object_id>/", view_on_site, name="view_on_site"),
     path("admin/", admin.site.urls),
     path("receipts/", include("receipts.urls")),
+    path("receipts/", include("results.urls")),
     path("healthz/", include("campaigns.urls")),
 ]

@@ -25,8 +25,9 @@ from django.db import transaction
 from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
-from campaigns import opt_out, refusals
+from campaigns import opt_out
 from campaigns.bulk import among
+from campaigns.dialling import refusals
 from campaigns.models import Call, with_campaigns
 from campaigns.outcomes import KEY_PRESS_STATUS, answer_for_keys, status_for_receipt
 from campaigns.transitions import RECEIPT_FIELDS, do_settle_by_receipts

@@ -122,7 +122,7 @@ class CrosstabSnapshot(models.Model):
     """Answers of a campaign broken down by one contact variable, computed by a worker.
 
     `table` holds, for the top values of the variable (and "other"), counts of the latest
-    attempts by status and answer key; see `receipts.crosstab`.
+    attempts by status and answer key; see `results.crosstab`.
     """
 
     campaign = models.ForeignKey(

@@ -1,5 +1,4 @@
-"""The receipt webhook, the results dashboard and the result exports. Thin: the work is in
-`receipts.ingest`, `receipts.aggregates` and `receipts.exports`."""
+"""The receipt webhook. Thin: the work is in `receipts.inbox` and `receipts.ingest`."""
 
 from __future__ import annotations
 
@@ -9,25 +8,12 @@ import json
 import logging
 import math
 import re
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 
-from campaigns import spreadsheets
-from campaigns.followups import may_follow_up
-from campaigns.models import Campaign
-from campaigns.permissions import may_export_results
-from receipts import aggregates, analysis, chain_exports, crosstab, exports, inbox, segments
+from receipts import inbox
 from receipts.models import RejectedPush
 
 log = logging.getLogger(__name__)
@@ -152,136 +138,3 @@ def aliyun_push(request: HttpRequest, token: str) -> HttpResponse:
         # Not 200, so Aliyun resends in 1, 5 and 10 minutes.
         return _reply(503, "temporarily unable to store receipts")
     return HttpResponse(ACCEPTED, content_type="application/json; charset=utf-8")
-
-
-def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
-    raw = request.GET.get("list") or ""
-    if not raw.isdigit():
-        return None
-    list_id = int(raw)
-    if not campaign.contact_lists.filter(pk=list_id).exists():
-        raise Http404(_("That list is not part of this campaign."))
-    return list_id
-
-
-def campaign_viewer(view):
-    """Staff who may view campaigns: results are campaign data."""
-    return staff_member_required(permission_required("campaigns.view_campaign", raise_exception=True)(view))
-
-
-@campaign_viewer
-@require_GET
-def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    list_id = _filters(request, campaign)
-    by = request.GET.get("by") or None
-    data = _data(campaign, list_id, by)
-    query = {k: v for k, v in (("list", list_id), ("by", data["by"])) if v}
-    user = request.user
-    context = {
-        "campaign": campaign,
-        "lists": campaign.contact_lists.order_by("name"),
-        "list_id": list_id,
-        "data": data,
-        "query": urlencode(query),
-        "title": _("Results: %(name)s") % {"name": campaign.name},
-        "no_data_text": _("No data yet."),
-        "may_export": may_export_results(user),
-        "may_follow_up": may_follow_up(user),
-        "may_view_calls": user.has_perm("campaigns.view_call"),
-    }
-    return render(request, "receipts/dashboard.html", context)
-
-
-def _data(campaign: Campaign, list_id: int | None, by: str | None, *, list_variables: bool = True) -> dict:
-    data = aggregates.dashboard_data(campaign, contact_list_id=list_id)
-    return analysis.merge(data, analysis.extras(campaign, list_id, by, list_variables=list_variables))
-
-
-def _segments(request: HttpRequest) -> list:
-    try:
-        return segments.parse_all(request.GET.getlist("segment"))
-    except ValidationError as exc:
-        raise Http404(" ".join(exc.messages)) from exc
-
-
-@campaign_viewer
-@require_GET
-def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    list_id = _filters(request, campaign)
-    # The poll redraws figures and charts; the picker's variable names stay as the page drew them.
-    return JsonResponse(_data(campaign, list_id, request.GET.get("by") or None, list_variables=False))
-
-
-@staff_member_required
-@require_GET
-def export_results(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
-    """Numbers, names and answers: personal data (see campaigns.permissions)."""
-    if not may_export_results(request.user):
-        raise PermissionDenied
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    list_id = _filters(request, campaign)
-    if fmt == "csv":
-        return exports.csv_response(campaign, contact_list_id=list_id)
-    if fmt == "xlsx":
-        try:
-            return exports.xlsx_response(campaign, contact_list_id=list_id)
-        except spreadsheets.TooWide as exc:
-            messages.error(request, str(exc))
-            return redirect("receipts:dashboard", campaign.pk)
-    raise Http404
-
-
-@campaign_viewer
-@require_GET
-def segment_action(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """The dashboard's segment form: export the ticked segments or make a follow-up of them."""
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    chosen = _segments(request)
-    query = urlencode([("segment", s.code) for s in chosen])
-    if request.GET.get("do") == "followup":
-        return redirect(reverse("admin:campaigns_campaign_followup", args=[campaign.pk]) + "?" + query)
-    fmt = request.GET.get("format", "csv")
-    return redirect(reverse("receipts:segment-export", args=[campaign.pk, fmt]) + "?" + query)
-
-
-@campaign_viewer
-@require_GET
-def export_segment(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    if not may_export_results(request.user):
-        raise PermissionDenied
-    rows = chain_exports.segment_rows(campaign, _segments(request))
-    return _download(request, campaign, rows, "segment", fmt)
-
-
-@campaign_viewer
-@require_GET
-def export_chain(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    if not may_export_results(request.user):
-        raise PermissionDenied
-    return _download(request, campaign, chain_exports.chain_rows(campaign), "chain", fmt)
-
-
-def _download(request: HttpRequest, campaign: Campaign, rows, kind: str, fmt: str) -> HttpResponse:
-    try:
-        return chain_exports.response(rows, campaign, kind, fmt)
-    except spreadsheets.TooWide as exc:
-        messages.error(request, str(exc))
-        return redirect("receipts:dashboard", campaign.pk)
-
-
-@campaign_viewer
-@require_GET
-def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """The cross-tab table as CSV: counts only, no contact is named."""
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    by = request.GET.get("by") or ""
-    if not by or not crosstab.has_variable(campaign, by):
-        raise Http404(_("No contact of this campaign has that variable."))
-    chart = analysis.crosstab_chart(campaign, by)
-    if chart["pending"]:
-        return HttpResponse(_("The breakdown is being computed; try again in a moment."), status=503)
-    return crosstab.csv_response(campaign, chart)

@@ -51,7 +51,7 @@ def redis_conn():
 def start_simulator():
     """Start in-process voice simulators (free port, instant calls unless overridden);
     every one started is stopped after the test."""
-    from campaigns.simulator import SimulatorConfig, SimulatorServer
+    from campaigns.dialling.simulator import SimulatorConfig, SimulatorServer
 
     started = []
 

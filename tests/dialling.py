@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 
-from campaigns import aliyun
+from campaigns.dialling import aliyun
 from campaigns.models import Call
 
 

@@ -14,7 +14,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList, MenuTemplate
 from ivrsite.logging import MaskingFilter
 from receipts.inbox import settle_pending
@@ -198,9 +199,9 @@ def test_staff_without_campaign_permission_gets_no_results(django_user_model, ru
     user = django_user_model.objects.create_user("clerk", password="x" * 12, is_staff=True)
     client = Client()
     client.force_login(user)
-    for name in ("receipts:dashboard", "receipts:dashboard-data"):
+    for name in ("results:dashboard", "results:dashboard-data"):
         assert client.get(reverse(name, args=[running_campaign.pk])).status_code in (302, 403), name
-    export = reverse("receipts:export", args=[running_campaign.pk, "csv"])
+    export = reverse("results:export", args=[running_campaign.pk, "csv"])
     assert client.get(export).status_code in (302, 403)
 
 
@@ -228,7 +229,7 @@ def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
 ):
     from django.db import connection
 
-    from campaigns.simulator import SimulatorConfig, SimulatorServer
+    from campaigns.dialling.simulator import SimulatorConfig, SimulatorServer
 
     # The simulator keeps its connection to the live server alive: its request thread must not
     # keep a database session open past the test.
@@ -293,7 +294,7 @@ def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
         for obj in model.objects.all()[:3] if model._meta.managed else []:
             pages.append(client.get(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk])))
     for fmt in ("csv", "xlsx"):
-        pages.append(client.get(reverse("receipts:export", args=[campaign.pk, fmt])))
+        pages.append(client.get(reverse("results:export", args=[campaign.pk, fmt])))
     assert sum(p.status_code == 200 for p in pages) > 20
 
     for response in pages:

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from campaigns import actions, dispatch
+from campaigns import actions
 from campaigns.accounts import VoiceAccount
+from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber, Contact, ContactList
 
 pytestmark = [
@@ -50,7 +51,7 @@ def two_accounts(settings, start_simulator, campaign, caller, contact_list):
 def send_times(monkeypatch):
     """When each request left, by AccessKey: what our pacing decided, free of the arrival
     jitter a loaded machine adds on the simulator's side."""
-    from campaigns import aliyun
+    from campaigns.dialling import aliyun
 
     times: dict[str, list[float]] = {}
     lock = threading.Lock()

@@ -13,8 +13,8 @@ import pytest
 import requests
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
-from campaigns import aliyun
-from campaigns.aliyun import (
+from campaigns.dialling import aliyun
+from campaigns.dialling.aliyun import (
     CallDetail,
     IvrCallRequest,
     MenuKey,
@@ -24,7 +24,7 @@ from campaigns.aliyun import (
     classify_response,
     classify_transport_error,
 )
-from campaigns.simulator import SimulatorServer
+from campaigns.dialling.simulator import SimulatorServer
 from tests.waiting import wait_until
 
 KEY_ID = "LTAI-test-key"

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns import actions, dispatch, refusals
-from campaigns.aliyun import CALLER_CONCURRENCY_CODE
+from campaigns import actions
+from campaigns.dialling import dispatch, refusals
+from campaigns.dialling.aliyun import CALLER_CONCURRENCY_CODE
 from campaigns.models import Call, CallerNumber, Campaign
 from campaigns.outcomes import progress
 from tests.dialling import RecordingClient, result
@@ -92,7 +93,7 @@ def dial_until(campaign: Campaign, phone: str, code: str, source: str, post_rece
 
 
 def refusals_outcome(code: str):
-    from campaigns.aliyun import outcome_for_code
+    from campaigns.dialling.aliyun import outcome_for_code
 
     return outcome_for_code(code)
 

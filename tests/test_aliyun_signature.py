@@ -13,7 +13,7 @@ from aliyunsdkcore.auth.composer import rpc_signature_composer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.aliyun import IvrCallRequest, MenuKey, VoiceClient, percent_encode, sign, string_to_sign
+from campaigns.dialling.aliyun import IvrCallRequest, MenuKey, VoiceClient, percent_encode, sign, string_to_sign
 
 # Module-level functions with a double underscore are not name-mangled: reach them by name.
 sdk_string_to_sign = getattr(rpc_signature_composer, "__compose_string_to_sign")

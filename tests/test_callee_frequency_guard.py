@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import actions, dispatch, guard, pacing
+from campaigns import actions
+from campaigns.dialling import dispatch, guard, pacing
 from campaigns.models import Call, Campaign, ContactList
 from tests.dialling import RecordingClient
 

@@ -3,7 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber
 
 pytestmark = pytest.mark.django_db

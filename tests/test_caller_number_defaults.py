@@ -4,8 +4,9 @@ number, 15 for a fixed line), overridable, with the source named where staff set
 import pytest
 from django.utils import timezone
 
-from campaigns import reasons, refusals
-from campaigns.dispatch import caller_capacity
+from campaigns import reasons
+from campaigns.dialling import refusals
+from campaigns.dialling.dispatch import caller_capacity
 from campaigns.models import CallerNumber, Campaign
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber
 from receipts.inbox import settle_pending
 from tests.dialling import RecordingClient

@@ -78,13 +78,13 @@ def test_anonymous_cannot_transition(client, campaign):
 
 def test_change_page_links_to_dashboard_and_exports_once_started(staff_client, campaign):
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-    export_csv = reverse("receipts:export", args=[campaign.pk, "csv"])
+    export_csv = reverse("results:export", args=[campaign.pk, "csv"])
     assert export_csv not in staff_client.get(change_url).content.decode()
     staff_client.post(transition_url(campaign, "start"))
 
     page = staff_client.get(change_url).content.decode()
 
-    assert reverse("receipts:dashboard", args=[campaign.pk]) in page
+    assert reverse("results:dashboard", args=[campaign.pk]) in page
     assert export_csv in page
     assert staff_client.get(export_csv).status_code == 200
 

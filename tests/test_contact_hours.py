@@ -8,8 +8,10 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from campaigns import actions, contact_hours, dispatch
-from campaigns.importing import import_contacts
+from campaigns import actions
+from campaigns.contacts import contact_hours
+from campaigns.contacts.importing import import_contacts
+from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign, Contact, ContactList
 from tests.dialling import RecordingClient
 

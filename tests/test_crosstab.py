@@ -6,8 +6,8 @@ import io
 import pytest
 
 from campaigns.models import MenuOption
-from receipts import crosstab
 from receipts.models import CrosstabSnapshot
+from results import crosstab
 from tests.results_fixtures import OUTCOMES, finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_export_is_the_table_as_csv(staff_client, done):
 
 
 def test_export_of_a_big_campaign_waits_for_the_worker(staff_client, done, monkeypatch):
-    from receipts.aggregates import current_snapshot
+    from results.aggregates import current_snapshot
 
     asked = []
     monkeypatch.setattr(crosstab, "request_refresh", lambda campaign, variable, now: asked.append(variable))

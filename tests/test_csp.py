@@ -30,7 +30,7 @@ def test_every_page_has_the_strict_policy(staff_client, path):
 
 def test_the_dashboard_and_import_pages_have_it(staff_client, running_campaign, contact_list):
     for url in (
-        reverse("receipts:dashboard", args=[running_campaign.pk]),
+        reverse("results:dashboard", args=[running_campaign.pk]),
         reverse("admin:campaigns_contactlist_import", args=[contact_list.pk]),
         reverse("admin:campaigns_contactlist_change", args=[contact_list.pk]),
     ):

@@ -6,8 +6,8 @@ import pytest
 
 from campaigns.models import Call, Campaign, Contact, ContactList
 from campaigns.outcomes import progress
-from receipts import aggregates
 from receipts.models import ResultSnapshot
+from results import aggregates
 
 pytestmark = pytest.mark.django_db
 S = Call.Status

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.contrib.auth.models import Permission
 
-from receipts import analysis
+from results import analysis
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_a_segment_count_links_to_exactly_its_calls(staff_client, done):
 
 
 def _cube(campaign):
-    from receipts.aggregates import current_snapshot
+    from results.aggregates import current_snapshot
 
     return current_snapshot(campaign).cube
 

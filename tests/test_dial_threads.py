@@ -3,7 +3,8 @@
 import pytest
 from django.db import connection
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Call, Contact
 from tests.dialling import RecordingClient
 

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Call
 from tests.dialling import RecordingClient
 

@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign
-from campaigns.scheduler import tick
 from campaigns.transitions import after_calls_settled
+from ivrsite.scheduler import tick
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from campaigns import actions
 from campaigns.models import Call, Campaign
-from campaigns.scheduler import tick
+from ivrsite.scheduler import tick
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_reconciliation_is_queued_once_a_minute(redis_conn, django_capture_on_co
 def test_dial_jobs_per_campaign_follow_the_live_dial_workers(campaign, redis_conn, settings):
     from rq import Worker
 
-    from campaigns.scheduler import jobs_per_campaign
+    from ivrsite.scheduler import jobs_per_campaign
 
     settings.DIAL_JOBS_PER_CAMPAIGN = 0  # the default: ask RQ
     assert jobs_per_campaign() == 1  # nobody alive yet: still one job, waiting for a worker

@@ -79,7 +79,7 @@ def test_an_enrolment_run_twice_enrols_each_number_once(campaign, queued):
 def test_the_dispatcher_queues_a_lost_enrolment_again(campaign, queued, redis_conn, django_capture_on_commit_callbacks):
     import django_rq
 
-    from campaigns.scheduler import tick
+    from ivrsite.scheduler import tick
 
     actions.start_campaign(campaign, enrol_in_background=True)  # the job never reached Redis
     with django_capture_on_commit_callbacks(execute=True):  # jobs reach Redis on commit (django-rq)

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from campaigns.importing import import_contacts
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import Call, Contact, ContactList
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +36,10 @@ def hostile_headers(running_campaign, contact_list):
 
 
 def test_results_export_neutralises_its_header_row(staff_client, hostile_headers):
-    header = read_csv(staff_client.get(reverse("receipts:export", args=[hostile_headers.pk, "csv"])))[0]
+    header = read_csv(staff_client.get(reverse("results:export", args=[hostile_headers.pk, "csv"])))[0]
     assert "'=cmd|' /C calc'!A0" in header and "'@SUM(9)" in header
     assert not [cell for cell in header if cell.startswith(("=", "@"))]
-    sheet = read_xlsx(staff_client.get(reverse("receipts:export", args=[hostile_headers.pk, "xlsx"])))
+    sheet = read_xlsx(staff_client.get(reverse("results:export", args=[hostile_headers.pk, "xlsx"])))
     assert [cell.data_type for cell in sheet[1]].count("f") == 0
     assert "'=cmd|' /C calc'!A0" in [cell.value for cell in sheet[1]]
 
@@ -62,7 +62,7 @@ def test_a_variable_only_late_rows_carry_is_exported(staff_client, running_campa
     assert big.variable_names() == {"a", "late"}
     header = read_csv(staff_client.get(reverse("admin:campaigns_contactlist_export", args=[big.pk, "csv"])))[0]
     assert header == ["phone", "name", "a", "late", "do_not_call"]
-    rows = read_csv(staff_client.get(reverse("receipts:export", args=[running_campaign.pk, "csv"])))
+    rows = read_csv(staff_client.get(reverse("results:export", args=[running_campaign.pk, "csv"])))
     assert "late" in rows[0] and "只在最后" in rows[-1]
 
 

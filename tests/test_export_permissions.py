@@ -30,20 +30,20 @@ def body(response) -> str:
 )
 def test_results_export_needs_contact_and_call_permissions(django_user_model, running_campaign, codenames, fmt):
     client = staff_with(django_user_model, *codenames)
-    response = client.get(reverse("receipts:export", args=[running_campaign.pk, fmt]))
+    response = client.get(reverse("results:export", args=[running_campaign.pk, fmt]))
     assert response.status_code == 403
     assert "13800130000" not in body(response)
-    dashboard = client.get(reverse("receipts:dashboard", args=[running_campaign.pk]))
+    dashboard = client.get(reverse("results:dashboard", args=[running_campaign.pk]))
     assert dashboard.status_code == 200  # counts name nobody
-    assert reverse("receipts:export", args=[running_campaign.pk, fmt]) not in dashboard.content.decode()
+    assert reverse("results:export", args=[running_campaign.pk, fmt]) not in dashboard.content.decode()
     change = client.get(reverse("admin:campaigns_campaign_change", args=[running_campaign.pk]))
-    assert reverse("receipts:export", args=[running_campaign.pk, fmt]) not in change.content.decode()
+    assert reverse("results:export", args=[running_campaign.pk, fmt]) not in change.content.decode()
 
 
 def test_results_export_with_every_permission_it_needs(django_user_model, placed_calls, running_campaign):
     client = staff_with(django_user_model, "view_campaign", "view_contact", "view_call")
-    url = reverse("receipts:export", args=[running_campaign.pk, "csv"])
-    assert url in client.get(reverse("receipts:dashboard", args=[running_campaign.pk])).content.decode()
+    url = reverse("results:export", args=[running_campaign.pk, "csv"])
+    assert url in client.get(reverse("results:dashboard", args=[running_campaign.pk])).content.decode()
     response = client.get(url)
     assert response.status_code == 200
     assert "13800130000" in body(response)

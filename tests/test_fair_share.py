@@ -4,7 +4,8 @@ campaigns' (and other kinds of) waiting jobs, never to its own campaign's twin."
 import django_rq
 import pytest
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Contact
 from tests.dialling import RecordingClient
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from campaigns import actions
 from campaigns.followups import chain, create_followup, run_followup_build
 from campaigns.models import CallerNumber, Campaign, Contact, DoNotCall, FollowupBuild, MenuTemplate
-from receipts.segments import parse_all
+from campaigns.segments import parse_all
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db

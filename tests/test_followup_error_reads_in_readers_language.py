@@ -8,7 +8,7 @@ from django.utils import translation
 
 from campaigns import followups
 from campaigns.models import FollowupBuild
-from receipts.segments import parse_all
+from campaigns.segments import parse_all
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db

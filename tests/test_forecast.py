@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from campaigns import rates
 from campaigns.accounts import VoiceAccount
+from campaigns.dialling import rates
 from campaigns.forecast import ACCOUNT, CALLER_NUMBERS, CAMPAIGN, Window, campaign_forecast, estimate, expected_dials
 from campaigns.models import Call, CallerNumber, Contact
 

@@ -10,8 +10,9 @@ import sys
 from tests.stack import ROOT
 
 PROGRAM = """
-import campaigns.aliyun.api, campaigns.aliyun.signing, campaigns.pacing, campaigns.simulator
-from campaigns.simulator import SimulatorConfig, SimulatorServer
+import campaigns.dialling.aliyun.api, campaigns.dialling.aliyun.signing
+import campaigns.dialling.pacing, campaigns.dialling.simulator
+from campaigns.dialling.simulator import SimulatorConfig, SimulatorServer
 from django.conf import settings
 
 server = SimulatorServer(SimulatorConfig(keys={"k": "s"}, port=0)).start()

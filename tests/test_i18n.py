@@ -308,7 +308,7 @@ def test_login_page_offers_the_language_switch(client):
 
 def test_dashboard_in_chinese(staff_client, placed_calls, running_campaign):
     staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
-    page = admin_text(staff_client.get(reverse("receipts:dashboard", args=[running_campaign.pk])))
+    page = admin_text(staff_client.get(reverse("results:dashboard", args=[running_campaign.pk])))
     assert "调查结果" in page
     assert "All lists" not in page and "全部名单" in page
 

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from campaigns.import_files import ImportFileError, map_columns
-from campaigns.importing import import_contacts
+from campaigns.contacts.import_files import ImportFileError, map_columns
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import Contact, ContactList
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.import_files import MAX_COLUMNS, map_columns
+from campaigns.contacts.import_files import MAX_COLUMNS, map_columns
 
 pytestmark = pytest.mark.django_db
 

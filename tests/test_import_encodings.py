@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from campaigns.import_files import ImportFileError
-from campaigns.importing import import_contacts
+from campaigns.contacts.import_files import ImportFileError
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import Contact, ContactList
 
 ROWS = [("13800138000", "张三", "宽带"), ("13900139000", "李四", "电视"), ("13700137000", "王五·欧阳", "手机")]

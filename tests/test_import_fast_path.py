@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from campaigns.importing import import_contacts
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import Contact, ContactList, DoNotCall
 
 # The fixture list holds 1380013000{0..4}, named 张三{n}, product 宽带.

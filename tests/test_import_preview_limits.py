@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
-from campaigns.import_files import expanded_size
-from campaigns.importing import import_contacts
+from campaigns.contacts.import_files import expanded_size
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import ContactList, ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_a_small_workbook_of_many_rows_imports_in_the_background(
     assert expanded_size(io.BytesIO(data), len(data)) > 4 * len(data)
     settings.IMPORT_BACKGROUND_THRESHOLD_BYTES = 2 * len(data)  # the file is under it, its rows are not
     queued = []
-    monkeypatch.setattr("campaigns.import_jobs.enqueue_import", queued.append)
+    monkeypatch.setattr("campaigns.contacts.import_jobs.enqueue_import", queued.append)
     response = upload(staff_client, contact_list, data, "大.xlsx")
     assert response.status_code == 302
     assert [job.original_name for job in queued] == ["大.xlsx"]
@@ -91,7 +91,7 @@ def test_the_preview_of_a_long_file_covers_its_first_rows_and_confirming_imports
     staff_client, contact_list, monkeypatch
 ):
     from campaigns.admin_contacts import PREVIEW_ROWS
-    from campaigns.import_jobs import run_import_job
+    from campaigns.contacts.import_jobs import run_import_job
 
     rows = PREVIEW_ROWS + 5
     data = ("phone,name\n" + "".join(f"137{n:08d},客户\n" for n in range(rows))).encode()
@@ -100,7 +100,7 @@ def test_the_preview_of_a_long_file_covers_its_first_rows_and_confirming_imports
     assert response.context["summary"].created == PREVIEW_ROWS
     assert 'id="import-partial"' in response.content.decode()
     queued = []
-    monkeypatch.setattr("campaigns.import_jobs.enqueue_import", queued.append)
+    monkeypatch.setattr("campaigns.contacts.import_jobs.enqueue_import", queued.append)
     confirm = reverse("admin:campaigns_contactlist_import_confirm", args=[contact_list.pk])
     assert staff_client.post(confirm, {"token": response.context["token"]}).status_code == 302
     assert [job.original_name for job in queued] == ["长.csv"]

@@ -2,7 +2,7 @@
 
 import io
 
-from campaigns.importing import import_contacts
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import ContactList
 
 

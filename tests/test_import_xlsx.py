@@ -6,8 +6,8 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from campaigns.import_files import ImportFileError
-from campaigns.importing import import_contacts
+from campaigns.contacts.import_files import ImportFileError
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import ContactList
 
 

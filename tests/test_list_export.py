@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from campaigns.importing import import_contacts
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import Contact, ContactList
 from campaigns.spreadsheets import neutralise
 

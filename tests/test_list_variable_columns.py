@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns import actions
+from campaigns.contacts.importing import import_contacts
+from campaigns.contacts.variables import variable_names_of
 from campaigns.followups import create_followup
-from campaigns.importing import import_contacts
 from campaigns.models import Contact, ContactList
-from campaigns.variables import variable_names_of
-from receipts.segments import parse_all
+from campaigns.segments import parse_all
 from tests.results_fixtures import OUTCOMES, finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_the_dashboard_lists_the_stored_names_without_reading_contacts(staff_cli
     # Variables changed behind the model's back: what the page shows can only come from the list.
     Contact.objects.filter(contact_list__campaigns=campaign).update(variables={})
     with CaptureQueriesContext(connection) as page:
-        response = staff_client.get(reverse("receipts:dashboard", args=[campaign.pk]))
+        response = staff_client.get(reverse("results:dashboard", args=[campaign.pk]))
     assert response.status_code == 200
     assert "city" in response.content.decode() and "product" in response.content.decode()
     assert contact_variable_reads(page.captured_queries) == []
@@ -85,7 +85,7 @@ def test_the_dashboard_lists_the_stored_names_without_reading_contacts(staff_cli
 
 def test_a_made_up_breakdown_variable_reads_no_contact(staff_client, caller, menu):
     campaign = finished_campaign(caller, menu)
-    url = reverse("receipts:dashboard-data", args=[campaign.pk])
+    url = reverse("results:dashboard-data", args=[campaign.pk])
     with CaptureQueriesContext(connection) as poll:
         response = staff_client.get(url, {"by": "no-such-column"})
     assert response.status_code == 200

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import actions, dispatch, rates
+from campaigns import actions
+from campaigns.dialling import dispatch, rates
 from campaigns.forecast import live_rate
 from campaigns.models import Contact
 from tests.dialling import RecordingClient
@@ -22,7 +23,7 @@ def test_the_dashboard_charts_what_dial_jobs_sent_per_minute(staff_client, campa
     actions.start_campaign(campaign)
     dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
 
-    chart = staff_client.get(reverse("receipts:dashboard-data", args=[campaign.pk])).json()["charts"]["rate"]
+    chart = staff_client.get(reverse("results:dashboard-data", args=[campaign.pk])).json()["charts"]["rate"]
 
     assert len(chart["labels"]) == 60
     assert sum(chart["datasets"][0]["data"]) * 60 == pytest.approx(60, abs=0.01)  # 60 calls, in 1-2 minutes

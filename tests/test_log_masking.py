@@ -62,7 +62,7 @@ def test_secrets_are_replaced_and_short_values_ignored(settings):
 
 
 def record(msg, *args, exc_info=None) -> logging.LogRecord:
-    return logging.LogRecord("campaigns.dispatch", logging.INFO, __file__, 1, msg, args, exc_info)
+    return logging.LogRecord("campaigns.dialling.dispatch", logging.INFO, __file__, 1, msg, args, exc_info)
 
 
 def test_filter_masks_arguments_and_tracebacks(settings):
@@ -92,7 +92,7 @@ def test_filter_is_idempotent():
     assert entry.getMessage() == "call to 138****8000"
 
 
-@pytest.mark.parametrize("logger", ["campaigns.dispatch", "django.request", "gunicorn.access", "rq.worker"])
+@pytest.mark.parametrize("logger", ["campaigns.dialling.dispatch", "django.request", "gunicorn.access", "rq.worker"])
 def test_settings_wire_the_filter_into_every_handler(logger):
     """Through the real LOGGING config, in a fresh process (pytest's log capture stays out of it)."""
     code = (

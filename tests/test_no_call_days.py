@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from django.utils import formats, timezone
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign, NoCallDay
-from campaigns.scheduler import tick
 from campaigns.transitions import do_retry_calls
+from ivrsite.scheduler import tick
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db

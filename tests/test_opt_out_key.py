@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from campaigns import actions, dispatch
+from campaigns import actions
+from campaigns.dialling import dispatch
 from campaigns.models import OPT_OUT, Call, Campaign, Contact, DoNotCall, MenuOption
 from campaigns.outcomes import progress
 from tests.dialling import RecordingClient

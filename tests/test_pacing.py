@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from campaigns import pacing
+from campaigns.dialling import pacing
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaigns.phones import InvalidNumber, is_plain_mobile, normalize
+from campaigns.contacts.phones import InvalidNumber, is_plain_mobile, normalize
 
 ACCEPTED = [
     ("13800138000", "13800138000"),

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from campaigns.models import Call, Campaign
 from campaigns.outcomes import progress as exact_progress
-from receipts import aggregates
 from receipts.models import ResultSnapshot
+from results import aggregates
 
 pytestmark = pytest.mark.django_db
 S = Call.Status

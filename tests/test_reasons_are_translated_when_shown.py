@@ -8,8 +8,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from campaigns import actions, dispatch, reasons
-from campaigns.aliyun import Outcome
+from campaigns import actions, reasons
+from campaigns.dialling import dispatch
+from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call, Campaign
 from tests.dialling import RecordingClient, result
 

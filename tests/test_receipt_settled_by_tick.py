@@ -5,7 +5,7 @@ import json
 import pytest
 
 from campaigns.models import Call
-from campaigns.scheduler import tick
+from ivrsite.scheduler import tick
 from receipts.models import PendingPush, Receipt
 from tests.receipt_elements import record
 

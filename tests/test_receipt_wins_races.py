@@ -14,7 +14,8 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from campaigns import actions, aliyun, dispatch
+from campaigns import actions
+from campaigns.dialling import aliyun, dispatch
 from campaigns.models import Call, DoNotCall
 from receipts.ingest import ingest
 from tests.receipt_elements import record

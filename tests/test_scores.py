@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from campaigns.models import MenuTemplate
-from receipts import scores
+from results import scores
 
 NPS_SCALE = {str(k): float(k) for k in range(10)} | {"*": 10.0}  # keys 0–9 and * for 10
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from receipts import segments
-from receipts.segments import Segment
+from campaigns import segments
+from campaigns.segments import Segment
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db

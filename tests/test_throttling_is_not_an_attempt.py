@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns import actions, dispatch
-from campaigns.aliyun import Outcome
+from campaigns import actions
+from campaigns.dialling import dispatch
+from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call
 from tests.dialling import RecordingClient, result
 

@@ -2,10 +2,11 @@
 
 import pytest
 
-from campaigns import actions, dispatch
-from campaigns.aliyun import Outcome
+from campaigns import actions
+from campaigns.dialling import dispatch
+from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call
-from campaigns.scheduler import tick
+from ivrsite.scheduler import tick
 from tests.dialling import RecordingClient, result
 
 pytestmark = pytest.mark.django_db

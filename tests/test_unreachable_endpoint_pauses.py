@@ -3,8 +3,9 @@ pauses the campaign with the reason instead of backing off forever."""
 
 import pytest
 
-from campaigns import actions, dispatch
-from campaigns.aliyun import Outcome
+from campaigns import actions
+from campaigns.dialling import dispatch
+from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call, Campaign
 from tests.dialling import RecordingClient, result
 

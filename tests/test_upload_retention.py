@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import uploads
+from campaigns.contacts import uploads
 from campaigns.models import ImportJob
-from campaigns.scheduler import tick
+from ivrsite.scheduler import tick
 
 pytestmark = pytest.mark.django_db
 CSV = "phone,name\n13900139000,李四\n".encode()

@@ -17,10 +17,10 @@ import pytest
 import requests
 from django.core.management import CommandError
 
-from campaigns.aliyun import API_VERSION, CALLER_CONCURRENCY_CODE, percent_encode, sign, utc_timestamp
+from campaigns.dialling.aliyun import API_VERSION, CALLER_CONCURRENCY_CODE, percent_encode, sign, utc_timestamp
+from campaigns.dialling.simulator import SimulatorServer
+from campaigns.dialling.simulator.limits import SlidingWindow
 from campaigns.management.commands.voice_simulator import Command
-from campaigns.simulator import SimulatorServer
-from campaigns.simulator.limits import SlidingWindow
 from tests.waiting import wait_until
 
 KEY_ID = "LTAI-sim"

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, DoNotCall, MenuOption, MenuTemplate
-from receipts.segments import parse_all, segment_calls
+from campaigns.segments import parse_all, segment_calls
 from tests.browser.test_journey import PASSWORD, Journey, wait_until
 from tests.stack import Stack, database_url
 

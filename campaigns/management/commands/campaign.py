@@ -11,7 +11,7 @@ from campaigns.followups import create_followup
 from campaigns.forecast import campaign_forecast
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
 from campaigns.outcomes import progress
-from receipts.segments import SEGMENT_STATUSES, from_options
+from campaigns.segments import SEGMENT_STATUSES, from_options
 
 WINDOW_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 

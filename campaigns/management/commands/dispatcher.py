@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from campaigns.scheduler import tick
+from ivrsite.scheduler import tick
 
 log = logging.getLogger("campaigns.dispatcher")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from campaigns.import_files import ImportFileError
-from campaigns.importing import import_contacts
+from campaigns.contacts.import_files import ImportFileError
+from campaigns.contacts.importing import import_contacts
 from campaigns.models import ContactList
 
 

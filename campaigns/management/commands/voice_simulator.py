@@ -6,8 +6,8 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns.simulator import SimulatorConfig, SimulatorServer
-from campaigns.simulator.server import DEFAULT_OUTCOMES
+from campaigns.dialling.simulator import SimulatorConfig, SimulatorServer
+from campaigns.dialling.simulator.server import DEFAULT_OUTCOMES
 
 
 def _numbers(value: str) -> frozenset[str]:

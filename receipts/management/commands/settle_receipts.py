@@ -5,8 +5,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from receipts.aggregates import refresh_requested
 from receipts.inbox import settle_pending
+from results.aggregates import refresh_requested
 
 log = logging.getLogger("receipts.settler")
 

@@ -1,0 +1,83 @@
+"""Contact list exports (a django-import-export resource) and the preview results of an import.
+
+Imports do not go through django-import-export (see `campaigns.spreadsheets` for what it is
+for): the admin preview, the confirm step, the background job and the command all call
+`campaigns.contacts.importing.import_contacts`. This module turns its per-row results into
+django-import-export's vocabulary for the preview page, and writes lists back out as CSV
+or XLSX through `campaigns.spreadsheets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from import_export import fields, resources
+
+from campaigns import spreadsheets
+from campaigns.contacts import importing
+from campaigns.contacts.variables import variable_names_of
+from campaigns.models import Contact, ContactList
+
+
+def outcome_label(outcome: str) -> str:
+    """The human label of a row outcome, as django-import-export names them (new, update...)."""
+    labels = {
+        importing.NEW: _("new"),
+        importing.UPDATE: _("update"),
+        importing.SKIP: _("skip"),
+        importing.INVALID: _("rejected"),
+    }
+    return labels[outcome]
+
+
+class ContactResource(resources.ModelResource):
+    """Columns of an exported list: phone, name, one per variable, do_not_call."""
+
+    phone = fields.Field(attribute="phone", column_name="phone")
+    name = fields.Field(attribute="name", column_name="name")
+    do_not_call = fields.Field(attribute="do_not_call", column_name="do_not_call")
+
+    class Meta:
+        model = Contact
+        fields = ("phone", "name", "do_not_call")
+        export_order = ("phone", "name", "do_not_call")
+
+    def __init__(self, variables: list[str] | tuple[str, ...] = (), **kwargs):
+        super().__init__(**kwargs)
+        self.variables = list(variables)
+
+    def dehydrate_do_not_call(self, contact: Contact) -> str:
+        return "yes" if contact.do_not_call else ""
+
+    def get_export_headers(self, selected_fields=None) -> list[str]:
+        phone, name, dnc = super().get_export_headers(selected_fields)
+        return [phone, name, *self.variables, dnc]
+
+    def export_resource(self, instance: Contact, selected_fields=None, **kwargs) -> list[str]:
+        phone, name, dnc = super().export_resource(instance, selected_fields, **kwargs)
+        values = instance.variables or {}
+        return [phone, name, *(_text(values.get(k)) for k in self.variables), dnc]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def export_rows(contact_list: ContactList) -> Iterator[list[str]]:
+    """The header, then one row per contact, streamed from the database."""
+    resource = ContactResource(variable_names_of([contact_list.pk]))
+    yield resource.get_export_headers()
+    contacts = contact_list.contacts.order_by("pk").only("phone", "name", "variables", "do_not_call")
+    for contact in contacts.iterator(chunk_size=2000):
+        yield resource.export_resource(contact)
+
+
+def csv_response(contact_list: ContactList) -> StreamingHttpResponse:
+    return spreadsheets.csv_response(export_rows(contact_list), f"{contact_list.name}.csv")
+
+
+def xlsx_response(contact_list: ContactList) -> FileResponse:
+    """Raises spreadsheets.TooWide for a list with more variables than a sheet has columns."""
+    return spreadsheets.xlsx_response(export_rows(contact_list), f"{contact_list.name}.xlsx", _("Contacts"))

@@ -1,0 +1,204 @@
+"""Campaigns, their calling window and no-call days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from campaigns import reasons
+from campaigns.models.base import validate_timezone
+from campaigns.models.callers import CallerNumber
+from campaigns.models.contacts import ContactList
+from campaigns.models.menus import MenuTemplate
+
+
+class NoCallDay(models.Model):
+    """A date on which no campaign dials (unless it opts in), e.g. 春节; in each campaign's zone."""
+
+    date = models.DateField(_("date"), unique=True)
+    label = models.CharField(_("label"), max_length=100, help_text=_("E.g. 春节 (Spring Festival)."))
+
+    class Meta:
+        verbose_name = _("no-call day")
+        verbose_name_plural = _("no-call days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.label}"
+
+
+def default_retry_outcomes() -> list[str]:
+    return ["no_answer", "busy", "unreachable"]
+
+
+def default_weekdays() -> list[int]:
+    return [0, 1, 2, 3, 4, 5, 6]
+
+
+class Campaign(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        STARTING = "starting", _("enrolling contacts")  # a background job turns contacts into calls
+        RUNNING = "running", _("running")
+        PAUSED = "paused", _("paused")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    name = models.CharField(_("name"), max_length=200)
+    contact_lists = models.ManyToManyField(ContactList, related_name="campaigns", verbose_name=_("contact lists"))
+    caller_numbers = models.ManyToManyField(CallerNumber, related_name="campaigns", verbose_name=_("caller numbers"))
+    menu = models.ForeignKey(MenuTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("menu"))
+    menu_snapshot = models.JSONField(_("frozen menu"), null=True, blank=True, editable=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    # A reason code and its parameters (campaigns.reasons), put into words when shown.
+    state_reason = models.JSONField(
+        _("reason"), default=dict, blank=True, editable=False, help_text=_("Why it was paused, if it was.")
+    )
+
+    # Calling window, evaluated in `timezone`.
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default=settings.DEFAULT_CAMPAIGN_TIMEZONE, validators=[validate_timezone]
+    )
+    starts_at = models.DateTimeField(_("not before"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("not after"), null=True, blank=True)
+    daily_start = models.TimeField(_("daily start"), default=dt.time(9, 0))
+    daily_end = models.TimeField(
+        _("daily end"), default=dt.time(20, 0), help_text=_("Exclusive. Equal to the start: all day.")
+    )
+    weekdays = models.JSONField(_("weekdays"), default=default_weekdays, help_text=_("0 = Monday … 6 = Sunday."))
+    dial_on_no_call_days = models.BooleanField(
+        _("dial on no-call days"),
+        default=False,
+        help_text=_("Call on the global no-call days (public holidays) too."),
+    )
+
+    # Pacing and retries.
+    max_qps = models.PositiveIntegerField(
+        _("max calls per second"), null=True, blank=True, help_text=_("Blank: the account's whole rate.")
+    )
+    max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=3)
+    retry_delay_seconds = models.PositiveIntegerField(_("retry delay (s)"), default=1800)
+    retry_outcomes = models.JSONField(_("outcomes that retry"), default=default_retry_outcomes, blank=True)
+    expected_call_seconds = models.PositiveIntegerField(
+        _("expected call length (s)"),
+        default=40,
+        help_text=_(
+            "How long a call holds its caller number, for the forecast until this campaign's own calls measure it."
+        ),
+    )
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Progress of the enrolment job while the campaign is `starting`.
+    contacts_to_enrol = models.PositiveIntegerField(_("contacts to enrol"), default=0, editable=False)
+    contacts_enrolled = models.PositiveIntegerField(_("contacts enrolled"), default=0, editable=False)
+
+    # A follow-up campaign calls one or more result segments of an earlier one again.
+    followup_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+        verbose_name=_("follow-up of"),
+        editable=False,
+    )
+    followup_segments = models.JSONField(_("segments of origin"), default=list, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The campaign must end after it starts.")})
+        bad = [w for w in self.weekdays or [] if w not in range(7)]
+        if bad or not self.weekdays:
+            raise ValidationError({"weekdays": _("Pick at least one weekday, 0 (Monday) to 6 (Sunday).")})
+        unknown = set(self.retry_outcomes or []) - set(self.calls.model.RETRYABLE_CHOICES)
+        if unknown:
+            raise ValidationError(
+                {"retry_outcomes": _("Unknown outcomes: %(names)s") % {"names": ", ".join(sorted(unknown))}}
+            )
+
+    def in_window(self, when: dt.datetime) -> bool:
+        """Whether `when` (aware) falls inside the calling window, in the campaign's zone.
+
+        Daily hours are start-inclusive, end-exclusive; an end earlier than the start
+        spans midnight (e.g. 20:00–02:00), and the weekday is that of the window's start.
+        Equal start and end mean all day.
+        """
+        if self.starts_at and when < self.starts_at:
+            return False
+        if self.ends_at and when >= self.ends_at:
+            return False
+        local = when.astimezone(self.zone)
+        t = local.time().replace(tzinfo=None)
+        start, end = self.daily_start, self.daily_end
+        if start == end or (start < end and start <= t < end) or (start > end and t >= start):
+            return self._calling_day(local.date())
+        if start > end and t < end:
+            return self._calling_day(local.date() - dt.timedelta(days=1))
+        return False
+
+    def _calling_day(self, day: dt.date) -> bool:
+        """Whether a window may start on this local date: a chosen weekday, not a no-call day."""
+        if day.weekday() not in self.weekdays:
+            return False
+        if self.dial_on_no_call_days:
+            return True
+        from campaigns.no_call_days import no_call_dates
+
+        return day not in no_call_dates()
+
+    def next_window_start(self, when: dt.datetime) -> dt.datetime | None:
+        """The first moment at or after `when` that is inside the window (None: never again)."""
+        if self.in_window(when):
+            return when
+        if self.ends_at and when >= self.ends_at:
+            return None
+        if self.starts_at and when < self.starts_at:
+            when = self.starts_at
+            if self.in_window(when):
+                return when
+        local = when.astimezone(self.zone)
+        # A week plus a long run of no-call days (春节 is 8 or 9), then give up.
+        for days in range(0, 60):
+            day = (local + dt.timedelta(days=days)).date()
+            candidate = dt.datetime.combine(day, self.daily_start, tzinfo=self.zone)
+            # Normalise through UTC so a start inside a DST gap lands on a real instant.
+            candidate = candidate.astimezone(dt.UTC)
+            if candidate >= when and self.in_window(candidate):
+                return candidate
+        return None
+
+    def next_calling_day(self, when: dt.datetime) -> dt.date | None:
+        """The local date of the next window start at or after `when` (None: never again)."""
+        start = self.next_window_start(when)
+        if start is None:
+            return None
+        local = start.astimezone(self.zone)
+        start_time = self.daily_start
+        spans_midnight = self.daily_start > self.daily_end
+        if spans_midnight and local.time().replace(tzinfo=None) < start_time:
+            return local.date() - dt.timedelta(days=1)
+        return local.date()
+
+    @property
+    def state_reason_text(self) -> str:
+        """Why it was paused, in the active language."""
+        return reasons.describe(self.state_reason)

@@ -1,0 +1,38 @@
+"""The do-not-call list."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DoNotCall(models.Model):
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    campaign = models.ForeignKey(
+        "Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opt_outs",
+        verbose_name=_("campaign"),
+        help_text=_("The campaign whose call the callee opted out in, if they did."),
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("do-not-call number")
+        verbose_name_plural = _("do-not-call list")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.phone
+
+    def clean(self) -> None:
+        from campaigns.contacts.phones import InvalidNumber, normalize
+
+        try:
+            self.phone = normalize(self.phone)
+        except InvalidNumber as exc:
+            raise ValidationError({"phone": str(exc)}) from exc

@@ -1,0 +1,214 @@
+"""Cross-tab: a campaign's results broken down by one contact variable (e.g. `product`, `city`).
+
+A worker groups the latest attempts by (variable value, status, answer key, dialled?) and
+keeps the `TOP` values with the most contacts plus "other" in a `CrosstabSnapshot`; the
+dashboard reads that stored table (a few hundred numbers, whatever the campaign's size)
+and builds the chart, the table and the CSV from it. Freshness follows the dashboard's
+cube: small campaigns recompute in the request, big ones ask a worker and show the age.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter, defaultdict
+
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from campaigns import spreadsheets
+from campaigns.contacts.variables import variable_names_of
+from campaigns.models import Call, Campaign
+from receipts.models import CrosstabSnapshot
+from results import scores
+
+log = logging.getLogger(__name__)
+S = Call.Status
+
+TOP = 20
+FRESH_SECONDS = 30
+INLINE_MS = 200
+RETRY_REQUEST_SECONDS = 120
+# Row layout of a value's counts: [status, answer key, dialled?, n].
+STATUS, KEY, DIALLED, N = range(4)
+
+
+def has_variable(campaign: Campaign, name: str) -> bool:
+    """Whether the contacts of the campaign's lists carry `name` (their stored names: no contact
+    is read, so a made-up name in a URL costs nothing)."""
+    return name in variables(campaign)
+
+
+def variables(campaign: Campaign) -> list[str]:
+    """Names of the variables of the campaign's contacts, sorted."""
+    return sorted(variable_names_of(list(campaign.contact_lists.values_list("pk", flat=True))))
+
+
+def compute_table(campaign: Campaign, variable: str) -> dict:
+    """One GROUP BY over the latest attempts; the TOP values by contacts, the rest merged."""
+    rows = (
+        Call.objects.filter(campaign=campaign, is_latest=True)
+        .annotate(
+            value=KeyTextTransform(variable, "contact__variables"),
+            dialled=ExpressionWrapper(Q(attempt__gt=1) | Q(sent_at__isnull=False), output_field=BooleanField()),
+        )
+        .values_list("value", "status", "answer_key", "dialled")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_value: dict[str, Counter] = defaultdict(Counter)
+    for value, status, key, dialled, n in rows:
+        by_value["" if value is None else str(value)][(status, key, bool(dialled))] += n
+    ranked = sorted(by_value, key=lambda v: (-sum(by_value[v].values()), v))
+    other: Counter = Counter()
+    for value in ranked[TOP:]:
+        other.update(by_value[value])
+
+    def flat(counter: Counter) -> list[list]:
+        return [[status, key, dialled, n] for (status, key, dialled), n in sorted(counter.items())]
+
+    return {
+        "values": [[value, flat(by_value[value])] for value in ranked[:TOP]],
+        "other": flat(other),
+        "other_values": max(0, len(ranked) - TOP),
+    }
+
+
+def refresh(campaign: Campaign, variable: str, now: dt.datetime | None = None) -> CrosstabSnapshot:
+    started = time.perf_counter()
+    values = {
+        "table": compute_table(campaign, variable),
+        "computed_at": now or timezone.now(),
+        "compute_ms": int(1000 * (time.perf_counter() - started)),
+        "refresh_requested_at": None,
+    }
+    try:
+        with transaction.atomic():
+            snapshot, _created = CrosstabSnapshot.objects.update_or_create(
+                campaign=campaign, variable=variable, defaults=values
+            )
+    except IntegrityError:  # created meanwhile by a concurrent refresh
+        CrosstabSnapshot.objects.filter(campaign=campaign, variable=variable).update(**values)
+        snapshot = CrosstabSnapshot.objects.get(campaign=campaign, variable=variable)
+    return snapshot
+
+
+def refresh_job(campaign_id: int, variable: str) -> None:
+    """The RQ job."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is not None:
+        refresh(campaign, variable)
+
+
+def request_refresh(campaign: Campaign, variable: str, now: dt.datetime) -> None:
+    """Ask a worker to recompute, once (the conditional update dedupes concurrent asks)."""
+    stale_ask = now - dt.timedelta(seconds=RETRY_REQUEST_SECONDS)
+    asked = CrosstabSnapshot.objects.filter(
+        Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=stale_ask),
+        campaign=campaign,
+        variable=variable,
+    ).update(refresh_requested_at=now)
+    if not asked:
+        return
+    try:
+        import django_rq
+
+        django_rq.get_queue("default").enqueue(refresh_job, campaign.pk, variable, job_timeout=1800)
+    except Exception:
+        log.exception("could not queue a cross-tab refresh; computing it in the request")
+        refresh(campaign, variable, now)
+
+
+def current(campaign: Campaign, variable: str, cheap: bool, now: dt.datetime | None = None) -> CrosstabSnapshot:
+    """The stored table, refreshed in the request when `cheap` (small campaign) or by a worker.
+
+    A table never computed comes back with `computed_at=None` until the worker is done.
+    """
+    now = now or timezone.now()
+    snapshot = CrosstabSnapshot.objects.filter(campaign=campaign, variable=variable).first()
+    if snapshot is None:
+        if cheap:
+            return refresh(campaign, variable, now)
+        snapshot, _created = CrosstabSnapshot.objects.get_or_create(
+            campaign=campaign, variable=variable, defaults={"computed_at": None}
+        )
+    elif snapshot.computed_at and (now - snapshot.computed_at).total_seconds() <= FRESH_SECONDS:
+        return snapshot
+    elif cheap and snapshot.compute_ms <= INLINE_MS:
+        return refresh(campaign, variable, now)
+    request_refresh(campaign, variable, now)
+    return snapshot
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot) -> dict:
+    """Chart (stacked answers per value), table and score columns from the stored table."""
+    options = list((campaign.menu_snapshot or campaign.menu.snapshot()).get("options", []))
+    scale = scores.scale_of(options)
+    table = snapshot.table or {}
+    groups = [(value or _("(blank)"), counts) for value, counts in table.get("values", [])]
+    if table.get("other"):
+        groups.append(
+            (_("Other (%(count)d values)") % {"count": table.get("other_values", 0)}, table["other"]),
+        )
+    labels, rows = [], []
+    key_series: dict[str, list[int]] = {o["key"]: [] for o in options}
+    no_key_series: list[int] = []
+    for name, counts in groups:
+        contacts = sum(r[N] for r in counts)
+        dialled = sum(r[N] for r in counts if r[DIALLED])
+        answered = sum(r[N] for r in counts if r[STATUS] == S.ANSWERED)
+        by_key = Counter()
+        for r in counts:
+            if r[STATUS] == S.ANSWERED:
+                by_key[r[KEY]] += r[N]
+        for key, series in key_series.items():
+            series.append(by_key[key])
+        no_key_series.append(by_key[""])
+        row = [name, contacts, dialled, answered, _percent(answered, dialled)]
+        row += [by_key[o["key"]] for o in options]
+        if scale:
+            score = scores.summary(by_key, scale)
+            row.append(score["mean"])
+            if scores.is_nps(scale):
+                row.append(score["nps"])
+        labels.append(name)
+        rows.append(row)
+    names = [f"{o['key']}: {o['label']}" for o in options]
+    columns = [variable, _("Contacts"), _("Dialled"), _("Answered"), _("Answer rate %"), *names]
+    if scale:
+        columns.append(_("Mean score"))
+        if scores.is_nps(scale):
+            columns.append(_("NPS"))
+    datasets = [{"label": name, "data": key_series[o["key"]]} for name, o in zip(names, options, strict=True)]
+    if any(no_key_series):
+        datasets.append({"label": _("No menu key"), "data": no_key_series})
+    return {
+        "type": "bar",
+        "title": _("Answers by %(variable)s") % {"variable": variable},
+        "labels": labels,
+        "datasets": datasets,
+        "table": {"columns": columns, "rows": rows},
+        "empty": not any(any(d["data"]) for d in datasets),
+        "stacked": True,
+        "variable": variable,
+        "pending": snapshot.computed_at is None,
+        "as_of": snapshot.computed_at.isoformat() if snapshot.computed_at else None,
+    }
+
+
+def csv_response(campaign: Campaign, chart: dict) -> HttpResponse:
+    """The cross-tab's table as CSV (through `campaigns.spreadsheets`, like every download)."""
+    rows = [chart["table"]["columns"], *chart["table"]["rows"]]
+    stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
+    name = slugify(chart["variable"]) or "variable"
+    return spreadsheets.csv_response(rows, f"crosstab-{campaign.pk}-{name}-{stamp}.csv")

@@ -1,0 +1,107 @@
+"""Results per contact as CSV (streamed, UTF-8 with BOM for Excel) or XLSX.
+
+One row per contact of the campaign, from its latest attempt: number, name, the contact's
+variables, final status, attempts, last call time in the campaign's zone, keys pressed,
+answer. The columns are a django-import-export Resource; the files are written by
+`campaigns.spreadsheets`, which neutralises every cell (header row included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from import_export import resources
+from import_export.fields import Field
+
+from campaigns import spreadsheets
+from campaigns.contacts.variables import variable_names_of
+from campaigns.models import Call, Campaign, ContactList
+
+
+class ResultResource(resources.ModelResource):
+    phone = Field(attribute="phone", column_name=_("number"))
+    name = Field(attribute="contact__name", column_name=_("name"))
+    status = Field(column_name=_("final status"))
+    attempts = Field(attribute="attempt", column_name=_("attempts"))
+    last_call = Field(column_name=_("last call time"))
+    dtmf = Field(attribute="dtmf", column_name=_("keys pressed"))
+    answer_key = Field(attribute="answer_key", column_name=_("answer key"))
+    answer_label = Field(attribute="answer_label", column_name=_("answer"))
+
+    class Meta:
+        model = Call
+        fields = ("phone", "name", "status", "attempts", "last_call", "dtmf", "answer_key", "answer_label")
+        export_order = fields
+
+    def __init__(self, campaign: Campaign, variable_names: list[str] | None = None) -> None:
+        super().__init__()
+        self.campaign = campaign
+        self.variable_names = variable_names or []
+        fields = dict(self.fields)
+        ordered = {"phone": fields["phone"], "name": fields["name"]}
+        for name in self.variable_names:
+            ordered[f"var_{name}"] = Field(column_name=name)
+        self.fields = ordered | {name: fields[name] for name in self._meta.fields[2:]}
+
+    def get_export_order(self) -> tuple[str, ...]:
+        return tuple(self.fields)
+
+    def dehydrate_status(self, call: Call) -> str:
+        return str(call.get_status_display())
+
+    def dehydrate_last_call(self, call: Call) -> str:
+        when = call.ended_at or call.answered_at or call.sent_at
+        return timezone.localtime(when, self.campaign.zone).strftime("%Y-%m-%d %H:%M:%S") if when else ""
+
+    def export_field(self, field: Field, instance: Call, **kwargs) -> object:
+        name = self.get_field_name(field)
+        if name.startswith("var_"):
+            value = (instance.contact.variables or {}).get(name[4:], "")
+            value = "" if value is None else str(value)
+        else:
+            value = super().export_field(field, instance, **kwargs)
+        return value
+
+
+def results_queryset(campaign: Campaign, contact_list_id: int | None = None) -> QuerySet[Call]:
+    calls = Call.objects.filter(campaign=campaign, is_latest=True).select_related("contact").order_by("pk")
+    if contact_list_id is not None:
+        calls = calls.filter(contact__contact_list_id=contact_list_id)
+    return calls
+
+
+def make_resource(campaign: Campaign, contact_list_id: int | None = None) -> ResultResource:
+    lists = ContactList.objects.filter(campaigns=campaign).order_by("pk")
+    if contact_list_id is not None:
+        lists = lists.filter(pk=contact_list_id)
+    return ResultResource(campaign, variable_names_of(list(lists.values_list("pk", flat=True))))
+
+
+def rows(campaign: Campaign, contact_list_id: int | None = None) -> Iterator[list]:
+    """Header row, then one row per contact; lazily, a few thousand calls in memory at a time."""
+    resource = make_resource(campaign, contact_list_id)
+    yield resource.get_export_headers()
+    for call in results_queryset(campaign, contact_list_id).iterator(chunk_size=2000):
+        yield resource.export_resource(call)
+
+
+def _filename(campaign: Campaign, ext: str) -> str:
+    stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
+    return f"results-{campaign.pk}-{slugify(campaign.name) or 'campaign'}-{stamp}.{ext}"
+
+
+def csv_response(campaign: Campaign, contact_list_id: int | None = None) -> StreamingHttpResponse:
+    return spreadsheets.csv_response(rows(campaign, contact_list_id), _filename(campaign, "csv"))
+
+
+def xlsx_response(campaign: Campaign, contact_list_id: int | None = None) -> FileResponse:
+    """Raises spreadsheets.TooWide when the lists carry more variables than a sheet has columns."""
+    return spreadsheets.xlsx_response(rows(campaign, contact_list_id), _filename(campaign, "xlsx"), str(_("Results")))
+
+
+__all__ = ["ResultResource", "csv_response", "rows", "xlsx_response"]
