@@ -112,8 +112,7 @@ def segment_sql(segments: list[Segment], alias: str) -> tuple[str, list[str]]:
 
 def menu_labels(campaign: Campaign) -> list[tuple[str, str]]:
     """(key, label) of the campaign's menu options: the frozen copy once started."""
-    snapshot = campaign.menu_snapshot or campaign.menu.snapshot()
-    return [(o["key"], o["label"]) for o in snapshot.get("options", [])]
+    return [(o["key"], o["label"]) for o in campaign.menu_options]
 
 
 def counts_from_latest(campaign: Campaign, latest: list[tuple[str, str, int]]) -> list[dict]:

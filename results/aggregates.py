@@ -165,7 +165,7 @@ def progress(campaign: Campaign, now: dt.datetime | None = None) -> dict:
         snapshot = current_snapshot(campaign, now)
         rows, as_of = snapshot.cube, snapshot.computed_at
     head = charts.headline(rows)
-    labels = {option["key"]: option["label"] for option in _menu_options(campaign)}
+    labels = {option["key"]: option["label"] for option in campaign.menu_options}
     answers: Counter = Counter()
     for r in rows:
         if r[charts.LATEST] and r[charts.STATUS] == Call.Status.ANSWERED and r[charts.KEY]:
@@ -181,11 +181,6 @@ def progress(campaign: Campaign, now: dt.datetime | None = None) -> dict:
         "contacts_enrolled": campaign.contacts_enrolled,
         "contacts_to_enrol": campaign.contacts_to_enrol,
     }
-
-
-def _menu_options(campaign: Campaign) -> list[dict]:
-    snapshot = campaign.menu_snapshot or campaign.menu.snapshot()
-    return list(snapshot.get("options", []))
 
 
 def sent_per_minute(campaign: Campaign, now: dt.datetime) -> list[tuple[dt.datetime, int]]:
@@ -205,7 +200,7 @@ def dashboard_data(campaign: Campaign, contact_list_id: int | None = None, now: 
     now = now or timezone.now()
     snapshot = current_snapshot(campaign, now)
     rows = [r for r in snapshot.cube if contact_list_id is None or r[charts.LIST] == contact_list_id]
-    data = charts.build(rows, _menu_options(campaign), campaign.timezone)
+    data = charts.build(rows, campaign.menu_options, campaign.timezone)
     data["charts"]["rate"] = charts.rate_chart(sent_per_minute(campaign, now), campaign.timezone)
     data.update(
         {

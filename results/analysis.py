@@ -22,10 +22,6 @@ from results.charts import ANSWERED_HOUR, KEY, LATEST, LIST, STATUS, N
 S = Call.Status
 
 
-def _options(campaign: Campaign) -> list[dict]:
-    return list((campaign.menu_snapshot or campaign.menu.snapshot()).get("options", []))
-
-
 def segment_rows(campaign: Campaign, cube: list[list]) -> list[dict]:
     """Every segment with its count (whole campaign) and the link to its calls."""
     latest = [(r[STATUS], r[KEY], r[N]) for r in cube if r[LATEST]]
@@ -77,7 +73,7 @@ def chain_rows(campaign: Campaign, now: dt.datetime) -> list[dict]:
                         "count": by_key[o["key"]],
                         "share": charts.percent(by_key[o["key"]], head["completed"]),
                     }
-                    for o in _options(member)
+                    for o in member.menu_options
                 ],
             }
         )
@@ -86,7 +82,7 @@ def chain_rows(campaign: Campaign, now: dt.datetime) -> list[dict]:
 
 def score_charts(campaign: Campaign, cube: list[list]) -> tuple[dict | None, dict]:
     """Overall score summary and the distribution / over-time charts (none without a scale)."""
-    options = _options(campaign)
+    options = campaign.menu_options
     scale = scores.scale_of(options)
     if not scale:
         return None, {}

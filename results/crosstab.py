@@ -152,7 +152,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot) -> dict:
     """Chart (stacked answers per value), table and score columns from the stored table."""
-    options = list((campaign.menu_snapshot or campaign.menu.snapshot()).get("options", []))
+    options = campaign.menu_options
     scale = scores.scale_of(options)
     table = snapshot.table or {}
     groups = [(value or _("(blank)"), counts) for value, counts in table.get("values", [])]

@@ -15,6 +15,7 @@ from campaigns.models.base import validate_timezone
 from campaigns.models.callers import CallerNumber
 from campaigns.models.contacts import ContactList
 from campaigns.models.menus import MenuTemplate
+from campaigns.window import CallingWindow
 
 
 class NoCallDay(models.Model):
@@ -135,68 +136,34 @@ class Campaign(models.Model):
                 {"retry_outcomes": _("Unknown outcomes: %(names)s") % {"names": ", ".join(sorted(unknown))}}
             )
 
+    @property
+    def window(self) -> CallingWindow:
+        """Its calling window (`campaigns.window`): hours, weekdays, dates, zone, no-call days."""
+        return CallingWindow.of(self)
+
     def in_window(self, when: dt.datetime) -> bool:
-        """Whether `when` (aware) falls inside the calling window, in the campaign's zone.
-
-        Daily hours are start-inclusive, end-exclusive; an end earlier than the start
-        spans midnight (e.g. 20:00–02:00), and the weekday is that of the window's start.
-        Equal start and end mean all day.
-        """
-        if self.starts_at and when < self.starts_at:
-            return False
-        if self.ends_at and when >= self.ends_at:
-            return False
-        local = when.astimezone(self.zone)
-        t = local.time().replace(tzinfo=None)
-        start, end = self.daily_start, self.daily_end
-        if start == end or (start < end and start <= t < end) or (start > end and t >= start):
-            return self._calling_day(local.date())
-        if start > end and t < end:
-            return self._calling_day(local.date() - dt.timedelta(days=1))
-        return False
-
-    def _calling_day(self, day: dt.date) -> bool:
-        """Whether a window may start on this local date: a chosen weekday, not a no-call day."""
-        if day.weekday() not in self.weekdays:
-            return False
-        if self.dial_on_no_call_days:
-            return True
-        from campaigns.no_call_days import no_call_dates
-
-        return day not in no_call_dates()
+        """Whether `when` (aware) falls inside the calling window."""
+        return self.window.is_open(when)
 
     def next_window_start(self, when: dt.datetime) -> dt.datetime | None:
         """The first moment at or after `when` that is inside the window (None: never again)."""
-        if self.in_window(when):
-            return when
-        if self.ends_at and when >= self.ends_at:
-            return None
-        if self.starts_at and when < self.starts_at:
-            when = self.starts_at
-            if self.in_window(when):
-                return when
-        local = when.astimezone(self.zone)
-        # A week plus a long run of no-call days (春节 is 8 or 9), then give up.
-        for days in range(0, 60):
-            day = (local + dt.timedelta(days=days)).date()
-            candidate = dt.datetime.combine(day, self.daily_start, tzinfo=self.zone)
-            # Normalise through UTC so a start inside a DST gap lands on a real instant.
-            candidate = candidate.astimezone(dt.UTC)
-            if candidate >= when and self.in_window(candidate):
-                return candidate
-        return None
+        return self.window.next_open(when)
 
     def next_calling_day(self, when: dt.datetime) -> dt.date | None:
         """The local date of the next window start at or after `when` (None: never again)."""
-        start = self.next_window_start(when)
-        if start is None:
-            return None
-        local = start.astimezone(self.zone)
-        start_time = self.daily_start
-        spans_midnight = self.daily_start > self.daily_end
-        if spans_midnight and local.time().replace(tzinfo=None) < start_time:
-            return local.date() - dt.timedelta(days=1)
-        return local.date()
+        window = self.window
+        start = window.next_open(when)
+        return None if start is None else window.calling_day_of(start)
+
+    @property
+    def frozen_menu(self) -> dict:
+        """The menu it plays: the copy frozen at Start, or (a draft) its template as it is now."""
+        return self.menu_snapshot or self.menu.snapshot()
+
+    @property
+    def menu_options(self) -> list[dict]:
+        """The options of `frozen_menu` (key, label, code, tts_params, and action/score if set)."""
+        return list(self.frozen_menu.get("options", []))
 
     @property
     def state_reason_text(self) -> str:

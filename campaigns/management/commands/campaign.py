@@ -123,7 +123,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No menu template named {menu!r}.") from None
         segments = from_options(answers, statuses)
         if answers:
-            known = {o["label"] for o in (source.menu_snapshot or source.menu.snapshot())["options"]}
+            known = {o["label"] for o in source.menu_options}
             unknown = [a for a in answers if a not in known]
             if unknown:
                 raise CommandError(
