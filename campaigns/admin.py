@@ -20,7 +20,7 @@ from campaigns import (
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_followups,
 )
-from campaigns.forecast import Window, campaign_forecast, live_rate
+from campaigns.forecast import campaign_forecast, live_rate
 from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
     Call,
@@ -331,7 +331,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 )
             return HttpResponseRedirect(change_url)
         problems = actions.check_ready(campaign) if action == "start" else []
-        forecast_text = forecast_summary(campaign_forecast(campaign), Window.of(campaign)) if action == "start" else {}
+        forecast_text = forecast_summary(campaign_forecast(campaign), campaign.window) if action == "start" else {}
         context = {
             "forecast_text": forecast_text,
             **self.admin_site.each_context(request),
@@ -359,7 +359,7 @@ class CampaignAdmin(admin.ModelAdmin):
             extra_context["figures"] = progress(campaign)
             forecast = campaign_forecast(campaign)
             extra_context["forecast"] = forecast
-            extra_context["forecast_text"] = forecast_summary(forecast, Window.of(campaign))
+            extra_context["forecast_text"] = forecast_summary(forecast, campaign.window)
             extra_context["live_rate"] = live_rate(campaign)
             extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
             extra_context["dashboard_url"] = self.dashboard_url(campaign)

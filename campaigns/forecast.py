@@ -14,66 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 
+from campaigns.window import CallingWindow, DailyHours
+
 ACCOUNT = "account"
 CALLER_NUMBERS = "caller_numbers"
 CAMPAIGN = "campaign"
-# Open windows are looked for this far ahead at most (a campaign that needs longer is reported
-# as not finishing).
-HORIZON_DAYS = 3660
 # The campaign's own calls replace its defaults once it has this many.
 MIN_SAMPLES = 20
 SAMPLE_SIZE = 500
-
-
-@dataclass(frozen=True)
-class Window:
-    """A calling window as `Campaign` stores it (daily hours, weekdays, zone, dates)."""
-
-    zone: dt.tzinfo
-    daily_start: dt.time
-    daily_end: dt.time
-    weekdays: tuple[int, ...]
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
-
-    @classmethod
-    def of(cls, campaign) -> Window:
-        return cls(
-            campaign.zone,
-            campaign.daily_start,
-            campaign.daily_end,
-            tuple(campaign.weekdays or ()),
-            campaign.starts_at,
-            campaign.ends_at,
-        )
-
-    def intervals(self, since: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-        """The open periods (UTC, in order) from `since` on. Hours are wall-clock hours of the
-        zone, so a window that spans a DST change is an hour shorter or longer that day."""
-        first = since.astimezone(self.zone).date() - dt.timedelta(days=1)  # an overnight window may still be open
-        for offset in range(HORIZON_DAYS + 1):
-            day = first + dt.timedelta(days=offset)
-            if day.weekday() not in self.weekdays:
-                continue
-            if self.daily_start == self.daily_end:
-                begin_local = dt.datetime.combine(day, dt.time(0), tzinfo=self.zone)
-                end_local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.zone)
-            else:
-                end_day = day if self.daily_start < self.daily_end else day + dt.timedelta(days=1)
-                begin_local = dt.datetime.combine(day, self.daily_start, tzinfo=self.zone)
-                end_local = dt.datetime.combine(end_day, self.daily_end, tzinfo=self.zone)
-            begin, end = begin_local.astimezone(dt.UTC), end_local.astimezone(dt.UTC)
-            begin = max(begin, since, self.starts_at or begin)
-            end = min(end, self.ends_at or end)
-            if self.ends_at and begin >= self.ends_at:
-                return
-            if end > begin:
-                yield begin, end
 
 
 @dataclass(frozen=True)
@@ -93,12 +46,18 @@ class Forecast:
     seconds_needed: float  # of open window at the bound
     window_seconds_left_today: float
     window_days: int  # distinct local days with calling time used until the finish
-    finish_at: dt.datetime | None  # in the campaign's zone; None: not before its end date / horizon
+    opens_at: dt.datetime | None  # when dialling can start or go on (now, or the next open moment)
+    paused: bool  # a paused campaign has no expected finish
+    finish_at: dt.datetime | None  # in the campaign's zone; None: paused, or not before its end / the horizon
     unfinished_at_end: int  # calls the window's end date leaves undone
+    own_hours_contacts: list[dict]  # calls of contacts with their own hours: {"hours", "calls"}
+    outside_window: int  # contacts whose own hours never meet the window: never dialled
+    outside_window_hours: list[dict]  # those contacts by their hours: {"hours", "contacts"}
 
     def as_json(self) -> dict:
         data = asdict(self)
         data["finish_at"] = self.finish_at.isoformat() if self.finish_at else None
+        data["opens_at"] = self.opens_at.isoformat() if self.opens_at else None
         for key in ("bound_qps", "account_qps", "concurrency_qps", "holding_seconds", "seconds_needed"):
             data[key] = round(data[key], 2)
         data["retry_share"] = round(self.retry_share, 3)
@@ -113,10 +72,34 @@ def expected_dials(attempt: int, max_attempts: int, retry_share: float, already_
     return sum(retry_share**k for k in range(first, max(0, max_attempts - attempt) + 1))
 
 
+def _walk(
+    window: CallingWindow, now: dt.datetime, seconds: float
+) -> tuple[dt.datetime | None, set[dt.date], float, float]:
+    """Spend `seconds` of the window's open time from `now`: (when they are spent, or None before
+    its end / the horizon; the local dates used; the seconds left over; the open time left today)."""
+    left_today = 0.0
+    today = now.astimezone(window.zone).date()
+    finish: dt.datetime | None = now if seconds <= 0 else None
+    days: set[dt.date] = set()
+    for index, (begin, end) in enumerate(window.intervals(now)):
+        if index == 0 and (begin <= now or begin.astimezone(window.zone).date() == today):
+            left_today = (end - begin).total_seconds()
+        if finish is not None:
+            break
+        span = (end - begin).total_seconds()
+        days.add(begin.astimezone(window.zone).date())
+        if span >= seconds:
+            finish = begin + dt.timedelta(seconds=seconds)
+            seconds = 0
+            break
+        seconds -= span
+    return finish, days, seconds, left_today
+
+
 def estimate(
     *,
     now: dt.datetime,
-    window: Window,
+    window: CallingWindow,
     calls_left: float,
     account_qps: float,
     concurrent_calls: int,
@@ -126,8 +109,18 @@ def estimate(
     holding_measured: bool = False,
     retry_share: float = 0.0,
     retry_share_measured: bool = False,
+    own_hours: Sequence[tuple[DailyHours, float]] = (),
+    outside: Sequence[tuple[DailyHours, int]] = (),
+    paused: bool = False,
 ) -> Forecast:
-    """The forecast from plain figures; `calls_left` already includes the expected retries."""
+    """The forecast from plain figures; `calls_left` already includes the expected retries.
+
+    `own_hours` holds the calls (among `calls_left`) of contacts with their own hours, by those
+    hours: each group can only be dialled when the window and its hours are both open, so the
+    finish is the latest of the whole lot's at the bound and each group's in its narrower window
+    (as if it had the whole bound to itself then: a lower bound). `outside_window` contacts have
+    hours that never meet the window (`outside`, by hours): they are never dialled and are not in `calls_left`.
+    """
     concurrency_qps = concurrent_calls / holding_seconds if holding_seconds > 0 else math.inf
     candidates = [(account_qps, ACCOUNT), (concurrency_qps, CALLER_NUMBERS)]
     if campaign_qps:
@@ -135,24 +128,18 @@ def estimate(
     bound, binds = min(candidates, key=lambda c: c[0])  # first wins a tie: the account
     seconds_needed = calls_left / bound if bound > 0 else math.inf
 
-    left_today = 0.0
-    today = now.astimezone(window.zone).date()
-    remaining = seconds_needed
-    finish: dt.datetime | None = now if calls_left <= 0 else None
-    days: set[dt.date] = set()
-    for index, (begin, end) in enumerate(window.intervals(now)):
-        if index == 0 and (begin <= now or begin.astimezone(window.zone).date() == today):
-            left_today = (end - begin).total_seconds()
-        if finish is not None:
-            break
-        span = (end - begin).total_seconds()
-        days.add(begin.astimezone(window.zone).date())
-        if span >= remaining:
-            finish = begin + dt.timedelta(seconds=remaining)
-            remaining = 0
-            break
-        remaining -= span
+    finish, days, remaining, left_today = _walk(window, now, seconds_needed)
     unfinished = 0 if finish or remaining <= 0 else math.ceil(remaining * bound) if bound > 0 else int(calls_left)
+    for hours, calls in own_hours:
+        own_finish, own_days, own_remaining, _today = _walk(
+            window.for_contact(hours), now, calls / bound if bound > 0 else math.inf
+        )
+        days |= own_days
+        if own_finish is None:
+            unfinished += math.ceil(own_remaining * bound)
+        if finish is not None:
+            finish = max(finish, own_finish) if own_finish else None
+    opens = window.next_open(now)
     return Forecast(
         bound_qps=bound if bound != math.inf else 0.0,
         binds=binds,
@@ -169,8 +156,13 @@ def estimate(
         seconds_needed=seconds_needed if seconds_needed != math.inf else 0.0,
         window_seconds_left_today=left_today,
         window_days=len(days),
-        finish_at=finish.astimezone(window.zone) if finish else None,
-        unfinished_at_end=unfinished,
+        opens_at=opens.astimezone(window.zone) if opens else None,
+        paused=paused,
+        finish_at=finish.astimezone(window.zone) if finish and not paused else None,
+        unfinished_at_end=0 if paused else unfinished,
+        own_hours_contacts=[{"hours": str(hours), "calls": math.ceil(calls)} for hours, calls in own_hours],
+        outside_window=sum(n for _hours, n in outside),
+        outside_window_hours=[{"hours": str(hours), "contacts": n} for hours, n in outside],
     )
 
 
@@ -180,6 +172,27 @@ def estimate(
 # A running campaign is measured without reading its calls (a page may show a 10 M-call
 # campaign): counts of its contacts' latest attempts come from the stored results cube, the
 # send rate from the per-minute counters in Redis.
+
+
+def holding_from_receipts(campaign) -> float | None:
+    """Mean time a call held its number, from our request to the end its receipt reports, over
+    up to SAMPLE_SIZE of the campaign's ended calls (None below MIN_SAMPLES). Any sample will
+    do, so the index on (campaign, latest, status) stops at SAMPLE_SIZE rows without a sort.
+    Read when the result cube is refreshed and kept with it (`results.aggregates`), so pages
+    showing the forecast read no call."""
+    from campaigns.models import Call
+
+    S = Call.Status
+    ended = Call.objects.filter(
+        campaign=campaign,
+        is_latest=True,
+        status__in=(S.ANSWERED, S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED),
+        sent_at__isnull=False,
+        ended_at__isnull=False,
+    ).values_list("sent_at", "ended_at")[:SAMPLE_SIZE]
+    # A receipt's end time has whole seconds: a call shorter than that may seem to end first.
+    spans = [max(0.0, (end - sent).total_seconds()) for sent, end in ended]
+    return sum(spans) / len(spans) if len(spans) >= MIN_SAMPLES else None
 
 
 def measured_holding_seconds(in_flight: int, rate: float | None) -> float | None:
@@ -228,6 +241,7 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     from django.utils import timezone
 
     from campaigns.accounts import routes_by_account
+    from campaigns.contacts.contact_hours import own_hours_counts
     from campaigns.models import Call
 
     now = now or timezone.now()
@@ -238,17 +252,30 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     if campaign.state != campaign.State.DRAFT:
         from results.aggregates import progress
 
-        by_status = progress(campaign, now)["by_status"]
+        figures = progress(campaign, now)
+        by_status = figures["by_status"]
         in_flight = by_status.get(Call.Status.SENDING, 0) + by_status.get(Call.Status.PLACED, 0)
-        holding = measured_holding_seconds(in_flight, live_rate(campaign, now))
+        holding = figures["holding_seconds"]
+        if holding is None:
+            holding = measured_holding_seconds(in_flight, live_rate(campaign, now))
         share = measured_retry_share(by_status, campaign.retry_outcomes or [])
     retry_share = share if share is not None else settings.FORECAST_RETRY_SHARE
     if not campaign.retry_outcomes or campaign.max_attempts <= 1:
         retry_share = 0.0
+    per_contact = expected_dials(1, campaign.max_attempts, retry_share, already_sent=False)
+    own_hours, outside = [], []
+    window = campaign.window
+    if campaign.state not in (campaign.State.COMPLETED, campaign.State.CANCELLED):
+        for hours, contacts in own_hours_counts(campaign):
+            if window.for_contact(hours).contact_hours_meet():
+                own_hours.append((hours, contacts * per_contact))
+            else:
+                outside.append((hours, contacts))
+    never = sum(n for _hours, n in outside)
     return estimate(
         now=now,
-        window=Window.of(campaign),
-        calls_left=remaining_dials(campaign, by_status, retry_share),
+        window=window,
+        calls_left=max(0.0, remaining_dials(campaign, by_status, retry_share) - never * per_contact),
         account_qps=float(sum(route.qps for route in routes.values())),
         concurrent_calls=sum(cap for _account, cap in numbers),
         holding_seconds=holding or float(campaign.expected_call_seconds),
@@ -257,6 +284,9 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
         holding_measured=holding is not None,
         retry_share=retry_share,
         retry_share_measured=share is not None,
+        own_hours=own_hours,
+        outside=outside,
+        paused=campaign.state == campaign.State.PAUSED,
     )
 
 
@@ -285,17 +315,14 @@ def duration_text(seconds: float) -> str:
     return _("%(minutes)d min") % {"minutes": minutes}
 
 
-def summary(forecast: Forecast, window: Window) -> dict:
+def summary(forecast: Forecast, window: CallingWindow, now: dt.datetime | None = None) -> dict:
     """What the campaign page says about a forecast, translated."""
+    from django.utils import timezone
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
 
-    if window.daily_start == window.daily_end:
-        window_hours = 24.0
-    else:
-        start = dt.datetime.combine(dt.date(2000, 1, 3), window.daily_start)
-        end = dt.datetime.combine(dt.date(2000, 1, 3), window.daily_end)
-        window_hours = ((end - start).total_seconds() % 86400) / 3600
+    now = now or timezone.now()
+    window_hours = window.hours.hours
     binds = {
         ACCOUNT: _("the accounts' QPS budget"),
         CALLER_NUMBERS: _("the caller numbers' concurrency"),
@@ -322,7 +349,22 @@ def summary(forecast: Forecast, window: Window) -> dict:
             "The caller numbers, not the account, are the bottleneck: %(bound).1f calls/s of the accounts' "
             "%(account)g. Add caller numbers or raise their max concurrent calls to dial faster."
         ) % {"bound": forecast.bound_qps, "account": forecast.account_qps}
+    notes = []
+    if forecast.paused:
+        notes.append(_("Paused: no expected finish until it is resumed."))
+    if forecast.opens_at and forecast.opens_at > now:
+        notes.append(
+            _("The calling window is closed now; dialling starts %(when)s.")
+            % {"when": forecast.opens_at.strftime("%Y-%m-%d %H:%M %Z")}
+        )
+    for group in forecast.own_hours_contacts:
+        notes.append(
+            _("%(calls)s calls are to contacts who asked to be called %(hours)s only; the finish allows for them.")
+            % {"calls": f"{group['calls']:,}", "hours": group["hours"]}
+        )
     return {
+        "notes": notes,
+        "outside_window": outside_window_messages(forecast.outside_window_hours, window),
         "binds": binds,
         "sentence": sentence,
         "warning": warning,
@@ -331,3 +373,20 @@ def summary(forecast: Forecast, window: Window) -> dict:
         if forecast.holding_measured
         else _("expected call length, until calls measure it"),
     }
+
+
+def outside_window_messages(groups: list[dict], window: CallingWindow) -> list[str]:
+    """One sentence per hours of contacts that never meet the window (`{"hours", "contacts"}`)."""
+    from django.utils.translation import ngettext
+
+    return [
+        ngettext(
+            "%(count)d contact asked to be called %(hours)s only, which never meets the calling window "
+            "(%(window)s): it will not be called.",
+            "%(count)d contacts asked to be called %(hours)s only, which never meets the calling window "
+            "(%(window)s): they will not be called.",
+            group["contacts"],
+        )
+        % {"count": group["contacts"], "hours": group["hours"], "window": str(window.hours)}
+        for group in groups
+    ]

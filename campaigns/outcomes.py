@@ -1,4 +1,4 @@
-"""What a call's receipt means for the call, and a campaign's figures.
+"""What a call's receipt means for the call.
 
 Receipt status codes come from Aliyun's VoiceReport (see shared/aliyun-ivrcall.md). The
 receipts app derives a call's outcome with `status_for_receipt` and `answer_for_keys`,
@@ -7,9 +7,7 @@ then writes it with `campaigns.transitions.do_settle_by_receipts`.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
-
-from campaigns.models import Call, Campaign
+from campaigns.models import Call
 
 S = Call.Status
 
@@ -54,34 +52,3 @@ def answer_for_keys(snapshot: dict | None, dtmf: str) -> tuple[str, str]:
         if key in options:
             return key, options[key]
     return "", ""
-
-
-def progress(campaign: Campaign) -> dict:
-    """Per-contact figures: each contact counted once, by its latest attempt (one scan)."""
-    rows = (
-        campaign.calls.filter(is_latest=True)
-        .values_list("status", "answer_label")
-        .annotate(n=Count("id"), dialled=Count("id", filter=Q(attempt__gt=1) | Q(sent_at__isnull=False)))
-        .order_by()
-    )
-    counts: dict[str, int] = {}
-    answers: dict[str, int] = {}
-    dialled = 0
-    for status, label, n, sent in rows:
-        counts[status] = counts.get(status, 0) + n
-        dialled += sent
-        if status == S.ANSWERED and label:
-            answers[label] = answers.get(label, 0) + n
-    failed_statuses = (S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED, S.INVALID, S.CANCELLED)
-    return {
-        "state": campaign.state,
-        "contacts": sum(counts.values()),
-        "dialled": dialled,
-        "answered": counts.get(S.ANSWERED, 0),
-        "unknown": counts.get(S.UNKNOWN, 0),
-        "failed": sum(counts.get(s, 0) for s in failed_statuses),
-        "dnc": counts.get(S.DNC, 0),
-        "pending": sum(counts.get(s, 0) for s in Call.PENDING),
-        "answers": answers,
-        "by_status": counts,
-    }

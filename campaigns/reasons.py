@@ -30,6 +30,9 @@ MESSAGES = {
     "followup.copy_failed": _("Copying the contacts stopped on an unexpected error: %(error)s"),
     # Why a call was not made now (campaigns.dialling.callee_protection, campaigns.dialling.refusals, opt-out).
     "call.contact_hours": _("The contact asked to be called at other hours."),
+    "call.contact_hours_never": _(
+        "Not called: the contact's own hours (%(hours)s) never meet the campaign's calling window (%(window)s)."
+    ),
     "call.callee_limit": _("This number was called too recently (callee limits)."),
     "call.opted_out": _("The callee opted out."),
     "refusal.over_concurrency": _("The caller number was over its concurrency (%(code)s); retried shortly."),

@@ -68,6 +68,8 @@ CALL_TRANSITIONS: dict[str, Transition] = {
     "recover_sending": _t([S.SENDING], S.UNKNOWN),  # a dead worker's send
     # The callee's hours or the frequency guard say not now: not an attempt.
     "defer_claim": _t([S.CLAIMED], S.QUEUED),
+    # The callee's own hours never meet the campaign's window: the call can never be made.
+    "outside_hours": _t([S.CLAIMED], S.CANCELLED),
     # A receipt says Aliyun refused the call (200117/200118/200119/200121/473): not an attempt.
     "requeue_refused": _t([S.SENDING, S.PLACED, S.UNKNOWN], S.QUEUED, S.CANCELLED),
     # The callee pressed the opt-out key (in this campaign or another): never dialled.
@@ -344,6 +346,20 @@ def do_defer_claimed_calls(due: dict[int, dt.datetime], token: str, code: str, n
             status=S.QUEUED, claimed_at=None, claim_token="", due_at=when, error_code=code, error_message="", note=note
         )
     return deferred
+
+
+def do_settle_outside_hours(groups: list[tuple[list[int], Reason]], token: str, now: dt.datetime) -> int:
+    """claimed → cancelled, each group of calls with its note: the contact's own hours never meet
+    the campaign's window (`campaigns.window`). Not an attempt: nothing was dialled.
+
+    Accepts: claimed by `token`. Lock: the calls' rows, for each UPDATE only.
+    """
+    settled = 0
+    for ids, note in groups:
+        settled += Call.objects.filter(pk__in=ids, status__in=_from("outside_hours"), claim_token=token).update(
+            status=S.CANCELLED, claimed_at=None, claim_token="", settled_at=now, error_code="ContactHours", note=note
+        )
+    return settled
 
 
 def do_lose_call(call: Call, code: str, note: Reason | None = None, detail: str = "") -> bool:

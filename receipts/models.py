@@ -91,6 +91,8 @@ class ResultSnapshot(models.Model):
     computed_at = models.DateTimeField(_("computed"))
     compute_ms = models.PositiveIntegerField(_("compute time (ms)"), default=0)
     refresh_requested_at = models.DateTimeField(_("refresh requested"), null=True, blank=True)
+    # Mean time a call held its caller number, from a sample of ended calls (None: too few ended yet).
+    holding_seconds = models.FloatField(_("mean holding time (s)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("result snapshot")

@@ -9,9 +9,8 @@ On a campaign of a million calls that scan takes about a second, so the cube is 
 `FRESH_SECONDS`, either recomputes it on the spot (cheap campaigns) or asks a worker to
 (`refresh_snapshot_job`), showing the figures' age meanwhile.
 
-The figures and charts are shaped from the cube's rows in `results.charts`; headline
-figures follow `campaigns.outcomes.progress` (each contact counted once, by its latest
-attempt); a test holds the two to the same numbers.
+The figures and charts are shaped from the cube's rows in `results.charts`; `progress` is
+the campaign's headline figures (each contact counted once, by its latest attempt).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from campaigns.forecast import holding_from_receipts
 from campaigns.models import Call, Campaign
 from receipts.models import ResultSnapshot
 from results import charts
@@ -73,6 +73,7 @@ def refresh_snapshot(campaign: Campaign, now: dt.datetime | None = None) -> Resu
     cube = compute_cube(campaign)
     values = {
         "cube": cube,
+        "holding_seconds": holding_from_receipts(campaign),
         "computed_at": now or timezone.now(),
         "compute_ms": int(1000 * (time.perf_counter() - started)),
         "refresh_requested_at": None,
@@ -156,14 +157,16 @@ def current_snapshot(campaign: Campaign, now: dt.datetime | None = None) -> Resu
     return snapshot
 
 
-def progress(campaign: Campaign, now: dt.datetime | None = None) -> dict:
-    """`campaigns.outcomes.progress`'s figures from the stored cube: what list and change pages
-    poll, so a poll never scans the campaign's calls (the cube is refreshed as the dashboard's)."""
+def progress(campaign: Campaign, now: dt.datetime | None = None, fresh: bool = False) -> dict:
+    """A campaign's figures, each contact counted once by its latest attempt (`charts.headline`),
+    from the stored cube: the one place progress is computed, for the pages, their polls, the
+    forecast and `campaign status`. A poll never scans the campaign's calls (the cube is refreshed
+    as the dashboard's); `fresh` recomputes the cube first (the command line, once per run)."""
     if campaign.state == Campaign.State.DRAFT:
-        rows, as_of = [], None
+        rows, as_of, holding = [], None, None
     else:
-        snapshot = current_snapshot(campaign, now)
-        rows, as_of = snapshot.cube, snapshot.computed_at
+        snapshot = refresh_snapshot(campaign, now) if fresh else current_snapshot(campaign, now)
+        rows, as_of, holding = snapshot.cube, snapshot.computed_at, snapshot.holding_seconds
     head = charts.headline(rows)
     labels = {option["key"]: option["label"] for option in campaign.menu_options}
     answers: Counter = Counter()
@@ -177,6 +180,7 @@ def progress(campaign: Campaign, now: dt.datetime | None = None) -> dict:
         "answers": dict(answers),
         "by_status": head["by_status"],
         "as_of": as_of,
+        "holding_seconds": holding,  # mean, from the receipts of ended calls (None: too few yet)
         # While `starting`: the enrolment job's progress (contacts in the lists, calls written so far).
         "contacts_enrolled": campaign.contacts_enrolled,
         "contacts_to_enrol": campaign.contacts_to_enrol,

@@ -51,7 +51,7 @@ def chart(kind: str, title: str, labels: list, datasets: list[dict], columns: li
 
 
 def headline(rows: list[list]) -> dict:
-    """Per-contact figures from the latest attempts (the definitions of `outcomes.progress`)."""
+    """Per-contact figures from the latest attempts: what `results.aggregates.progress` reports."""
     latest = [r for r in rows if r[LATEST]]
     by_status = Counter()
     for r in latest:

@@ -13,6 +13,7 @@ from campaigns.contacts import contact_hours
 from campaigns.contacts.importing import import_contacts
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign, Contact, ContactList
+from campaigns.window import CallingWindow
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -47,15 +48,20 @@ def test_import_takes_the_columns_by_alias_and_rejects_unreadable_times():
 )
 def test_hours(after, before, local, allowed):
     contact = Contact(variables={"call_after": after, "call_before": before})
+    own = contact_hours.daily_hours(contact)
+    assert own is None or own.contains(dt.time.fromisoformat(local)) is allowed
+    all_day = CallingWindow(dt.UTC, dt.time(0), dt.time(0), tuple(range(7)), contact_hours=own)
     moment = dt.datetime.combine(dt.date(2026, 11, 25), dt.time.fromisoformat(local), tzinfo=dt.UTC)
-    assert contact_hours.allows(contact, moment) is allowed
+    assert all_day.is_open(moment) is allowed
 
 
 def test_opening_inside_a_dst_gap_lands_on_a_real_instant():
     new_york = zoneinfo.ZoneInfo("America/New_York")
     contact = Contact(variables={"call_after": "02:30"})
     # 2026-03-08 01:00 EST; 02:30 does not exist that night (clocks jump to 03:00 EDT).
-    opens = contact_hours.next_allowed(contact, dt.datetime(2026, 3, 8, 6, 0, tzinfo=dt.UTC), new_york)
+    all_day = CallingWindow(new_york, dt.time(0), dt.time(0), tuple(range(7)))
+    window = all_day.for_contact(contact_hours.daily_hours(contact))
+    opens = window.next_open(dt.datetime(2026, 3, 8, 6, 0, tzinfo=dt.UTC))
     assert opens == dt.datetime(2026, 3, 8, 7, 30, tzinfo=dt.UTC)  # 03:30 EDT
     assert opens.astimezone(new_york).hour == 3
 

@@ -11,14 +11,15 @@ from django.utils import timezone
 
 from campaigns.accounts import VoiceAccount
 from campaigns.dialling import rates
-from campaigns.forecast import ACCOUNT, CALLER_NUMBERS, CAMPAIGN, Window, campaign_forecast, estimate, expected_dials
+from campaigns.forecast import ACCOUNT, CALLER_NUMBERS, CAMPAIGN, campaign_forecast, estimate, expected_dials
 from campaigns.models import Call, CallerNumber, Contact
+from campaigns.window import CallingWindow
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 WEEKDAYS_ONLY = (0, 1, 2, 3, 4)
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
-OFFICE = Window(SHANGHAI, dt.time(9), dt.time(20), EVERY_DAY)
+OFFICE = CallingWindow(SHANGHAI, dt.time(9), dt.time(20), EVERY_DAY)
 
 
 def local(zone, *args) -> dt.datetime:
@@ -49,7 +50,7 @@ def test_concurrency_bound_campaign_spans_two_windows_and_skips_the_weekend():
     # 2 numbers × 15 concurrent ÷ 40 s = 0.75 calls/s, far below 100/s: the numbers bind.
     # 59,400 calls ÷ 0.75/s = 79,200 s = 22 h = two 11-hour windows: Friday and (skipping
     # Saturday and Sunday) Monday, finishing at Monday's 20:00.
-    window = Window(SHANGHAI, dt.time(9), dt.time(20), WEEKDAYS_ONLY)
+    window = CallingWindow(SHANGHAI, dt.time(9), dt.time(20), WEEKDAYS_ONLY)
     forecast = estimate(
         now=local(SHANGHAI, 2026, 12, 11, 9, 0),  # a Friday
         window=window,
@@ -108,7 +109,7 @@ def test_the_night_clocks_go_forward_has_an_hour_less_to_call():
     # New York, 00:00–06:00 daily; DST starts Sunday 2026-03-08 at 02:00 (02:00 → 03:00).
     # At 1 call/s, 32,400 calls need 9 h: Saturday's 6 h, then 3 real hours of Sunday's
     # window, which on that night is 00:00 EST + 3 h = 04:00 EDT (not 03:00).
-    window = Window(NEW_YORK, dt.time(0), dt.time(6), EVERY_DAY)
+    window = CallingWindow(NEW_YORK, dt.time(0), dt.time(6), EVERY_DAY)
     forecast = estimate(
         now=local(NEW_YORK, 2026, 3, 7, 0, 0),
         window=window,
@@ -133,7 +134,7 @@ def test_the_night_clocks_go_forward_has_an_hour_less_to_call():
 
 
 def test_an_overnight_window_still_open_from_yesterday_counts_as_today():
-    window = Window(SHANGHAI, dt.time(20), dt.time(2), EVERY_DAY)
+    window = CallingWindow(SHANGHAI, dt.time(20), dt.time(2), EVERY_DAY)
     forecast = estimate(
         now=local(SHANGHAI, 2026, 12, 8, 1, 0),
         window=window,
@@ -148,7 +149,7 @@ def test_an_overnight_window_still_open_from_yesterday_counts_as_today():
 
 
 def test_an_end_date_before_the_finish_leaves_calls_undone():
-    window = Window(SHANGHAI, dt.time(9), dt.time(20), EVERY_DAY, ends_at=local(SHANGHAI, 2026, 12, 7, 12, 0))
+    window = CallingWindow(SHANGHAI, dt.time(9), dt.time(20), EVERY_DAY, ends_at=local(SHANGHAI, 2026, 12, 7, 12, 0))
     forecast = estimate(
         now=local(SHANGHAI, 2026, 12, 7, 10, 0),
         window=window,

@@ -11,7 +11,7 @@ import pytest
 from campaigns import actions
 from campaigns.dialling import dispatch
 from campaigns.models import OPT_OUT, Call, Campaign, Contact, DoNotCall, MenuOption
-from campaigns.outcomes import progress
+from results.aggregates import progress
 from tests.dialling import RecordingClient
 from tests.receipt_elements import key_press, record
 
@@ -61,11 +61,11 @@ def test_key_press_opts_out_at_once_and_cancels_the_other_campaigns_call(two_run
 
     # The call record comes later; the answer counts, the second campaign never dials the number.
     post_receipts([receipt_for(call, record(0, dtmf="9"))])
-    assert progress(first)["answers"] == {"退订": 1}
+    assert progress(first, fresh=True)["answers"] == {"退订": 1}
     client = RecordingClient()
     dispatch.dial_campaign(second.pk, max_seconds=5, client=client)
     assert call.phone not in client.dialled()
-    assert progress(second)["dnc"] == 1
+    assert progress(second, fresh=True)["dnc"] == 1
 
 
 def test_a_replayed_key_press_changes_nothing(two_running, post_receipts, redis_conn):

@@ -1,5 +1,5 @@
 """Campaign list and change pages poll progress from the stored result cube, not from a scan of
-the campaign's calls; the figures are the exact ones (`outcomes.progress`) as of the cube."""
+the campaign's calls; `results.aggregates.progress` is the one place figures are computed."""
 
 import datetime as dt
 
@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Call, Campaign
-from campaigns.outcomes import progress as exact_progress
 from receipts.models import ResultSnapshot
 from results import aggregates
 
@@ -44,13 +43,23 @@ def calls(running_campaign, contact_list):
     )
 
 
-def test_polled_figures_equal_the_exact_scan(calls, running_campaign):
+def test_polled_figures_count_each_contact_once_by_its_latest_attempt(calls, running_campaign):
     polled = aggregates.progress(running_campaign)
-    exact = exact_progress(running_campaign)
     assert polled.pop("as_of") is not None
     assert (polled.pop("contacts_enrolled"), polled.pop("contacts_to_enrol")) == (0, 0)  # not enrolled by the job
-    assert polled == exact
-    assert polled["answers"] == {"满意": 1, "一般": 1}
+    assert polled == {
+        "state": "running",
+        "contacts": 5,
+        "dialled": 4,
+        "answered": 2,
+        "unknown": 1,
+        "failed": 1,
+        "dnc": 0,
+        "pending": 1,
+        "answers": {"满意": 1, "一般": 1},
+        "by_status": {S.ANSWERED: 2, S.BUSY: 1, S.QUEUED: 1, S.UNKNOWN: 1},
+        "holding_seconds": None,  # too few calls have ended to tell
+    }
 
 
 def test_a_poll_reads_no_call_while_the_cube_is_fresh(calls, running_campaign, staff_client):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 
 from campaigns.models import Call, Campaign, Contact
+from campaigns.window import DailyHours
 
 CALL_AFTER, CALL_BEFORE = "call_after", "call_before"
 # Column titles (as the importer compares them: casefolded, "_" and "-" as spaces).
@@ -59,58 +59,72 @@ def hours(contact: Contact) -> tuple[dt.time | None, dt.time | None]:
     return after, None if before == dt.time(0) else before
 
 
-def allows(contact: Contact, local: dt.datetime) -> bool:
-    after, before = hours(contact)
-    t = local.time().replace(tzinfo=None)
-    if after is None and before is None:
-        return True
-    if after is None:
-        return t < before
-    if before is None:
-        return t >= after
-    if after < before:
-        return after <= t < before
-    return t >= after or t < before
+def daily_hours(contact: Contact) -> DailyHours | None:
+    """The contact's own hours as the calling window takes them (None: any time)."""
+    return DailyHours.between(*hours(contact))
 
 
-def next_allowed(contact: Contact, when: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    """The first moment at or after `when` the contact's hours allow (aware, UTC)."""
-    local = when.astimezone(zone)
-    if allows(contact, local):
-        return when
-    # Outside the hours: they open at `call_after`, or at midnight when only a before is set.
-    opens = hours(contact)[0] or dt.time(0, 0)
-    day = local.date() if local.time().replace(tzinfo=None) < opens else local.date() + dt.timedelta(days=1)
-    # Through UTC, so an opening inside a DST gap lands on a real instant.
-    return dt.datetime.combine(day, opens, tzinfo=zone).astimezone(dt.UTC)
+def has_hours(contact: Contact) -> bool:
+    variables = contact.variables or {}
+    return bool(variables.get(CALL_AFTER) or variables.get(CALL_BEFORE))
 
 
-def deferrals(campaign: Campaign, calls: list[Call], now: dt.datetime) -> dict[int, dt.datetime]:
-    """Claimed calls whose contact may not be called now, by id → when the call is next due."""
-    zone = campaign.zone
-    due = {}
+def screen(campaign: Campaign, calls: list[Call], now: dt.datetime) -> tuple[dict[int, dt.datetime], list[int]]:
+    """Claimed calls whose contact may not be called now: (id → when the call is next due,
+    ids of calls whose contact's hours never meet the campaign's window)."""
+    due: dict[int, dt.datetime] = {}
+    never: list[int] = []
+    window = None
     for call in calls:
-        contact = call.contact
-        variables = contact.variables or {}
-        if not variables.get(CALL_AFTER) and not variables.get(CALL_BEFORE):
+        if not has_hours(call.contact):
             continue
-        if allows(contact, now.astimezone(zone)):
+        window = window or campaign.window
+        own = window.for_contact(daily_hours(call.contact))
+        if own.is_open(now):
             continue
-        due[call.pk] = next_moment(campaign, contact, now)
-    return due
+        if not own.contact_hours_meet():
+            never.append(call.pk)
+            continue
+        # None: the campaign's end comes first; due then, when its end date cancels the call.
+        due[call.pk] = own.next_open(now) or window.ends_at or now
+    return due, never
 
 
-def next_moment(campaign: Campaign, contact: Contact, now: dt.datetime) -> dt.datetime:
-    """The first moment both the campaign's window and the contact's hours allow, looking a
-    few days ahead (when they never overlap, the call comes up again at the last one found)."""
-    zone = campaign.zone
-    moment = now
-    for _round in range(8):
-        opens = next_allowed(contact, moment, zone)
-        window = campaign.next_window_start(opens)
-        if window is None:
-            return opens
-        if window == opens:
-            return window
-        moment = window
-    return moment
+def own_hours_counts(campaign: Campaign) -> list[tuple[DailyHours, int]]:
+    """The contacts still to call that have their own hours, counted by those hours: a draft's
+    contacts in its lists, else its latest calls not yet dialled. One GROUP BY, and none when
+    the lists carry no hours column."""
+    from django.db.models import Count, Q
+    from django.db.models.fields.json import KT
+
+    from campaigns.contacts.variables import variable_names_of
+
+    lists = list(campaign.contact_lists.values_list("pk", flat=True))
+    if not {CALL_AFTER, CALL_BEFORE} & set(variable_names_of(lists)):
+        return []
+    if campaign.state == Campaign.State.DRAFT:
+        rows = Contact.objects.filter(contact_list__in=lists, do_not_call=False)
+        prefix = ""
+    else:
+        rows = Call.objects.filter(
+            campaign=campaign, is_latest=True, status__in=[Call.Status.QUEUED, Call.Status.CLAIMED]
+        )
+        prefix = "contact__"
+    rows = (
+        rows.filter(Q(**{f"{prefix}variables__has_any_keys": [CALL_AFTER, CALL_BEFORE]}))
+        .values_list(KT(f"{prefix}variables__{CALL_AFTER}"), KT(f"{prefix}variables__{CALL_BEFORE}"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[DailyHours, int] = {}
+    for after, before, n in rows:
+        own = daily_hours(Contact(variables={CALL_AFTER: after, CALL_BEFORE: before}))
+        if own is not None:
+            counts[own] = counts.get(own, 0) + n
+    return sorted(counts.items(), key=lambda item: (item[0].start, item[0].end))
+
+
+def never_called(campaign: Campaign) -> list[tuple[DailyHours, int]]:
+    """`own_hours_counts` of the contacts whose hours never meet the campaign's window."""
+    window = campaign.window
+    return [(own, n) for own, n in own_hours_counts(campaign) if not window.for_contact(own).contact_hours_meet()]

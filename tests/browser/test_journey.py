@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from campaigns.models import Call, Campaign, ContactList
-from campaigns.outcomes import progress
+from results.aggregates import progress
 from tests.stack import Stack, database_url
 from tests.test_i18n import PO_PATH, parse_po
 from tests.waiting import wait_until
@@ -287,10 +287,10 @@ def test_journey(lang, stack, chromium_browser, results_dir):
         campaign.refresh_from_db()
         return campaign.state == Campaign.State.COMPLETED
 
-    wait_until(completed, 90, step=0.5, message=f"campaign completion: {progress(campaign)}")
+    wait_until(completed, 90, step=0.5, message=f"campaign completion: {progress(campaign, fresh=True)}")
     page.wait_for_timeout(3000)  # one more refresh of the list's figures
     j.look("campaign-list-completed")
-    final = progress(campaign)
+    final = progress(campaign, fresh=True)
     assert final["contacts"] == GOOD and final["dialled"] == GOOD and final["pending"] == 0
 
     # The dashboard: charts drawn, figures as in the database.

@@ -10,8 +10,8 @@ from campaigns.accounts import VoiceAccount
 from campaigns.followups import create_followup
 from campaigns.forecast import campaign_forecast
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
-from campaigns.outcomes import progress
 from campaigns.segments import SEGMENT_STATUSES, from_options
+from results.aggregates import progress
 
 WINDOW_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
@@ -155,7 +155,8 @@ class Command(BaseCommand):
 
     def do_status(self, id, as_json: bool = False, **_):
         campaign = self.get(id)
-        figures = progress(campaign)
+        figures = progress(campaign, fresh=True)
+        figures.pop("as_of")
         figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
         if campaign.state == Campaign.State.DRAFT:
             # No calls yet: the contacts it will enrol, one per number.
