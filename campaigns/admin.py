@@ -308,6 +308,7 @@ class CampaignAdmin(admin.ModelAdmin):
             figures.pop("by_status")
             figures["rate"] = live_rate(campaign)
             figures.pop("as_of")
+            figures.pop("own_hours")
             data[campaign.pk] = figures
         return JsonResponse(data)
 

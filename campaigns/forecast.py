@@ -241,7 +241,7 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     from django.utils import timezone
 
     from campaigns.accounts import routes_by_account
-    from campaigns.contacts.contact_hours import own_hours_counts
+    from campaigns.contacts.contact_hours import from_json, own_hours_counts
     from campaigns.models import Call
 
     now = now or timezone.now()
@@ -249,13 +249,16 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     routes = routes_by_account({account for account, _cap in numbers})
     holding = share = None
     by_status: dict[str, int] = {}
-    if campaign.state != campaign.State.DRAFT:
+    if campaign.state == campaign.State.DRAFT:
+        hours_counts = own_hours_counts(campaign)
+    else:
         from results.aggregates import progress
 
         figures = progress(campaign, now)
         by_status = figures["by_status"]
         in_flight = by_status.get(Call.Status.SENDING, 0) + by_status.get(Call.Status.PLACED, 0)
         holding = figures["holding_seconds"]
+        hours_counts = from_json(figures["own_hours"])
         if holding is None:
             holding = measured_holding_seconds(in_flight, live_rate(campaign, now))
         share = measured_retry_share(by_status, campaign.retry_outcomes or [])
@@ -266,7 +269,7 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
     own_hours, outside = [], []
     window = campaign.window
     if campaign.state not in (campaign.State.COMPLETED, campaign.State.CANCELLED):
-        for hours, contacts in own_hours_counts(campaign):
+        for hours, contacts in hours_counts:
             if window.for_contact(hours).contact_hours_meet():
                 own_hours.append((hours, contacts * per_contact))
             else:

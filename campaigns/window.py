@@ -82,7 +82,8 @@ class DailyHours:
         return sum(b - a for a, b in self._minutes()) / 60
 
     def __str__(self) -> str:
-        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+        end = "24:00" if self.end == dt.time(0) and not self.all_day else f"{self.end:%H:%M}"
+        return f"{self.start:%H:%M}–{end}"
 
 
 @dataclass(frozen=True)

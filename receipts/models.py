@@ -93,6 +93,8 @@ class ResultSnapshot(models.Model):
     refresh_requested_at = models.DateTimeField(_("refresh requested"), null=True, blank=True)
     # Mean time a call held its caller number, from a sample of ended calls (None: too few ended yet).
     holding_seconds = models.FloatField(_("mean holding time (s)"), null=True, blank=True)
+    # Calls not dialled yet whose contacts have their own hours, by hours (`contact_hours.as_json`).
+    own_hours = models.JSONField(_("calls waiting for their contacts' hours"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("result snapshot")

@@ -92,27 +92,19 @@ def screen(campaign: Campaign, calls: list[Call], now: dt.datetime) -> tuple[dic
 
 def own_hours_counts(campaign: Campaign) -> list[tuple[DailyHours, int]]:
     """The contacts still to call that have their own hours, counted by those hours: a draft's
-    contacts in its lists, else its latest calls not yet dialled. One GROUP BY, and none when
-    the lists carry no hours column."""
+    contacts in its lists, else its latest calls not yet dialled (read when the result cube is
+    refreshed, `results.aggregates`, so that pages read no call). One GROUP BY."""
     from django.db.models import Count, Q
     from django.db.models.fields.json import KT
 
-    from campaigns.contacts.variables import variable_names_of
-
-    lists = list(campaign.contact_lists.values_list("pk", flat=True))
-    if not {CALL_AFTER, CALL_BEFORE} & set(variable_names_of(lists)):
-        return []
     if campaign.state == Campaign.State.DRAFT:
-        rows = Contact.objects.filter(contact_list__in=lists, do_not_call=False)
-        prefix = ""
+        contacts = Contact.objects.filter(contact_list__campaigns=campaign, do_not_call=False)
     else:
-        rows = Call.objects.filter(
-            campaign=campaign, is_latest=True, status__in=[Call.Status.QUEUED, Call.Status.CLAIMED]
-        )
-        prefix = "contact__"
+        waiting = [Call.Status.QUEUED, Call.Status.CLAIMED]
+        contacts = Contact.objects.filter(calls__campaign=campaign, calls__is_latest=True, calls__status__in=waiting)
     rows = (
-        rows.filter(Q(**{f"{prefix}variables__has_any_keys": [CALL_AFTER, CALL_BEFORE]}))
-        .values_list(KT(f"{prefix}variables__{CALL_AFTER}"), KT(f"{prefix}variables__{CALL_BEFORE}"))
+        contacts.filter(Q(variables__has_key=CALL_AFTER) | Q(variables__has_key=CALL_BEFORE))
+        .values_list(KT(f"variables__{CALL_AFTER}"), KT(f"variables__{CALL_BEFORE}"))
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -128,3 +120,12 @@ def never_called(campaign: Campaign) -> list[tuple[DailyHours, int]]:
     """`own_hours_counts` of the contacts whose hours never meet the campaign's window."""
     window = campaign.window
     return [(own, n) for own, n in own_hours_counts(campaign) if not window.for_contact(own).contact_hours_meet()]
+
+
+def as_json(counts: list[tuple[DailyHours, int]]) -> list[list]:
+    """`own_hours_counts` as stored with the result cube: [start "HH:MM", end "HH:MM", count]."""
+    return [[f"{hours.start:%H:%M}", f"{hours.end:%H:%M}", n] for hours, n in counts]
+
+
+def from_json(rows: list[list]) -> list[tuple[DailyHours, int]]:
+    return [(DailyHours(dt.time.fromisoformat(start), dt.time.fromisoformat(end)), n) for start, end, n in rows]

@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaigns import actions, reasons
 from campaigns.accounts import VoiceAccount
+from campaigns.contacts.contact_hours import never_called
 from campaigns.followups import create_followup
-from campaigns.forecast import campaign_forecast
+from campaigns.forecast import campaign_forecast, outside_window_messages
 from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
 from campaigns.segments import SEGMENT_STATUSES, from_options
 from results.aggregates import progress
@@ -138,6 +139,10 @@ class Command(BaseCommand):
 
     def do_start(self, id, **_):
         campaign = self.get(id)
+        if campaign.state == Campaign.State.DRAFT:
+            never = [{"hours": str(hours), "contacts": n} for hours, n in never_called(campaign)]
+            for message in outside_window_messages(never, campaign.window):
+                self.stderr.write(f"Warning: {message}")
         enrolled = actions.start_campaign(campaign)
         self.stdout.write(f"Campaign {id} started: {enrolled} contacts enrolled.")
 
@@ -182,7 +187,11 @@ class Command(BaseCommand):
         for label, count in figures["answers"].items():
             self.stdout.write(f"  answer {label}: {count}")
         finish = forecast.finish_at.strftime("%Y-%m-%d %H:%M %Z") if forecast.finish_at else "not within its window"
+        if forecast.paused:
+            finish = "none while paused"
         self.stdout.write(
             f"  forecast   {forecast.bound_qps:.1f} calls/s (bound by {forecast.binds}), "
             f"{forecast.calls_left} calls left, finish {finish}"
         )
+        for message in outside_window_messages(forecast.outside_window_hours, campaign.window):
+            self.stdout.write(f"  warning    {message}")
