@@ -19,14 +19,14 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import BooleanField, DateTimeField, Exists, IntegerField, Max, Min, OuterRef, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import reasons
 from campaigns.contacts.variables import read_variable_names, variable_names_of
-from campaigns.models import Call, CallerNumber, Campaign, ContactList, FollowupBuild, MenuTemplate
-from campaigns.segments import Segment, describe, segment_calls, segment_sql
+from campaigns.models import Call, CallerNumber, Campaign, ContactList, DoNotCall, FollowupBuild, MenuTemplate
+from campaigns.segments import Segment, describe, segment_calls
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,10 @@ log = logging.getLogger(__name__)
 SLICES = 5
 MIN_SLICE = 200_000
 
-_COPY_SQL = """
-INSERT INTO campaigns_contact (contact_list_id, phone, name, variables, do_not_call, created_at, updated_at)
-SELECT %s, k.phone, c.name, c.variables, %s, %s, %s
-FROM campaigns_call k JOIN campaigns_contact c ON c.id = k.contact_id
-WHERE k.campaign_id = %s AND k.is_latest = %s AND {segments}
-  AND k.id > %s AND k.id <= %s
-  AND c.do_not_call = %s
-  AND NOT EXISTS (SELECT 1 FROM campaigns_donotcall d WHERE d.phone = k.phone)
-"""
+# The SELECT is the segment's own query (`campaigns.segments.segment_calls`), compiled by the ORM.
+_COPY_SQL = (
+    "INSERT INTO campaigns_contact (contact_list_id, phone, name, variables, do_not_call, created_at, updated_at) "
+)
 # A number flagged do-not-call in another list of the source campaign since it started: one
 # pass at the end (the flag has no index, so not a scan per slice).
 _DROP_FLAGGED_SQL = """
@@ -144,8 +139,7 @@ def copy_slices(build: FollowupBuild, progress=None) -> int:
     """Copy the segment's contacts into the build's list, one slice of call ids per statement."""
     followup = build.campaign
     source = followup.followup_of
-    condition, condition_params = segment_sql(segments_of(followup), "k")
-    sql = _COPY_SQL.format(segments=condition)
+    segment = segment_calls(source, segments_of(followup))
     bounds = Call.objects.filter(campaign=source, is_latest=True).aggregate(lo=Min("pk"), hi=Max("pk"))
     if bounds["lo"] is None:
         return 0
@@ -156,10 +150,9 @@ def copy_slices(build: FollowupBuild, progress=None) -> int:
     start = bounds["lo"] - 1
     while start < bounds["hi"]:
         end = start + width
-        params = [build.contact_list_id, False, now, now, source.pk, True, *condition_params]
-        params += [start, end, False]
+        select, params = copy_rows(segment.filter(pk__gt=start, pk__lte=end), build.contact_list_id, now)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(_COPY_SQL + select, params)
             copied += cursor.rowcount
         if progress is not None:
             progress(copied, min(1.0, (end - bounds["lo"] + 1) / span))
@@ -168,6 +161,23 @@ def copy_slices(build: FollowupBuild, progress=None) -> int:
         cursor.execute(_DROP_FLAGGED_SQL, [build.contact_list_id, True, source.pk])
         copied -= cursor.rowcount
     return copied
+
+
+def copy_rows(calls: QuerySet[Call], contact_list_id: int, now: dt.datetime) -> tuple[str, tuple]:
+    """The SELECT of the new list's contacts from these calls (never a do-not-call number), in
+    `_COPY_SQL`'s column order, with its parameters."""
+    rows = (
+        calls.filter(contact__do_not_call=False)
+        .exclude(Exists(DoNotCall.objects.filter(phone=OuterRef("phone"))))
+        .annotate(
+            list_id=Value(contact_list_id, output_field=IntegerField()),
+            flag=Value(False, output_field=BooleanField()),
+            stamp=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("list_id", "phone", "contact__name", "contact__variables", "flag", "stamp", "stamp")
+        .order_by()
+    )
+    return rows.query.sql_with_params()
 
 
 def enqueue_build(build: FollowupBuild) -> None:

@@ -52,20 +52,13 @@ class Segment:
         return f"{self.kind}:{self.value}"
 
     def q(self) -> Q:
-        """The condition on a Call (to combine with is_latest=True)."""
+        """The condition on a Call (to combine with is_latest=True): the one definition of the
+        segment, for the changelist filter, exports and the follow-up copy alike."""
         if self.kind == ANSWER:
             return Q(status=S.ANSWERED, answer_label=self.value)
         if self.value == NO_KEY:
             return Q(status=S.ANSWERED, answer_key="")
         return Q(status=self.value)
-
-    def sql(self, alias: str) -> tuple[str, list[str]]:
-        """The same condition as SQL on the call table aliased `alias`, with its parameters."""
-        if self.kind == ANSWER:
-            return f"({alias}.status = %s AND {alias}.answer_label = %s)", [S.ANSWERED, self.value]
-        if self.value == NO_KEY:
-            return f"({alias}.status = %s AND {alias}.answer_key = '')", [S.ANSWERED]
-        return f"{alias}.status = %s", [self.value]
 
     def label(self) -> str:
         if self.kind == ANSWER:
@@ -98,16 +91,6 @@ def segment_calls(campaign: Campaign, segments: list[Segment]) -> QuerySet[Call]
     for segment in segments:
         condition |= segment.q()
     return Call.objects.filter(campaign=campaign, is_latest=True).filter(condition)
-
-
-def segment_sql(segments: list[Segment], alias: str) -> tuple[str, list[str]]:
-    """OR of the segments' conditions, as SQL with parameters."""
-    parts, params = [], []
-    for segment in segments:
-        sql, p = segment.sql(alias)
-        parts.append(sql)
-        params += p
-    return "(" + " OR ".join(parts) + ")", params
 
 
 def menu_labels(campaign: Campaign) -> list[tuple[str, str]]:
