@@ -56,6 +56,10 @@ CALL_EVENTS = {
         lambda c: transitions.do_defer_claimed_calls({c.pk: timezone.now()}, TOKEN, "CalleeLimit", ""),
         S.QUEUED,
     ),
+    "outside_hours": (
+        lambda c: transitions.do_settle_outside_hours([([c.pk], {})], TOKEN, timezone.now()),
+        S.CANCELLED,
+    ),
     "requeue_refused": (
         lambda c: transitions.do_requeue_refused(c, timezone.now(), "200121", "", timezone.now()),
         S.QUEUED,
