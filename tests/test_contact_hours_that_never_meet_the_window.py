@@ -32,8 +32,9 @@ def office_hours(campaign) -> Campaign:
     zone = f"Etc/GMT{-offset:+d}"  # POSIX signs: Etc/GMT-8 is UTC+8
     Campaign.objects.filter(pk=campaign.pk).update(daily_start=dt.time(9), daily_end=dt.time(17), timezone=zone)
     campaign.refresh_from_db()
-    phones = sorted(Contact.objects.filter(contact_list__campaigns=campaign).values_list("phone", flat=True))
-    Contact.objects.filter(phone__in=phones[:2]).update(variables={"product": "宽带", "call_after": "18:00"})
+    for contact in Contact.objects.filter(contact_list__campaigns=campaign).order_by("phone")[:2]:
+        contact.variables = {"product": "宽带", "call_after": "18:00"}
+        contact.save()
     return campaign
 
 

@@ -126,11 +126,32 @@ def test_the_holding_time_is_learnt_from_the_calls_that_ended(running_campaign, 
 def test_campaign_status_counts_the_calls_that_wait_for_their_contacts_hours(campaign):
     Campaign.objects.filter(pk=campaign.pk).update(daily_start=dt.time(9), daily_end=dt.time(20))
     campaign.refresh_from_db()
-    phone = campaign.contact_lists.get().contacts.order_by("phone").first().phone
-    Contact.objects.filter(phone=phone).update(variables={"product": "宽带", "call_after": "18:00"})
+    contact = campaign.contact_lists.get().contacts.order_by("phone").first()
+    contact.variables = {"product": "宽带", "call_after": "18:00"}
+    contact.save()
 
     forecast = status_json(campaign)["forecast"]
 
     assert [group["hours"] for group in forecast["own_hours_contacts"]] == ["18:00–24:00"]
     finish = dt.datetime.fromisoformat(forecast["finish_at"])
     assert 18 <= finish.hour < 20  # five calls at 100/s would be done the moment the window opens
+
+
+@pytest.mark.django_db
+def test_a_running_campaign_counts_the_calls_still_waiting_for_their_contacts_hours(running_campaign, settings):
+    settings.FORECAST_RETRY_SHARE = 0.5
+    contacts = list(running_campaign.contact_lists.get().contacts.order_by("phone"))
+    contacts[0].variables = {"product": "宽带", "call_after": "18:00"}
+    contacts[0].save()
+    contacts[1].variables = {"product": "宽带", "call_after": "18:00"}
+    contacts[1].save()
+    Call.objects.bulk_create(
+        Call(campaign=running_campaign, contact=contact, phone=contact.phone, status=status)
+        for contact, status in zip(contacts, [Call.Status.QUEUED, Call.Status.ANSWERED], strict=False)
+    )
+
+    forecast = status_json(running_campaign)["forecast"]
+
+    # Only the contact not yet dialled waits for the evening (its call, and half a retry expected
+    # of its two attempts: 1.5, rounded up); the answered one is done.
+    assert forecast["own_hours_contacts"] == [{"hours": "18:00–24:00", "calls": 2}]

@@ -93,10 +93,16 @@ def screen(campaign: Campaign, calls: list[Call], now: dt.datetime) -> tuple[dic
 def own_hours_counts(campaign: Campaign) -> list[tuple[DailyHours, int]]:
     """The contacts still to call that have their own hours, counted by those hours: a draft's
     contacts in its lists, else its latest calls not yet dialled (read when the result cube is
-    refreshed, `results.aggregates`, so that pages read no call). One GROUP BY."""
+    refreshed, `results.aggregates`, so that pages read no call). One GROUP BY, and none when the
+    lists' stored variable names have no hours (the common case costs no scan)."""
     from django.db.models import Count, Q
     from django.db.models.fields.json import KT
 
+    from campaigns.contacts.variables import variable_names_of
+
+    lists = list(campaign.contact_lists.values_list("pk", flat=True))
+    if not {CALL_AFTER, CALL_BEFORE} & set(variable_names_of(lists)):
+        return []
     if campaign.state == Campaign.State.DRAFT:
         contacts = Contact.objects.filter(contact_list__campaigns=campaign, do_not_call=False)
     else:
