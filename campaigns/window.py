@@ -142,11 +142,13 @@ class CallingWindow:
             return False
         if not self.hours.contains(t):
             return False
-        return self.is_calling_day(self.calling_day_of(at))
+        return self.is_calling_day(self._calling_day(local))
 
     def calling_day_of(self, at: dt.datetime) -> dt.date:
         """The local date the daily period holding `at` started on (the eve's, after midnight)."""
-        local = at.astimezone(self.zone)
+        return self._calling_day(at.astimezone(self.zone))
+
+    def _calling_day(self, local: dt.datetime) -> dt.date:
         if self.hours.spans_midnight and local.time().replace(tzinfo=None) < self.daily_end:
             return local.date() - dt.timedelta(days=1)
         return local.date()
