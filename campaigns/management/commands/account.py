@@ -3,9 +3,12 @@ import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import Count
 
-from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route
+from audit.actors import Actor, add_actor_argument
+from audit.record import diff, record
+from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route, mask
 
 
 class Command(BaseCommand):
@@ -20,13 +23,14 @@ class Command(BaseCommand):
         add.add_argument("--access-key-id", required=True)
         add.add_argument("--qps", type=int, help="The account's IvrCall requests per second (default 100).")
         add.add_argument("--endpoint", help=f"Voice API endpoint (default {DEFAULT_ENDPOINT}).")
+        add_actor_argument(add)
         listing = sub.add_parser("list", help="List accounts; secrets are never printed.")
         listing.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)
 
-    def do_add(self, name: str, access_key_id: str, qps: int | None, endpoint: str | None, **_):
+    def do_add(self, name: str, access_key_id: str, qps: int | None, endpoint: str | None, actor=None, **_):
         secret = sys.stdin.readline().rstrip("\r\n")
         if not secret.strip():
             raise CommandError("Give the AccessKey secret as one line on standard input.")
@@ -45,7 +49,19 @@ class Command(BaseCommand):
         except ValidationError as exc:
             messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
             raise CommandError("; ".join(messages)) from None
-        account.save()
+        before = (
+            {}
+            if created
+            else dict(VoiceAccount.objects.filter(pk=account.pk).values("access_key_id", "qps", "endpoint")[0])
+        )
+        with transaction.atomic(durable=True):
+            account.save()
+            after = {"access_key_id": account.masked_key_id, "qps": account.qps, "endpoint": account.endpoint}
+            if before:
+                before["access_key_id"] = mask(before["access_key_id"])
+            changes = {**diff(before, after), "secret": [None if created else "••••••", "••••••"]}
+            event = "account.added" if created else "account.changed"
+            record(Actor.command_line(actor), event, account, changes=changes)
         verb = "Added" if created else "Updated"
         self.stdout.write(f"{verb} account {account.name!r} ({account.masked_key_id}, {account.qps}/s).")
         self.stdout.write(str(account.pk))
