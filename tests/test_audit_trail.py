@@ -1,12 +1,15 @@
 """Every operator action, through the admin and the command line, leaves exactly one audit event
 naming who did it; downloads of personal data are events with their row counts."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from campaigns.models import Call, Campaign, DoNotCall
+from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +142,36 @@ def test_the_trail_is_read_only_in_the_admin_and_exports_as_csv(staff_client, ca
     assert "ops-li" in text and "campaign.started" in text
     (download,) = events("download.audit")
     assert download.rows == 1
+
+
+def test_a_followup_from_the_admin_and_from_the_command_line_is_an_event(staff_client, caller, menu):
+    done = finished_campaign(caller, menu)
+    staff_client.post(
+        f"/admin/campaigns/campaign/{done.pk}/followup/",
+        {"name": "后台回访", "segments": ["answer:不满意"], "menu": menu.pk, "caller_numbers": [caller.pk],
+         "max_attempts": 1, "retry_delay_seconds": 600},
+    )  # fmt: skip
+    call_command("campaign", "followup", str(done.pk), "--name", "命令回访", "--status", "busy", "--actor", "ops-li")
+
+    by_admin, by_cli = sorted(events("followup.created"), key=lambda e: e.object_repr)
+    assert (by_admin.object_repr, by_admin.actor_name, by_admin.actor_kind) == ("后台回访", "staff", "user")
+    assert (by_cli.object_repr, by_cli.actor_name, by_cli.actor_kind) == ("命令回访", "ops-li", "cli")
+    assert by_admin.changes["followup_of"] == [None, done.pk]
+    assert by_admin.rows == Campaign.objects.get(name="后台回访").followup_build.total
+
+
+def test_account_and_import_commands_are_events(contact_list, tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cr3t-value\n"))
+    call_command(
+        "account", "add", "杭州", "--access-key-id", "LTAIexample12345", "--actor", "ops-li", stdout=io.StringIO()
+    )
+    csv = tmp_path / "名单.csv"
+    csv.write_text("phone,name\n13800138001,张三\nbad,李四\n", encoding="utf-8")
+    call_command("import_contacts", contact_list.name, str(csv), "--actor", "ops-li", stdout=io.StringIO())
+
+    (account,) = events("account.added")
+    assert account.actor_name == "ops-li" and "s3cr3t-value" not in str(account.changes)
+    assert account.changes["access_key_id"][1] != "LTAIexample12345"  # masked
+    (imported,) = events("contacts.imported")
+    assert imported.changes["file"] == [None, "名单.csv"]
+    assert imported.changes["rejected"] == [None, 1] and imported.rows == 1
