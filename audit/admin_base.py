@@ -11,9 +11,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from audit.actors import Actor
-from audit.record import event, record, record_all
-
-HIDDEN = "••••••"
+from audit.record import HIDDEN, event, record, record_all
 
 
 def _hidden(name: str) -> bool:

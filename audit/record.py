@@ -13,6 +13,8 @@ from audit.actors import Actor
 from audit.events import EVENTS
 from audit.models import AuditEvent
 
+HIDDEN = "••••••"  # a secret's value in a change: only that it changed
+
 
 def _plain(value: Any) -> Any:
     """A value as JSON keeps it (dates and decimals as text)."""

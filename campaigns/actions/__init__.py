@@ -6,4 +6,9 @@ the state changes themselves are `campaigns.transitions` functions, which refuse
 
 - `campaigns.actions.campaigns`: start, pause, resume, cancel, the start check
 - `campaigns.actions.calls`: an operator's decision on calls of unknown outcome
+- `campaigns.actions.accounts`: Aliyun accounts (key pairs, endpoints, budgets)
+- `campaigns.actions.lists`: contact imports
+Follow-ups: `campaigns.followups.create_followup(..., actor=...)`; the system's own changes
+(completion, pauses after refusals, caller numbers after refusals) are recorded by
+`campaigns.transitions` and `campaigns.dialling.refusals` with a system actor.
 """

@@ -3,12 +3,11 @@ import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.db.models import Count
 
 from audit.actors import Actor, add_actor_argument
-from audit.record import diff, record
-from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route, mask
+from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route
+from campaigns.actions.accounts import do_save_account
 
 
 class Command(BaseCommand):
@@ -36,32 +35,18 @@ class Command(BaseCommand):
             raise CommandError("Give the AccessKey secret as one line on standard input.")
         if qps is not None and qps < 1:
             raise CommandError("--qps must be at least 1.")
-        account = VoiceAccount.objects.filter(name=name).first() or VoiceAccount(name=name)
-        created = account.pk is None
-        account.access_key_id = access_key_id.strip()
-        if qps is not None:
-            account.qps = qps
-        if endpoint:
-            account.endpoint = endpoint
-        account.set_secret(secret.strip())
         try:
-            account.full_clean()
+            account, created = do_save_account(
+                name,
+                access_key_id=access_key_id,
+                secret=secret,
+                qps=qps,
+                endpoint=endpoint,
+                actor=Actor.command_line(actor),
+            )
         except ValidationError as exc:
             messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
             raise CommandError("; ".join(messages)) from None
-        before = (
-            {}
-            if created
-            else dict(VoiceAccount.objects.filter(pk=account.pk).values("access_key_id", "qps", "endpoint")[0])
-        )
-        with transaction.atomic(durable=True):
-            account.save()
-            after = {"access_key_id": account.masked_key_id, "qps": account.qps, "endpoint": account.endpoint}
-            if before:
-                before["access_key_id"] = mask(before["access_key_id"])
-            changes = {**diff(before, after), "secret": [None if created else "••••••", "••••••"]}
-            event = "account.added" if created else "account.changed"
-            record(Actor.command_line(actor), event, account, changes=changes)
         verb = "Added" if created else "Updated"
         self.stdout.write(f"{verb} account {account.name!r} ({account.masked_key_id}, {account.qps}/s).")
         self.stdout.write(str(account.pk))
