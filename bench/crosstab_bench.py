@@ -41,6 +41,7 @@ os.environ.update(
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivrsite.settings")
 
 from bench.benchdb import ensure_database  # noqa: E402
+from tests.actors import OPERATOR  # noqa: E402
 
 
 def generate(calls: int):
@@ -210,7 +211,9 @@ def main() -> int:
             failed = True
 
         started = time.perf_counter()
-        followup = create_followup(campaign, "bench 未接", parse_all(["status:no_answer"]), background=False)
+        followup = create_followup(
+            campaign, "bench 未接", parse_all(["status:no_answer"]), background=False, actor=OPERATOR
+        )
         seconds = time.perf_counter() - started
         campaign_ids.append(followup.pk)
         list_ids += list(followup.contact_lists.values_list("pk", flat=True))

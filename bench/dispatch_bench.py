@@ -13,7 +13,7 @@
    number (5,000 concurrent calls) and a campaign (1 attempt, all day, the account's rate).
 4. Starts the app as `make run` does (tests.stack.Stack: its own Redis, gunicorn, W
    rqworkers, the dispatcher, the simulator at --qps with short calls), starts the
-   campaign with `campaigns.actions.start_campaign` and waits until every call was sent
+   campaign with `campaigns.actions.campaigns.do_start_campaign` and waits until every call was sent
    and the dispatcher is idle.
 5. Prints total time, calls/s over the steady part (sent_at between the 5th and 95th
    percentile) and its ratio to the limit and to the baseline, the simulator's throttled
@@ -44,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.actors import OPERATOR  # noqa: E402
 from tests.stack import KEY_ID, KEY_SECRET, Stack, free_port, wait_for_port  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"  # noqa: E501
@@ -359,7 +360,7 @@ def run(args: argparse.Namespace) -> dict:
     import django
 
     django.setup()
-    from campaigns import actions
+    from campaigns.actions import campaigns as actions
     from campaigns.models import Call
 
     baseline_n = args.contacts if args.baseline_requests is None else args.baseline_requests
@@ -376,7 +377,7 @@ def run(args: argparse.Namespace) -> dict:
         cpu_before, machine_before = cpu_by_role(stack), machine_busy_seconds()
         started = time.monotonic()
         started_at = dt.datetime.now(dt.UTC)
-        enrolled = actions.start_campaign(campaign)
+        enrolled = actions.do_start_campaign(campaign, actor=OPERATOR)
         note(f"campaign started: {enrolled:,} calls enrolled")
         done, finished = wait_for_campaign(campaign, enrolled, timeout)
         cpu_after, machine_after = cpu_by_role(stack), machine_busy_seconds()

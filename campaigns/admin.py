@@ -14,12 +14,16 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actors import Actor
+from audit.admin_base import AuditedAdmin
+from audit.models import AuditEvent
 from campaigns import (
-    actions,
     admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_followups,
 )
+from campaigns.actions import calls as call_actions
+from campaigns.actions import campaigns as campaign_actions
 from campaigns.forecast import campaign_forecast, live_rate
 from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
@@ -38,11 +42,11 @@ from results.aggregates import progress
 
 State = Campaign.State
 
-# action name → (function, states it applies to, button label, confirmation question)
+# action name → (action, button label, confirmation question); the states each accepts are
+# the transition table's (`campaign_actions.allowed`).
 TRANSITIONS = {
     "start": (
-        partial(actions.start_campaign, enrol_in_background=True),
-        [State.DRAFT],
+        partial(campaign_actions.do_start_campaign, enrol_in_background=True),
         gettext_lazy("Start"),
         gettext_lazy(
             "Start calling? The menu is frozen and every contact of the lists is enrolled in the "
@@ -50,20 +54,13 @@ TRANSITIONS = {
         ),
     ),
     "pause": (
-        actions.pause_campaign,
-        [State.RUNNING],
+        campaign_actions.do_pause_campaign,
         gettext_lazy("Pause"),
         gettext_lazy("Pause? No new calls are made until you resume; calls in progress finish."),
     ),
-    "resume": (
-        actions.resume_campaign,
-        [State.PAUSED],
-        gettext_lazy("Resume"),
-        gettext_lazy("Resume calling?"),
-    ),
+    "resume": (campaign_actions.do_resume_campaign, gettext_lazy("Resume"), gettext_lazy("Resume calling?")),
     "cancel": (
-        actions.cancel_campaign,
-        [State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED],
+        campaign_actions.do_cancel_campaign,
         gettext_lazy("Cancel"),
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),
@@ -71,7 +68,7 @@ TRANSITIONS = {
 
 
 @admin.register(CallerNumber)
-class CallerNumberAdmin(admin.ModelAdmin):
+class CallerNumberAdmin(AuditedAdmin):
     list_display = ["number", "label", "account", "concurrency_now", "active", "why_inactive"]
     list_filter = ["active", "account"]
     list_select_related = ["account"]
@@ -108,14 +105,14 @@ class CallerNumberAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoCallDay)
-class NoCallDayAdmin(admin.ModelAdmin):
+class NoCallDayAdmin(AuditedAdmin):
     list_display = ["date", "label"]
     search_fields = ["label"]
     date_hierarchy = "date"
 
 
 @admin.register(DoNotCall)
-class DoNotCallAdmin(admin.ModelAdmin):
+class DoNotCallAdmin(AuditedAdmin):
     list_display = ["phone", "reason", "created_at"]
     search_fields = ["phone", "reason"]
 
@@ -127,7 +124,7 @@ class MenuOptionInline(admin.TabularInline):
 
 
 @admin.register(MenuTemplate)
-class MenuTemplateAdmin(admin.ModelAdmin):
+class MenuTemplateAdmin(AuditedAdmin):
     list_display = ["name", "start_code", "play_times", "timeout_ms", "updated_at"]
     search_fields = ["name", "start_code"]
     inlines = [MenuOptionInline]
@@ -181,7 +178,7 @@ WINDOW_FIELDS = [
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditedAdmin):
     form = CampaignForm
     list_display = ["name", "state_badge", "dialled_of_total", "answered", "pending", "unknown", "created_at"]
     list_filter = ["state"]
@@ -316,11 +313,11 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign = get_object_or_404(Campaign, pk=pk)
         if action not in TRANSITIONS or not self.has_change_permission(request, campaign):
             return HttpResponse(status=403)
-        function, states, label, question = TRANSITIONS[action]
+        function, label, question = TRANSITIONS[action]
         change_url = reverse("admin:campaigns_campaign_change", args=[pk])
         if request.method == "POST":
             try:
-                function(campaign)
+                function(campaign, actor=Actor.of_request(request))
             except ValidationError as exc:
                 for message in exc.messages:
                     self.message_user(request, message, messages.ERROR)
@@ -331,7 +328,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(change_url)
-        problems = actions.check_ready(campaign) if action == "start" else []
+        problems = campaign_actions.check_ready(campaign) if action == "start" else []
         forecast_text = forecast_summary(campaign_forecast(campaign), campaign.window) if action == "start" else {}
         context = {
             "forecast_text": forecast_text,
@@ -342,7 +339,7 @@ class CampaignAdmin(admin.ModelAdmin):
             "label": label,
             "question": question,
             "problems": problems,
-            "allowed": campaign.state in states,
+            "allowed": campaign.state in campaign_actions.allowed(action),
             "figures": progress(campaign),
             "title": _("%(action)s campaign") % {"action": label},
         }
@@ -354,8 +351,8 @@ class CampaignAdmin(admin.ModelAdmin):
         if campaign:
             extra_context["transitions"] = [
                 (name, label, reverse("admin:campaigns_campaign_transition", args=[campaign.pk, name]))
-                for name, (_f, states, label, _q) in TRANSITIONS.items()
-                if campaign.state in states
+                for name, (_f, label, _q) in TRANSITIONS.items()
+                if campaign.state in campaign_actions.allowed(name)
             ]
             extra_context["figures"] = progress(campaign)
             forecast = campaign_forecast(campaign)
@@ -363,6 +360,8 @@ class CampaignAdmin(admin.ModelAdmin):
             extra_context["forecast_text"] = forecast_summary(forecast, campaign.window)
             extra_context["live_rate"] = live_rate(campaign)
             extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
+            extra_context["history"] = list(AuditEvent.objects.filter(campaign_id=campaign.pk)[:12])
+            extra_context["may_view_audit"] = request.user.has_perm("audit.view_auditevent")
             extra_context["dashboard_url"] = self.dashboard_url(campaign)
             exportable = campaign.state != State.DRAFT and may_export_results(request.user)
             extra_context["export_urls"] = self.export_urls(campaign) if exportable else []
@@ -386,17 +385,21 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Pause selected running campaigns"), permissions=["change"])
     def pause_selected(self, request, queryset):
-        done = [c for c in queryset.filter(state=State.RUNNING) if actions.pause_campaign(c)]
+        actor = Actor.of_request(request)
+        running = queryset.filter(state__in=campaign_actions.allowed("pause"))
+        done = [c for c in running if campaign_actions.do_pause_campaign(c, actor=actor)]
         self.message_user(request, _("%(count)d campaigns paused.") % {"count": len(done)})
 
     @admin.action(description=gettext_lazy("Resume selected paused campaigns"), permissions=["change"])
     def resume_selected(self, request, queryset):
-        done = [c for c in queryset.filter(state=State.PAUSED) if actions.resume_campaign(c)]
+        actor = Actor.of_request(request)
+        paused = queryset.filter(state__in=campaign_actions.allowed("resume"))
+        done = [c for c in paused if campaign_actions.do_resume_campaign(c, actor=actor)]
         self.message_user(request, _("%(count)d campaigns resumed.") % {"count": len(done)})
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AuditedAdmin):
     list_display = ["phone", "campaign", "attempt", "status", "answer_label", "out_id", "sent_at"]
     list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]
@@ -415,10 +418,12 @@ class CallAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Outcome unknown → not placed: dial again"), permissions=["change"])
     def redial_unknown(self, request, queryset):
-        count = actions.settle_unknown_calls(list(queryset.values_list("pk", flat=True)), placed=False)
+        ids = list(queryset.values_list("pk", flat=True))
+        count = call_actions.do_settle_unknown_calls(ids, placed=False, actor=Actor.of_request(request))
         self.message_user(request, _("%(count)d calls will be dialled again.") % {"count": count})
 
     @admin.action(description=gettext_lazy("Outcome unknown → placed, not answered"), permissions=["change"])
     def fail_unknown(self, request, queryset):
-        count = actions.settle_unknown_calls(list(queryset.values_list("pk", flat=True)), placed=True)
+        ids = list(queryset.values_list("pk", flat=True))
+        count = call_actions.do_settle_unknown_calls(ids, placed=True, actor=Actor.of_request(request))
         self.message_user(request, _("%(count)d calls marked as failed.") % {"count": count})

@@ -7,6 +7,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from audit.admin_base import AuditedAdmin
 from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount
 
 
@@ -38,7 +39,7 @@ class VoiceAccountForm(forms.ModelForm):
 
 
 @admin.register(VoiceAccount)
-class VoiceAccountAdmin(admin.ModelAdmin):
+class VoiceAccountAdmin(AuditedAdmin):
     form = VoiceAccountForm
     list_display = ["name", "masked_key_id", "endpoint", "qps", "numbers", "updated_at"]
     search_fields = ["name"]

@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -24,7 +25,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from audit.actors import Actor
+from audit.admin_base import AuditedAdmin
+from audit.record import record
 from campaigns import reasons, spreadsheets
+from campaigns.actions.lists import record_import
 from campaigns.contacts import import_files, import_jobs, importing, resources, uploads
 from campaigns.models import Contact, ContactList, ImportJob
 from campaigns.permissions import may_export_contacts
@@ -46,7 +51,7 @@ def summary_message(created: int, updated: int, skipped: int, rejected: int) -> 
 
 
 @admin.register(ContactList)
-class ContactListAdmin(admin.ModelAdmin):
+class ContactListAdmin(AuditedAdmin):
     list_display = ["name", "contact_count", "created_at"]
     search_fields = ["name"]
     change_form_template = "admin/campaigns/contactlist/change_form.html"
@@ -177,7 +182,10 @@ class ContactListAdmin(admin.ModelAdmin):
             )
             with default_storage.open(data["path"], "rb") as stream:
                 job.file.save(data["name"], stream, save=False)
-            job.save()
+            with transaction.atomic():
+                job.save()
+                changes = {"file": [None, data["name"]], "bytes": [None, data["size"]]}
+                record(Actor.of_request(request), "import.started", contact_list, changes=changes)
             default_storage.delete(data["path"])
             import_jobs.enqueue_import(job)
             messages.info(request, _("“%(file)s” is importing in the background.") % {"file": data["name"]})
@@ -199,6 +207,7 @@ class ContactListAdmin(admin.ModelAdmin):
             messages.error(request, str(exc))
         else:
             import_jobs.finish_job(job, summary)
+            record_import(Actor.of_request(request), contact_list, data["name"], summary)
             messages.success(
                 request,
                 _("Imported “%(file)s”: ") % {"file": data["name"]}
@@ -235,10 +244,10 @@ class ContactListAdmin(admin.ModelAdmin):
         if not may_export_contacts(request.user):
             raise PermissionDenied
         if fmt == "csv":
-            return resources.csv_response(contact_list)
+            return resources.csv_response(contact_list, Actor.of_request(request))
         if fmt == "xlsx":
             try:
-                return resources.xlsx_response(contact_list)
+                return resources.xlsx_response(contact_list, Actor.of_request(request))
             except spreadsheets.TooWide as exc:
                 messages.error(request, str(exc))
                 return redirect("admin:campaigns_contactlist_change", contact_list.pk)
@@ -246,7 +255,7 @@ class ContactListAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(AuditedAdmin):
     list_display = ["phone", "name", "contact_list", "do_not_call"]
     list_filter = ["contact_list", "do_not_call"]
     search_fields = ["phone", "name"]
@@ -256,7 +265,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(AuditedAdmin):
     list_display = [
         "original_name",
         "contact_list",

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actors import Actor
 from campaigns import segments
 from campaigns.followups import create_followup, may_follow_up
 from campaigns.models import CallerNumber, Campaign, FollowupBuild, MenuTemplate
@@ -103,6 +104,7 @@ def followup_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) 
                 daily_end=data["daily_end"],
                 max_attempts=data["max_attempts"],
                 retry_delay_seconds=data["retry_delay_seconds"],
+                actor=Actor.of_request(request),
             )
         except ValidationError as exc:
             for message in exc.messages:

@@ -23,6 +23,8 @@ from django.db.models import BooleanField, DateTimeField, Exists, IntegerField, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
+from audit.record import record
 from campaigns import reasons
 from campaigns.contacts.variables import read_variable_names, variable_names_of
 from campaigns.models import Call, CallerNumber, Campaign, ContactList, DoNotCall, FollowupBuild, MenuTemplate
@@ -75,6 +77,7 @@ def create_followup(
     max_attempts: int | None = None,
     retry_delay_seconds: int | None = None,
     background: bool | None = None,
+    actor: Actor,
 ) -> Campaign:
     """Create the draft follow-up and its list, then copy the contacts (now, or by a worker).
 
@@ -120,6 +123,13 @@ def create_followup(
         followup.contact_lists.set([contact_list])
         followup.caller_numbers.set(caller_numbers if caller_numbers is not None else source.caller_numbers.all())
         build = FollowupBuild.objects.create(campaign=followup, contact_list=contact_list, total=total)
+        record(
+            actor,
+            "followup.created",
+            followup,
+            changes={"followup_of": [None, source.pk], "segments": [None, followup.followup_segments]},
+            rows=total,
+        )
     if background is None:
         background = total > settings.FOLLOWUP_INLINE_LIMIT
     if background:

@@ -22,6 +22,8 @@ from django.db import connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
+from audit.actors import DISPATCHER, Actor
+from audit.record import record
 from campaigns import reasons
 from campaigns.bulk import among, bulk_update_where
 from campaigns.models import Call, Campaign, Contact, DoNotCall, with_campaigns
@@ -116,10 +118,15 @@ WHERE excluded.status = 'dnc' AND campaigns_call.status = 'queued'
 """
 
 
-def do_start_campaign(campaign: Campaign, now: dt.datetime | None = None) -> bool:
+def _record_state(actor: Actor, code: str, campaign: Campaign, before: str, after: str, **details) -> None:
+    record(actor, code, campaign, changes={"state": [before, after]}, **details)
+
+
+@transaction.atomic
+def do_start_campaign(campaign: Campaign, actor: Actor, now: dt.datetime | None = None) -> bool:
     """draft → starting: freeze the menu; `campaigns.enrolment` then enrols the contacts.
 
-    Accepts: draft. Lock: the campaign row, for the UPDATE only.
+    Accepts: draft. Lock: the campaign row, until the audit event is written.
     """
     now = now or timezone.now()
     snapshot = campaign.menu.snapshot()
@@ -127,6 +134,7 @@ def do_start_campaign(campaign: Campaign, now: dt.datetime | None = None) -> boo
         state=State.STARTING, menu_snapshot=snapshot, started_at=now, state_reason={}
     )
     if started:
+        _record_state(actor, "campaign.started", campaign, State.DRAFT, State.STARTING)
         log.info("campaign %s starting", campaign.pk)
     return bool(started)
 
@@ -157,30 +165,34 @@ def do_finish_enrolment(campaign: Campaign, enrolled: int) -> bool:
     return bool(running)
 
 
-def do_pause_campaign(campaign: Campaign, reason: Reason | str = "") -> bool:
+@transaction.atomic
+def do_pause_campaign(campaign: Campaign, actor: Actor, reason: Reason | str = "") -> bool:
     """running → paused; workers hand back the calls they claimed, unsent (`do_send_call`).
-    Accepts: running. Lock: the campaign row, for the UPDATE only."""
+    Accepts: running. Lock: the campaign row, until the audit event is written."""
     stored = reasons.typed(reason) if isinstance(reason, str) else reason
     paused = Campaign.objects.filter(pk=campaign.pk, state__in=_from("pause", CAMPAIGN_TRANSITIONS)).update(
         state=State.PAUSED, state_reason=stored
     )
     if paused:
+        _record_state(actor, "campaign.paused", campaign, State.RUNNING, State.PAUSED, reason=stored)
         log.info("campaign %s paused: %s", campaign.pk, stored)
     return bool(paused)
 
 
-def do_resume_campaign(campaign: Campaign) -> bool:
-    """paused → running. Accepts: paused. Lock: the campaign row, for the UPDATE only."""
+@transaction.atomic
+def do_resume_campaign(campaign: Campaign, actor: Actor) -> bool:
+    """paused → running. Accepts: paused. Lock: the campaign row, until the audit event is written."""
     resumed = Campaign.objects.filter(pk=campaign.pk, state__in=_from("resume", CAMPAIGN_TRANSITIONS)).update(
         state=State.RUNNING, state_reason={}
     )
     if resumed:
+        _record_state(actor, "campaign.resumed", campaign, State.PAUSED, State.RUNNING)
         log.info("campaign %s resumed", campaign.pk)
     return bool(resumed)
 
 
 @transaction.atomic
-def do_cancel_campaign(campaign: Campaign, now: dt.datetime | None = None) -> int | None:
+def do_cancel_campaign(campaign: Campaign, actor: Actor, now: dt.datetime | None = None) -> int | None:
     """draft | starting | running | paused → cancelled, and every queued call → cancelled.
 
     Accepts: draft, starting, running, paused. Lock: the campaign row until its queued calls are
@@ -188,6 +200,7 @@ def do_cancel_campaign(campaign: Campaign, now: dt.datetime | None = None) -> in
     Returns how many calls were cancelled, None when the campaign was already over.
     """
     now = now or timezone.now()
+    before = Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("state", flat=True).first()
     cancelled = Campaign.objects.filter(pk=campaign.pk, state__in=_from("cancel", CAMPAIGN_TRANSITIONS)).update(
         state=State.CANCELLED, finished_at=now
     )
@@ -196,11 +209,13 @@ def do_cancel_campaign(campaign: Campaign, now: dt.datetime | None = None) -> in
     calls = Call.objects.filter(campaign_id=campaign.pk, status__in=_from("cancel")).update(
         status=S.CANCELLED, settled_at=now
     )
+    _record_state(actor, "campaign.cancelled", campaign, before, State.CANCELLED, rows=calls)
     log.info("campaign %s cancelled, %s calls not made", campaign.pk, calls)
     return calls
 
 
-def do_complete_campaign(campaign: Campaign, now: dt.datetime | None = None) -> bool:
+@transaction.atomic
+def do_complete_campaign(campaign: Campaign, now: dt.datetime | None = None, actor: Actor = DISPATCHER) -> bool:
     """running → completed, once no latest call of it is pending or of unknown outcome.
 
     Accepts: running. Lock: the campaign row; the check is part of the UPDATE, so a call
@@ -213,6 +228,7 @@ def do_complete_campaign(campaign: Campaign, now: dt.datetime | None = None) -> 
         .update(state=State.COMPLETED, finished_at=now or timezone.now())
     )
     if completed:
+        _record_state(actor, "campaign.completed", campaign, State.RUNNING, State.COMPLETED)
         log.info("campaign %s completed", campaign.pk)
     return bool(completed)
 
@@ -304,7 +320,7 @@ def do_defer_call_and_pause(call: Call, code: str, note: Reason, detail: str, re
     Lock: the call row, then the campaign row, in one transaction.
     """
     do_defer_call(call, code=code, note=note, detail=detail)
-    return do_pause_campaign(call.campaign, reason=reason)
+    return do_pause_campaign(call.campaign, DISPATCHER, reason=reason)
 
 
 @transaction.atomic
@@ -542,7 +558,7 @@ def do_settle_by_query(call: Call, status: str, fields: dict, now: dt.datetime) 
 
 
 @transaction.atomic
-def do_settle_by_operator(call_ids: list[int], placed: bool, now: dt.datetime | None = None) -> int:
+def do_settle_by_operator(call_ids: list[int], placed: bool, actor: Actor, now: dt.datetime | None = None) -> int:
     """An operator's decision on calls whose outcome stayed unknown.
 
     placed=False: unknown → queued, dialled again (same attempt). placed=True: unknown →
@@ -552,15 +568,33 @@ def do_settle_by_operator(call_ids: list[int], placed: bool, now: dt.datetime | 
     """
     now = now or timezone.now()
     unknown = Call.objects.filter(pk__in=call_ids, status__in=_from("settle_by_operator"))
-    if not placed:
-        return unknown.update(status=S.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="", note=None)
     # FOR UPDATE waits for a receipt settling one of them and re-checks its status after.
-    settled = list(unknown.select_for_update().order_by("pk").values_list("pk", flat=True))
-    Call.objects.filter(pk__in=settled).update(
-        status=S.FAILED, settled_at=now, error_message="", note=reasons.reason("call.settled_by_operator")
-    )
-    after_calls_settled(settled, now)
-    return len(settled)
+    settled = list(unknown.select_for_update().order_by("pk").values_list("pk", "campaign_id"))
+    ids = [pk for pk, _campaign in settled]
+    if not placed:
+        Call.objects.filter(pk__in=ids).update(
+            status=S.QUEUED, out_id=None, sent_at=None, due_at=now, error_message="", note=None
+        )
+    else:
+        Call.objects.filter(pk__in=ids).update(
+            status=S.FAILED, settled_at=now, error_message="", note=reasons.reason("call.settled_by_operator")
+        )
+    target = S.FAILED if placed else S.QUEUED
+    for campaign_id in sorted({campaign for _pk, campaign in settled}):
+        in_campaign = [pk for pk, campaign in settled if campaign == campaign_id]
+        record(
+            actor,
+            "calls.settled_by_operator",
+            object_type="campaigns.call",
+            object_id=in_campaign[0] if len(in_campaign) == 1 else "",
+            object_repr=", ".join(str(pk) for pk in in_campaign[:20]),
+            campaign_id=campaign_id,
+            changes={"status": [S.UNKNOWN, target]},
+            rows=len(in_campaign),
+        )
+    if placed:
+        after_calls_settled(ids, now)
+    return len(ids)
 
 
 # --- What a settled call means for its contact and its campaign ---

@@ -20,6 +20,7 @@ from rq.worker import Worker
 from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
 from campaigns.transitions import do_complete_campaign, do_expire_calls
+from ivrsite import housekeeping
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -69,13 +70,11 @@ HOUSEKEEPING_EVERY_SECONDS = 3600
 
 
 def enqueue_housekeeping() -> bool:
-    """Once an hour across all dispatchers: delete expired uploads (campaigns.contacts.uploads)."""
-    from campaigns.contacts.uploads import delete_expired_uploads
-
+    """Once an hour across all dispatchers: remove what is past its retention (ivrsite.housekeeping)."""
     queue = django_rq.get_queue("default")
     if not queue.connection.set("ivrsite:housekeeping:lock", "1", nx=True, ex=HOUSEKEEPING_EVERY_SECONDS):
         return False
-    queue.enqueue(delete_expired_uploads, job_id="housekeeping", result_ttl=300, failure_ttl=3600)
+    queue.enqueue(housekeeping.run, job_id="housekeeping", result_ttl=300, failure_ttl=3600)
     return True
 
 

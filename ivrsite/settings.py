@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "campaigns",
     "receipts",
     "results",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,13 @@ CALLEE_LIMITS = envlimits("CALLEE_LIMITS", "1/60,5/3600,20/86400")
 IMPORT_BACKGROUND_THRESHOLD_BYTES = envint("IMPORT_BACKGROUND_THRESHOLD_BYTES", 2 * 1024 * 1024)
 # Follow-ups of more contacts than this copy them in a worker, showing progress.
 FOLLOWUP_INLINE_LIMIT = envint("FOLLOWUP_INLINE_LIMIT", 20_000)
+# Audit events are kept this many days (the retention purge removes older ones); at least three
+# years, as an operator must be able to show who did what (README "Audit trail").
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 3 * 366)
+if AUDIT_RETENTION_DAYS < 3 * 365:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS: audit events are kept at least 1095 days (three years)")
 
 LOGGING = {
     "version": 1,

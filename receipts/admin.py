@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin_base import AuditedAdmin
 from receipts.models import Receipt, RejectedPush
 
 
@@ -25,7 +26,7 @@ class LinkedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """Receipts are evidence: staff look, nobody edits."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
+from audit.downloads import counted
 from campaigns import spreadsheets
 from campaigns.followups import chain
 from campaigns.models import Call, Campaign
@@ -71,11 +73,13 @@ def filename(campaign: Campaign, kind: str, ext: str) -> str:
     return f"{kind}-{campaign.pk}-{slugify(campaign.name) or 'campaign'}-{stamp}.{ext}"
 
 
-def response(rows: Iterable[list], campaign: Campaign, kind: str, fmt: str) -> HttpResponse:
-    """CSV or XLSX through `campaigns.spreadsheets` (cells neutralised there); raises TooWide, Http404."""
+def response(rows: Iterable[list], campaign: Campaign, kind: str, fmt: str, actor: Actor) -> HttpResponse:
+    """CSV or XLSX through `campaigns.spreadsheets` (cells neutralised there), recorded as a download
+    of `kind` ("segment", "chain"); raises TooWide, Http404."""
     name = filename(campaign, kind, fmt)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows = counted(rows, actor, f"download.{kind}", campaign)
     if fmt == "csv":
         return spreadsheets.csv_response(rows, name)
-    if fmt == "xlsx":
-        return spreadsheets.xlsx_response(rows, name, str(_("Results")))
-    raise Http404
+    return spreadsheets.xlsx_response(rows, name, str(_("Results")))

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
+from audit.downloads import counted
 from campaigns import spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign
@@ -206,9 +208,10 @@ def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot) -> dict
     }
 
 
-def csv_response(campaign: Campaign, chart: dict) -> HttpResponse:
+def csv_response(campaign: Campaign, chart: dict, actor: Actor) -> HttpResponse:
     """The cross-tab's table as CSV (through `campaigns.spreadsheets`, like every download)."""
-    rows = [chart["table"]["columns"], *chart["table"]["rows"]]
+    table = [chart["table"]["columns"], *chart["table"]["rows"]]
+    rows = counted(table, actor, "download.crosstab", campaign, changes={"by": [None, chart["variable"]]})
     stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
     name = slugify(chart["variable"]) or "variable"
     return spreadsheets.csv_response(rows, f"crosstab-{campaign.pk}-{name}-{stamp}.csv")

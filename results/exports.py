@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.fields import Field
 
+from audit.actors import Actor
+from audit.downloads import counted
 from campaigns import spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign, ContactList
@@ -95,13 +97,19 @@ def _filename(campaign: Campaign, ext: str) -> str:
     return f"results-{campaign.pk}-{slugify(campaign.name) or 'campaign'}-{stamp}.{ext}"
 
 
-def csv_response(campaign: Campaign, contact_list_id: int | None = None) -> StreamingHttpResponse:
-    return spreadsheets.csv_response(rows(campaign, contact_list_id), _filename(campaign, "csv"))
+def _audited(campaign: Campaign, contact_list_id: int | None, actor: Actor) -> Iterator[list]:
+    changes = {"list": [None, contact_list_id]} if contact_list_id else None
+    return counted(rows(campaign, contact_list_id), actor, "download.results", campaign, changes=changes)
 
 
-def xlsx_response(campaign: Campaign, contact_list_id: int | None = None) -> FileResponse:
+def csv_response(campaign: Campaign, actor: Actor, contact_list_id: int | None = None) -> StreamingHttpResponse:
+    return spreadsheets.csv_response(_audited(campaign, contact_list_id, actor), _filename(campaign, "csv"))
+
+
+def xlsx_response(campaign: Campaign, actor: Actor, contact_list_id: int | None = None) -> FileResponse:
     """Raises spreadsheets.TooWide when the lists carry more variables than a sheet has columns."""
-    return spreadsheets.xlsx_response(rows(campaign, contact_list_id), _filename(campaign, "xlsx"), str(_("Results")))
+    name, title = _filename(campaign, "xlsx"), str(_("Results"))
+    return spreadsheets.xlsx_response(_audited(campaign, contact_list_id, actor), name, title)
 
 
 __all__ = ["ResultResource", "csv_response", "rows", "xlsx_response"]

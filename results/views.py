@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from audit.actors import Actor
 from campaigns import segments, spreadsheets
 from campaigns.followups import may_follow_up
 from campaigns.models import Campaign
@@ -91,10 +92,10 @@ def export_results(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResp
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
     if fmt == "csv":
-        return exports.csv_response(campaign, contact_list_id=list_id)
+        return exports.csv_response(campaign, Actor.of_request(request), contact_list_id=list_id)
     if fmt == "xlsx":
         try:
-            return exports.xlsx_response(campaign, contact_list_id=list_id)
+            return exports.xlsx_response(campaign, Actor.of_request(request), contact_list_id=list_id)
         except spreadsheets.TooWide as exc:
             messages.error(request, str(exc))
             return redirect("results:dashboard", campaign.pk)
@@ -135,7 +136,7 @@ def export_chain(request: HttpRequest, campaign_id: int, fmt: str) -> HttpRespon
 
 def _download(request: HttpRequest, campaign: Campaign, rows, kind: str, fmt: str) -> HttpResponse:
     try:
-        return chain_exports.response(rows, campaign, kind, fmt)
+        return chain_exports.response(rows, campaign, kind, fmt, Actor.of_request(request))
     except spreadsheets.TooWide as exc:
         messages.error(request, str(exc))
         return redirect("results:dashboard", campaign.pk)
@@ -152,4 +153,4 @@ def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
     chart = analysis.crosstab_chart(campaign, by)
     if chart["pending"]:
         return HttpResponse(_("The breakdown is being computed; try again in a moment."), status=503)
-    return crosstab.csv_response(campaign, chart)
+    return crosstab.csv_response(campaign, chart, Actor.of_request(request))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, Campaign, Contact, ContactList
+from tests.actors import OPERATOR
 
 S = Call.Status
 T0 = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
@@ -45,7 +46,7 @@ def finished_campaign(caller, menu, name: str = "回访一期", variables=None) 
     )
     campaign.contact_lists.add(contact_list)
     campaign.caller_numbers.add(caller)
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     for phone, attempts in OUTCOMES.items():
         first = Call.objects.get(campaign=campaign, phone=phone)
         for n, (status, key) in enumerate(attempts, start=1):

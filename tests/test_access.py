@@ -14,12 +14,13 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList, MenuTemplate
 from ivrsite.logging import MaskingFilter
 from receipts.inbox import settle_pending
 from receipts.models import Receipt
+from tests.actors import OPERATOR
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -261,7 +262,7 @@ def test_no_secret_in_pages_errors_or_logs_through_a_dial_and_receipt_flow(
         )
         campaign.contact_lists.add(contacts)
         campaign.caller_numbers.add(CallerNumber.objects.create(number="057100000009"))
-        actions.start_campaign(campaign)
+        actions.do_start_campaign(campaign, actor=OPERATOR)
         dispatch.dial_campaign(campaign.pk, max_seconds=10)
         final = [*Call.FINAL]
 

@@ -9,10 +9,11 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from campaigns import actions
 from campaigns.accounts import VoiceAccount
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber, Contact, ContactList
+from tests.actors import OPERATOR
 
 pytestmark = [
     pytest.mark.slow,
@@ -112,7 +113,7 @@ def test_a_campaign_over_two_accounts_dials_at_their_sum_never_over_either(
     two_accounts, campaign, redis_conn, send_times
 ):
     simulator, _east = two_accounts
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
 
     started = time.monotonic()
     run_workers(campaign.pk)
@@ -150,8 +151,8 @@ def test_campaigns_on_different_accounts_do_not_slow_each_other(
     )
     other.contact_lists.set([others])
     other.caller_numbers.add(caller)
-    actions.start_campaign(campaign)
-    actions.start_campaign(other)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_start_campaign(other, actor=OPERATOR)
 
     finished = {}
 

@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch, refusals
 from campaigns.dialling.aliyun import CALLER_CONCURRENCY_CODE
 from campaigns.models import Call, CallerNumber, Campaign
 from results.aggregates import progress
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient, result
 from tests.receipt_elements import record
 
@@ -102,7 +103,7 @@ def refusals_outcome(code: str):
 def test_refusal_code(windowed, caller, redis_conn, post_receipts, source, code, refusal, due_check, number_check):
     assert refusals.refusal_for(code) == refusal
     campaign = windowed
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     phone = "13800130000"
 
     call = dial_until(campaign, phone, code, source, post_receipts)
@@ -120,7 +121,7 @@ def test_refusal_code(windowed, caller, redis_conn, post_receipts, source, code,
 
 
 def test_a_late_replay_of_the_refusal_does_not_settle_the_redial(windowed, caller, redis_conn, post_receipts):
-    actions.start_campaign(windowed)
+    actions.do_start_campaign(windowed, actor=OPERATOR)
     call = dial_until(windowed, "13800130001", "200121", "receipt", post_receipts)
     Call.objects.filter(pk=call.pk).update(due_at=timezone.now())
     dispatch.dial_campaign(windowed.pk, max_seconds=5, client=RecordingClient())
@@ -145,7 +146,7 @@ def test_concurrency_comes_back_after_a_while(caller):
 
 
 def test_campaign_page_tells_staff_about_a_deactivated_number(staff_client, campaign, caller):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     refusals.deactivate_caller_number(caller.pk, "200117")
 
     page = staff_client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()

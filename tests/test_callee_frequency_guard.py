@@ -10,9 +10,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch, guard, pacing
 from campaigns.models import Call, Campaign, ContactList
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +43,8 @@ def second_campaign(campaign, menu, caller):
 
 
 def test_second_campaign_waits_a_minute_for_the_same_numbers(campaign, second_campaign, redis_conn):
-    actions.start_campaign(campaign)
-    actions.start_campaign(second_campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_start_campaign(second_campaign, actor=OPERATOR)
     client = RecordingClient()
 
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
@@ -60,7 +61,7 @@ def test_second_campaign_waits_a_minute_for_the_same_numbers(campaign, second_ca
 
 
 def test_hour_and_day_limits_defer_until_the_oldest_call_leaves_the_window(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     first, second, third = claimed(campaign)[:3]
     record_past(first.phone, 3000, 2500, 2000, 1500, 1000)  # 5 in the last hour
     record_past(second.phone, *(3600 * 2 + n * 60 for n in range(20)))  # 20 in the last day
@@ -77,8 +78,8 @@ def test_hour_and_day_limits_defer_until_the_oldest_call_leaves_the_window(campa
 
 
 def test_two_workers_claiming_the_same_number_at_once_dial_it_once(campaign, second_campaign, redis_conn):
-    actions.start_campaign(campaign)
-    actions.start_campaign(second_campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_start_campaign(second_campaign, actor=OPERATOR)
     batches = [claimed(campaign, "a"), claimed(second_campaign, "b")]
     results: list[dict] = [{}, {}]
     barrier = threading.Barrier(2)
@@ -100,8 +101,8 @@ def test_two_workers_claiming_the_same_number_at_once_dial_it_once(campaign, sec
 
 
 def test_guard_survives_redis_losing_its_state(campaign, second_campaign, redis_conn):
-    actions.start_campaign(campaign)
-    actions.start_campaign(second_campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_start_campaign(second_campaign, actor=OPERATOR)
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=RecordingClient())
     assert campaign.calls.filter(status=S.PLACED).count() == 5
 
@@ -114,7 +115,7 @@ def test_guard_survives_redis_losing_its_state(campaign, second_campaign, redis_
 
 
 def test_an_old_enough_marker_trusts_redis_without_the_database(campaign, redis_conn, django_assert_num_queries):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     calls = claimed(campaign)
     Call.objects.filter(pk=calls[0].pk).update(sent_at=timezone.now())  # the database says: just called
     redis_conn.set(guard.SINCE_KEY, int(redis_conn.time()[0] * 1000) - 86_401_000 - guard.LEEWAY_MS)
@@ -126,7 +127,7 @@ def test_an_old_enough_marker_trusts_redis_without_the_database(campaign, redis_
 
 
 def test_a_call_not_dialled_after_all_does_not_count(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     calls = claimed(campaign)
     assert guard.screen(calls) == {}
 
@@ -138,8 +139,8 @@ def test_a_call_not_dialled_after_all_does_not_count(campaign, redis_conn):
 
 def test_empty_limits_turn_the_guard_off(campaign, second_campaign, redis_conn, settings):
     settings.CALLEE_LIMITS = []
-    actions.start_campaign(campaign)
-    actions.start_campaign(second_campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_start_campaign(second_campaign, actor=OPERATOR)
     client = RecordingClient()
 
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
+from tests.actors import OPERATOR
 from tests.stack import Stack, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -58,7 +59,7 @@ def test_two_campaigns_on_one_list_never_call_a_number_twice_within_a_minute(two
     simulator_args = ("--frequency-limit", "--call-duration-scale", "0.02")
     with Stack(database_url(), workers=2, simulator_args=simulator_args, log_dir=tmp_path) as stack:
         for campaign in two_campaigns:
-            actions.start_campaign(campaign)
+            actions.do_start_campaign(campaign, actor=OPERATOR)
         assert wait_until(lambda: len(sent_per_phone()) == CONTACTS, timeout=60), "first calls never went out"
 
         stack.restart_redis()  # the guard's state is gone; the database still knows

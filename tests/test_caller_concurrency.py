@@ -3,9 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber
+from tests.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_claims_stop_at_the_caller_numbers_free_capacity(campaign, caller):
     caller.max_concurrent_calls = 3
     caller.save()
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     Call.objects.filter(pk=campaign.calls.order_by("pk").first().pk).update(
         status=Call.Status.PLACED, caller_number=caller, sent_at=timezone.now()
     )
@@ -29,7 +30,7 @@ def test_calls_spread_over_several_caller_numbers(campaign, caller):
     campaign.caller_numbers.add(second)
     caller.max_concurrent_calls = 2
     caller.save()
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
 
     claimed = dispatch.claim(campaign)
 
@@ -40,6 +41,6 @@ def test_calls_spread_over_several_caller_numbers(campaign, caller):
 
 
 def test_inactive_numbers_are_not_used(campaign, caller):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     CallerNumber.objects.filter(pk=caller.pk).update(active=False)
     assert dispatch.claim(campaign) == []

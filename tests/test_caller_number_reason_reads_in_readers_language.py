@@ -11,10 +11,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, CallerNumber
 from receipts.inbox import settle_pending
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 from tests.receipt_elements import record
 
@@ -27,7 +28,7 @@ CHINESE = "阿里云提示该外显号码无效（200117），请在阿里云控
 def refused_as_invalid_display_number(client, receipt_url, campaign, settler_language: str) -> CallerNumber:
     """Dial the campaign; Aliyun's receipt for one call says 200117, settled by a dispatcher
     tick that speaks `settler_language`."""
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=RecordingClient())
     call = campaign.calls.filter(status=Call.Status.PLACED).order_by("pk").first()
     element = record(0, "200117", start="", dtmf="", duration="0") | {"call_id": call.call_id, "out_id": call.out_id}

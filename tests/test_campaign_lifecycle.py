@@ -2,8 +2,9 @@
 
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, Campaign, Contact, ContactList, DoNotCall, MenuOption
+from tests.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 S = Call.Status
@@ -15,7 +16,7 @@ def test_start_enrols_each_number_once_across_lists(campaign, contact_list):
     Contact.objects.create(contact_list=other, phone="13900139000", name="新人", variables={"product": "x"})
     campaign.contact_lists.add(other)
 
-    enrolled = actions.start_campaign(campaign)
+    enrolled = actions.do_start_campaign(campaign, actor=OPERATOR)
 
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.RUNNING
@@ -29,7 +30,7 @@ def test_dnc_numbers_are_enrolled_as_dnc_and_never_queued(campaign, contact_list
     DoNotCall.objects.create(phone="13800130001")
     Contact.objects.filter(phone="13800130002").update(do_not_call=True)
 
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
 
     statuses = dict(campaign.calls.values_list("phone", "status"))
     assert statuses["13800130001"] == S.DNC
@@ -38,7 +39,7 @@ def test_dnc_numbers_are_enrolled_as_dnc_and_never_queued(campaign, contact_list
 
 
 def test_start_freezes_the_menu(campaign, menu):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     MenuOption.objects.filter(template=menu, key="1").update(label="changed later")
     menu.start_code = "TTS_999"
     menu.save()
@@ -59,7 +60,7 @@ def test_campaign_that_is_not_ready_does_not_start(campaign, menu):
     menu.save()
 
     with pytest.raises(actions.TransitionError) as error:
-        actions.start_campaign(campaign)
+        actions.do_start_campaign(campaign, actor=OPERATOR)
 
     text = " ".join(error.value.messages)
     assert "caller number" in text
@@ -68,27 +69,27 @@ def test_campaign_that_is_not_ready_does_not_start(campaign, menu):
 
 
 def test_state_machine(campaign):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     with pytest.raises(actions.TransitionError):
-        actions.start_campaign(campaign)
+        actions.do_start_campaign(campaign, actor=OPERATOR)
     with pytest.raises(actions.TransitionError):
-        actions.resume_campaign(campaign)
-    actions.pause_campaign(campaign, reason="lunch")
+        actions.do_resume_campaign(campaign, actor=OPERATOR)
+    actions.do_pause_campaign(campaign, reason="lunch", actor=OPERATOR)
     campaign.refresh_from_db()
     assert (campaign.state, campaign.state_reason_text) == (Campaign.State.PAUSED, "lunch")
-    actions.resume_campaign(campaign)
+    actions.do_resume_campaign(campaign, actor=OPERATOR)
     campaign.refresh_from_db()
     assert (campaign.state, campaign.state_reason_text) == (Campaign.State.RUNNING, "")
 
 
 def test_cancel_closes_every_call_not_yet_made(campaign):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     campaign.calls.filter(phone="13800130000").update(status=S.PLACED)
 
-    cancelled = actions.cancel_campaign(campaign)
+    cancelled = actions.do_cancel_campaign(campaign, actor=OPERATOR)
 
     assert cancelled == 4
     assert campaign.calls.filter(status=S.QUEUED).count() == 0
     assert campaign.calls.get(phone="13800130000").status == S.PLACED
     with pytest.raises(actions.TransitionError):
-        actions.resume_campaign(campaign)
+        actions.do_resume_campaign(campaign, actor=OPERATOR)

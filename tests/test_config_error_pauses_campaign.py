@@ -2,10 +2,11 @@
 
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call, Campaign
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient, result
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("code", ["isv.AMOUNT_NOT_ENOUGH", "InvalidAccessKeyId.NotFound", "isv.BILLID_NOT_EXIST"])
 def test_config_error_pauses_the_campaign(campaign, redis_conn, code):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient(default=result(Outcome.CONFIG_ERROR, code))
 
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
@@ -28,7 +29,7 @@ def test_config_error_pauses_the_campaign(campaign, redis_conn, code):
 def test_invalid_and_blocked_numbers_are_final(campaign, redis_conn):
     from campaigns.models import DoNotCall
 
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient(
         script={
             "13800130000": result(Outcome.INVALID_NUMBER, "isv.MOBILE_NUMBER_ILLEGAL"),

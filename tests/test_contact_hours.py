@@ -8,12 +8,13 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.contacts import contact_hours
 from campaigns.contacts.importing import import_contacts
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign, Contact, ContactList
 from campaigns.window import CallingWindow
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_calls_outside_the_contacts_hours_are_deferred_to_them(noon_campaign, re
     Contact.objects.filter(phone=lunch).update(
         variables={"product": "宽带", "call_after": "11:00", "call_before": "14:00"}
     )
-    actions.start_campaign(noon_campaign)
+    actions.do_start_campaign(noon_campaign, actor=OPERATOR)
     client = RecordingClient()
 
     dispatch.dial_campaign(noon_campaign.pk, max_seconds=5, client=client)

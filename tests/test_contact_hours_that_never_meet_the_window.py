@@ -11,10 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign, Contact
 from ivrsite.scheduler import tick
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def test_campaign_start_warns_before_it_starts(office_hours):
 
 
 def test_their_calls_are_settled_with_the_reason_and_the_campaign_completes(office_hours, redis_conn):
-    actions.start_campaign(office_hours)
+    actions.do_start_campaign(office_hours, actor=OPERATOR)
     client = RecordingClient()
 
     dispatch.dial_campaign(office_hours.pk, max_seconds=5, client=client)

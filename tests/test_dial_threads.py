@@ -3,9 +3,10 @@
 import pytest
 from django.db import connection
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Contact
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +19,7 @@ def test_threads_of_one_job_never_dial_a_number_twice(campaign, contact_list, ca
     )
     caller.max_concurrent_calls = 10_000
     caller.save()
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient()
 
     report = dispatch.dial_campaign(campaign.pk, max_seconds=60, client=client, threads=4)

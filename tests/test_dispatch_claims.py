@@ -8,9 +8,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 S = Call.Status
@@ -18,7 +19,7 @@ S = Call.Status
 
 @pytest.mark.django_db
 def test_out_id_and_sending_are_persisted_before_the_request(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient()
 
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
@@ -33,7 +34,7 @@ def test_out_id_and_sending_are_persisted_before_the_request(campaign, redis_con
 
 @pytest.mark.django_db
 def test_request_carries_the_frozen_menu_and_contact_variables(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient()
 
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
@@ -60,7 +61,7 @@ def test_two_workers_racing_never_claim_the_same_call(campaign, caller, contact_
     )
     caller.max_concurrent_calls = 10_000
     caller.save()
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     claimed: dict[str, list[int]] = {"a": [], "b": []}
     barrier = threading.Barrier(2)
 
@@ -85,7 +86,7 @@ def test_two_workers_racing_never_claim_the_same_call(campaign, caller, contact_
 
 @pytest.mark.django_db
 def test_dead_workers_leftovers_are_handed_back_or_marked_unknown(campaign):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     long_ago = timezone.now() - dt.timedelta(minutes=5)
     claimed, sending, fresh = list(campaign.calls.order_by("pk")[:3])
     Call.objects.filter(pk=claimed.pk).update(status=S.CLAIMED, claimed_at=long_ago)
@@ -101,7 +102,7 @@ def test_dead_workers_leftovers_are_handed_back_or_marked_unknown(campaign):
 
 @pytest.mark.django_db
 def test_a_claim_handed_to_another_worker_is_not_sent_by_the_first(campaign):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     first = dispatch.claim(campaign, limit=1)[0]
     Call.objects.filter(pk=first.pk).update(status=S.QUEUED, claimed_at=None)  # as recover_stale would
     second = dispatch.claim(campaign, limit=1)[0]

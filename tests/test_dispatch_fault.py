@@ -9,8 +9,9 @@ import time
 import pytest
 from django.db import connection
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList, MenuOption, MenuTemplate
+from tests.actors import OPERATOR
 from tests.stack import Stack, database_url
 from tests.waiting import wait_until
 
@@ -103,7 +104,7 @@ def test_fault_mid_campaign_loses_nobody_and_calls_nobody_twice(running_campaign
     env = {"DISPATCH_STALE_SECONDS": "3", "ALIYUN_READ_TIMEOUT": "1"}
     simulator_args = ("--call-duration-scale", "0.02", *simulator_faults)
     with Stack(database_url(), workers=2, env=env, simulator_args=simulator_args, log_dir=tmp_path) as stack:
-        actions.start_campaign(campaign)
+        actions.do_start_campaign(campaign, actor=OPERATOR)
         wait_until(lambda: sent_count(campaign) >= 60, timeout=60, step=0.25, message="dialling never started")
         if fault:
             fault(stack)

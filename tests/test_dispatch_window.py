@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign
 from campaigns.transitions import after_calls_settled
 from ivrsite.scheduler import tick
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def close_window_now(campaign: Campaign) -> None:
 
 
 def test_nothing_is_dialled_outside_the_window(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     close_window_now(campaign)
     client = RecordingClient()
 
@@ -37,7 +38,7 @@ def test_nothing_is_dialled_outside_the_window(campaign, redis_conn):
 
 
 def test_a_retry_due_outside_the_window_waits_for_it(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient()
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
     first = campaign.calls.get(phone="13800130000")

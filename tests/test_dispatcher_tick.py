@@ -6,16 +6,17 @@ import django_rq
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, Campaign
 from ivrsite.scheduler import tick
+from tests.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
 
 def test_tick_queues_dial_jobs_once(campaign, redis_conn, settings, django_capture_on_commit_callbacks):
     settings.DIAL_JOBS_PER_CAMPAIGN = 2
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
 
     # Jobs reach Redis when the transaction commits (django-rq's default commit mode).
     with django_capture_on_commit_callbacks(execute=True):
@@ -30,13 +31,13 @@ def test_tick_queues_dial_jobs_once(campaign, redis_conn, settings, django_captu
 
 def test_tick_queues_nothing_for_paused_or_draft_campaigns(campaign, redis_conn):
     assert tick()["enqueued"] == 0
-    actions.start_campaign(campaign)
-    actions.pause_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_pause_campaign(campaign, actor=OPERATOR)
     assert tick()["enqueued"] == 0
 
 
 def test_tick_closes_calls_after_the_end_date_and_completes(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     Campaign.objects.filter(pk=campaign.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
 
     summary = tick()

@@ -4,8 +4,10 @@ queues the job; the campaign is `starting` (progress on its page) until the job 
 import pytest
 from django.urls import reverse
 
-from campaigns import actions, enrolment, transitions
+from campaigns import enrolment, transitions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, Campaign, Contact, ContactList, DoNotCall
+from tests.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 S = Call.Status
@@ -49,7 +51,7 @@ def test_chunks_keep_the_rules_across_their_borders(campaign, contact_list, monk
     DoNotCall.objects.create(phone="13900139000")
     campaign.contact_lists.add(other)
 
-    actions.start_campaign(campaign, enrol_in_background=True)
+    actions.do_start_campaign(campaign, enrol_in_background=True, actor=OPERATOR)
     assert enrolment.run_enrolment(campaign.pk) == 6
 
     calls = {c.phone: c for c in campaign.calls.select_related("contact")}
@@ -61,8 +63,8 @@ def test_chunks_keep_the_rules_across_their_borders(campaign, contact_list, monk
 
 
 def test_a_campaign_cancelled_while_enrolling_is_not_started(campaign, queued):
-    actions.start_campaign(campaign, enrol_in_background=True)
-    actions.cancel_campaign(campaign)
+    actions.do_start_campaign(campaign, enrol_in_background=True, actor=OPERATOR)
+    actions.do_cancel_campaign(campaign, actor=OPERATOR)
 
     assert enrolment.run_enrolment(campaign.pk) == 0
     campaign.refresh_from_db()
@@ -70,7 +72,7 @@ def test_a_campaign_cancelled_while_enrolling_is_not_started(campaign, queued):
 
 
 def test_an_enrolment_run_twice_enrols_each_number_once(campaign, queued):
-    actions.start_campaign(campaign, enrol_in_background=True)
+    actions.do_start_campaign(campaign, enrol_in_background=True, actor=OPERATOR)
     transitions.do_enrol_contacts(campaign, 0, 10**12)  # a job that died after its first chunk
     assert enrolment.run_enrolment(campaign.pk) == 5
     assert campaign.calls.count() == 5
@@ -81,7 +83,7 @@ def test_the_dispatcher_queues_a_lost_enrolment_again(campaign, queued, redis_co
 
     from ivrsite.scheduler import tick
 
-    actions.start_campaign(campaign, enrol_in_background=True)  # the job never reached Redis
+    actions.do_start_campaign(campaign, enrol_in_background=True, actor=OPERATOR)  # the job never reached Redis
     with django_capture_on_commit_callbacks(execute=True):  # jobs reach Redis on commit (django-rq)
         tick()
     assert django_rq.get_queue("imports").job_ids == [f"enrol-{campaign.pk}"]

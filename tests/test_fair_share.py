@@ -4,9 +4,10 @@ campaigns' (and other kinds of) waiting jobs, never to its own campaign's twin."
 import django_rq
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Contact
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ def test_dial_job_yields_after_its_share_when_other_campaigns_wait(campaign, con
     Contact.objects.bulk_create(
         Contact(contact_list=contact_list, phone=f"1390000{n:04d}", variables={"product": "x"}) for n in range(60)
     )
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
     django_rq.get_queue("dial", commit_mode="auto").enqueue("builtins.print", "another campaign's job")
     client = RecordingClient()
@@ -29,7 +30,7 @@ def test_dial_job_yields_after_its_share_when_other_campaigns_wait(campaign, con
 
 
 def test_dial_job_keeps_going_when_nobody_waits(campaign, redis_conn, monkeypatch):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
 
     report = dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
@@ -42,7 +43,7 @@ def test_dial_job_does_not_yield_to_its_own_twin(campaign, contact_list, redis_c
     Contact.objects.bulk_create(
         Contact(contact_list=contact_list, phone=f"1390000{n:04d}", variables={"product": "x"}) for n in range(60)
     )
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
     queue = django_rq.get_queue("dial", commit_mode="auto")
     queue.enqueue("builtins.print", "twin", job_id=f"dial-{campaign.pk}-1")
@@ -54,7 +55,7 @@ def test_dial_job_does_not_yield_to_its_own_twin(campaign, contact_list, redis_c
 
 
 def test_dial_job_yields_to_a_waiting_import(campaign, redis_conn, monkeypatch):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
     django_rq.get_queue("imports", commit_mode="auto").enqueue("builtins.print", "an import")
 
@@ -70,7 +71,7 @@ def test_dial_job_keeps_looking_for_waiting_work_while_it_runs(
         Contact(contact_list=contact_list, phone=f"1390000{n:04d}", variables={"product": "x"}) for n in range(60)
     )
     settings.VOICE_QPS = 20  # 65 calls take over 3 s: several looks, at most one a second
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     monkeypatch.setattr(dispatch, "FAIR_SHARE_SECONDS", 0.0)
     monkeypatch.setattr(dispatch, "CLAIM_BATCH", 5)
     looks = []
@@ -89,7 +90,7 @@ def test_dial_job_keeps_looking_for_waiting_work_while_it_runs(
 
 
 def test_one_waiting_job_takes_one_worker_not_all_of_them(campaign, redis_conn, monkeypatch):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     django_rq.get_queue("default", commit_mode="auto").enqueue("builtins.print", "housekeeping")
 
     assert dispatch.others_waiting(campaign.pk) is True  # this dial job hands its worker over

@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.followups import chain, create_followup, run_followup_build
 from campaigns.models import CallerNumber, Campaign, Contact, DoNotCall, FollowupBuild, MenuTemplate
 from campaigns.segments import parse_all
+from tests.actors import OPERATOR
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def contacts_of(campaign):
     ],
 )  # fmt: skip
 def test_followup_holds_exactly_the_segment(done, codes, expected):
-    followup = create_followup(done, "二次回访", parse_all(codes))
+    followup = create_followup(done, "二次回访", parse_all(codes), actor=OPERATOR)
 
     assert followup.state == Campaign.State.DRAFT
     assert followup.followup_of == done
@@ -58,7 +59,7 @@ def test_followup_holds_exactly_the_segment(done, codes, expected):
 def test_followup_keeps_variables_names_and_the_source_settings(done, menu):
     Contact.objects.filter(phone="13900000003").update(variables={"product": "电视", "city": "温州"})
 
-    followup = create_followup(done, "二次回访", parse_all(["answer:不满意"]))
+    followup = create_followup(done, "二次回访", parse_all(["answer:不满意"]), actor=OPERATOR)
 
     contact = Contact.objects.get(contact_list__campaigns=followup, phone="13900000003")
     assert (contact.name, contact.variables) == ("客户03", {"product": "电视", "city": "温州"})
@@ -77,6 +78,7 @@ def test_overrides_replace_the_source_settings(done):
         done, "下周再打", parse_all(["status:no_answer"]), menu=short, list_name="未接名单",
         caller_numbers=[other], daily_start=dt.time(18, 0), daily_end=dt.time(21, 0),
         max_attempts=1, retry_delay_seconds=60,
+        actor=OPERATOR,
     )  # fmt: skip
 
     assert followup.menu == short
@@ -91,7 +93,7 @@ def test_do_not_call_numbers_are_never_carried_over(done):
     DoNotCall.objects.create(phone="13900000001", reason="opted out by key press")
     Contact.objects.filter(phone="13900000011").update(do_not_call=True)  # flagged by a later import
 
-    followup = create_followup(done, "再问一次", parse_all(["status:answered"]))
+    followup = create_followup(done, "再问一次", parse_all(["status:answered"]), actor=OPERATOR)
 
     assert contacts_of(followup) == ["13900000002", "13900000003", "13900000004", "13900000012"]
     build = followup.followup_build
@@ -99,21 +101,21 @@ def test_do_not_call_numbers_are_never_carried_over(done):
 
 
 def test_the_followup_starts_and_enrols_its_contacts(done):
-    followup = create_followup(done, "二次回访", parse_all(["answer:不满意"]))
+    followup = create_followup(done, "二次回访", parse_all(["answer:不满意"]), actor=OPERATOR)
 
-    assert actions.start_campaign(followup) == 2
+    assert actions.do_start_campaign(followup, actor=OPERATOR) == 2
     assert followup.state == Campaign.State.RUNNING
 
 
 def test_a_big_segment_is_copied_by_a_worker_and_cannot_start_before(done, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        followup = create_followup(done, "后台复制", parse_all(["status:answered"]), background=True)
+        followup = create_followup(done, "后台复制", parse_all(["status:answered"]), background=True, actor=OPERATOR)
 
     assert len(queued) == 1  # the RQ job, sent once the request's transaction commits
     assert contacts_of(followup) == []
     assert any("still being copied" in p for p in actions.check_ready(followup))
     with pytest.raises(ValidationError):
-        actions.start_campaign(followup)
+        actions.do_start_campaign(followup, actor=OPERATOR)
 
     run_followup_build(followup.followup_build.pk)  # what the worker runs
 
@@ -126,7 +128,7 @@ def test_a_big_segment_is_copied_by_a_worker_and_cannot_start_before(done, djang
 def test_slices_copy_everything(done, monkeypatch):
     monkeypatch.setattr("campaigns.followups.MIN_SLICE", 2)
     monkeypatch.setattr("campaigns.followups.SLICES", 7)
-    followup = create_followup(done, "分片", parse_all(["status:answered", "status:busy"]))
+    followup = create_followup(done, "分片", parse_all(["status:answered", "status:busy"]), actor=OPERATOR)
     assert len(contacts_of(followup)) == 7
 
 
@@ -142,26 +144,26 @@ def test_bad_input_creates_nothing(done, kwargs, message):
     before = (Campaign.objects.count(), Contact.objects.count())
     args = {"name": "x", "segments": parse_all(["status:busy"]), **kwargs}
     with pytest.raises(ValidationError, match=message):
-        create_followup(done, args.pop("name"), args.pop("segments"), **args)
+        create_followup(done, args.pop("name"), args.pop("segments"), **args, actor=OPERATOR)
     assert (Campaign.objects.count(), Contact.objects.count()) == before
 
 
 def test_an_empty_segment_or_a_draft_source_is_refused(done, campaign):
     Contact.objects.filter(phone="13900000009").delete()  # the only invalid number
     with pytest.raises(ValidationError, match="No contact"):
-        create_followup(done, "x", parse_all(["status:invalid"]))
+        create_followup(done, "x", parse_all(["status:invalid"]), actor=OPERATOR)
     with pytest.raises(ValidationError, match="has not started"):
-        create_followup(campaign, "x", parse_all(["status:busy"]))
+        create_followup(campaign, "x", parse_all(["status:busy"]), actor=OPERATOR)
 
 
 def test_chain_lists_the_first_campaign_then_every_followup(done):
-    first = create_followup(done, "二次", parse_all(["answer:不满意"]))
-    actions.start_campaign(first)
+    first = create_followup(done, "二次", parse_all(["answer:不满意"]), actor=OPERATOR)
+    actions.do_start_campaign(first, actor=OPERATOR)
     first.calls.update(status="unknown")
     first.state = Campaign.State.COMPLETED
     first.save()
-    second = create_followup(done, "未接", parse_all(["status:no_answer"]))
-    third = create_followup(first, "三次", parse_all(["status:unknown"]), background=True)
+    second = create_followup(done, "未接", parse_all(["status:no_answer"]), actor=OPERATOR)
+    third = create_followup(first, "三次", parse_all(["status:unknown"]), background=True, actor=OPERATOR)
 
     assert [c.pk for c in chain(third)] == [done.pk, first.pk, second.pk, third.pk]
     assert [c.pk for c in chain(done)] == [done.pk, first.pk, second.pk, third.pk]

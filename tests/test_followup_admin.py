@@ -5,8 +5,9 @@ import io
 
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, Campaign, Contact, FollowupBuild
+from tests.actors import OPERATOR
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_a_big_followup_shows_its_copy_progress(staff_client, done, settings, dj
 def test_dashboard_of_a_followup_shows_the_chain_and_the_export_joins_it(staff_client, done):
     post_form(staff_client, done, segments=["answer:不满意", "status:no_answer"])
     followup = Campaign.objects.get(followup_of=done)
-    actions.start_campaign(followup)
+    actions.do_start_campaign(followup, actor=OPERATOR)
     Call.objects.filter(campaign=followup, phone="13900000002").update(
         status=Call.Status.ANSWERED, answer_key="1", answer_label="满意"
     )

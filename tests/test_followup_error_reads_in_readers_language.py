@@ -9,6 +9,7 @@ from django.utils import translation
 from campaigns import followups
 from campaigns.models import FollowupBuild
 from campaigns.segments import parse_all
+from tests.actors import OPERATOR
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def failed_copy(caller, menu, monkeypatch):
 
     monkeypatch.setattr(followups, "copy_slices", refused)
     with translation.override("en"), pytest.raises(RuntimeError):
-        followups.create_followup(source, "二期", parse_all(["status:answered"]), background=False)
+        followups.create_followup(source, "二期", parse_all(["status:answered"]), background=False, actor=OPERATOR)
     return FollowupBuild.objects.get(campaign__followup_of=source)
 
 

@@ -109,7 +109,7 @@ def test_translations_keep_their_placeholders():
     assert problems == []
 
 
-SOURCE_DIRS = ("campaigns", "receipts", "templates", "ivrsite")
+SOURCE_DIRS = ("campaigns", "receipts", "results", "audit", "templates", "ivrsite")
 needs_xgettext = pytest.mark.skipif(
     not shutil.which("xgettext"), reason="no GNU gettext (xgettext): the Python extractor variant checks the same"
 )

@@ -8,12 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.contacts.importing import import_contacts
 from campaigns.contacts.variables import variable_names_of
 from campaigns.followups import create_followup
 from campaigns.models import Contact, ContactList
 from campaigns.segments import parse_all
+from tests.actors import OPERATOR
 from tests.results_fixtures import OUTCOMES, finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -121,5 +122,5 @@ def test_a_follow_up_list_has_the_names_its_copied_contacts_carry(caller, menu):
     source = finished_campaign(caller, menu, variables=variables)
     ContactList.objects.filter(campaigns=source).update(variable_columns=["city", "product", "只在别处"])
 
-    followup = create_followup(source, "二期", parse_all(["status:answered"]), background=False)
+    followup = create_followup(source, "二期", parse_all(["status:answered"]), background=False, actor=OPERATOR)
     assert followup.contact_lists.get().variable_columns == ["product"]

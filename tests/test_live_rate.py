@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch, rates
 from campaigns.forecast import live_rate
 from campaigns.models import Contact
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def test_the_dashboard_charts_what_dial_jobs_sent_per_minute(staff_client, campa
     Contact.objects.bulk_create(
         Contact(contact_list=contact_list, phone=f"1390000{n:04d}", variables={"product": "x"}) for n in range(55)
     )
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
 
     chart = staff_client.get(reverse("results:dashboard-data", args=[campaign.pk])).json()["charts"]["rate"]

@@ -6,11 +6,12 @@ import datetime as dt
 import pytest
 from django.utils import formats, timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign, NoCallDay
 from campaigns.transitions import do_retry_calls
 from ivrsite.scheduler import tick
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_a_night_window_belongs_to_the_day_it_starts():
 
 
 def test_retry_due_on_a_no_call_day_waits_for_the_next_calling_day(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     call = campaign.calls.order_by("pk").first()
     Call.objects.filter(pk=call.pk).update(status=Call.Status.NO_ANSWER, sent_at=timezone.now())
     call = Call.objects.select_related("campaign").get(pk=call.pk)
@@ -94,7 +95,7 @@ def test_campaign_opting_in_dials_on_a_no_call_day(campaign, redis_conn):
     NoCallDay.objects.create(date=timezone.now().astimezone(campaign.zone).date(), label="节日")
     Campaign.objects.filter(pk=campaign.pk).update(dial_on_no_call_days=True)
     campaign.refresh_from_db()
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient()
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
     assert len(client.dialled()) == 5

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call
+from tests.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 S = Call.Status
@@ -16,7 +17,7 @@ def make_unknown(campaign, phone):
 
 
 def test_operator_decides_not_placed_and_it_is_dialled_again(staff_client, campaign):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     call = make_unknown(campaign, "13800130000")
 
     response = staff_client.post(
@@ -32,7 +33,7 @@ def test_operator_decides_not_placed_and_it_is_dialled_again(staff_client, campa
 def test_operator_decides_placed_and_the_retry_policy_applies(staff_client, campaign):
     campaign.retry_outcomes = ["failed"]
     campaign.save()
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     call = make_unknown(campaign, "13800130000")
 
     staff_client.post(
@@ -45,7 +46,7 @@ def test_operator_decides_placed_and_the_retry_policy_applies(staff_client, camp
 
 
 def test_only_unknown_calls_are_touched(staff_client, campaign):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     answered = Call.objects.get(campaign=campaign, phone="13800130001")
     Call.objects.filter(pk=answered.pk).update(status=S.ANSWERED)
 

@@ -8,10 +8,11 @@ import json
 
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import OPT_OUT, Call, Campaign, Contact, DoNotCall, MenuOption
 from results.aggregates import progress
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 from tests.receipt_elements import key_press, record
 
@@ -31,8 +32,8 @@ def two_running(campaign, opt_out_menu, caller):
     other = Campaign.objects.create(name="第二轮", menu=opt_out_menu, daily_start=dt.time(0), daily_end=dt.time(0))
     other.contact_lists.add(*campaign.contact_lists.all())
     other.caller_numbers.add(caller)
-    actions.start_campaign(campaign)
-    actions.start_campaign(other)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_start_campaign(other, actor=OPERATOR)
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=RecordingClient())
     assert campaign.calls.filter(status=S.PLACED).count() == 5
     assert other.calls.filter(status=S.QUEUED).count() == 5

@@ -3,9 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +14,8 @@ S = Call.Status
 
 
 def test_job_queued_before_pause_dials_nothing(campaign, redis_conn):
-    actions.start_campaign(campaign)
-    actions.pause_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_pause_campaign(campaign, actor=OPERATOR)
     client = RecordingClient()
 
     report = dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
@@ -25,7 +26,7 @@ def test_job_queued_before_pause_dials_nothing(campaign, redis_conn):
 
 
 def test_pause_between_claim_and_send_hands_the_calls_back(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     claimed = dispatch.claim(campaign)
     Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.State.PAUSED)
 
@@ -37,9 +38,9 @@ def test_pause_between_claim_and_send_hands_the_calls_back(campaign, redis_conn)
 
 
 def test_cancel_between_claim_and_send_cancels_the_calls(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     claimed = dispatch.claim(campaign)
-    actions.cancel_campaign(campaign)
+    actions.do_cancel_campaign(campaign, actor=OPERATOR)
 
     assert not any(dispatch.mark_sending(c, timezone.now()) for c in claimed)
     dispatch.release(claimed)
@@ -47,12 +48,12 @@ def test_cancel_between_claim_and_send_cancels_the_calls(campaign, redis_conn):
 
 
 def test_pausing_mid_job_stops_the_next_send(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
 
     class PausingClient(RecordingClient):
         def ivr_call(self, request):
             answer = super().ivr_call(request)
-            actions.pause_campaign(Campaign.objects.get(pk=campaign.pk))
+            actions.do_pause_campaign(Campaign.objects.get(pk=campaign.pk), actor=OPERATOR)
             return answer
 
     client = PausingClient()

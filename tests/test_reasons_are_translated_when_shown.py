@@ -8,10 +8,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from campaigns import actions, reasons
+from campaigns import reasons
+from campaigns.actions import calls as call_actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call, Campaign
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient, result
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +22,7 @@ S = Call.Status
 
 
 def test_a_pause_by_the_dispatcher_reads_in_each_readers_language(campaign, redis_conn, staff_client):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     with translation.override("en"):  # the worker's language
         dispatch.dial_campaign(
             campaign.pk,
@@ -41,11 +44,11 @@ def test_a_pause_by_the_dispatcher_reads_in_each_readers_language(campaign, redi
 
 
 def test_an_operators_note_on_a_call_reads_in_each_readers_language(campaign, staff_client):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     call = campaign.calls.order_by("pk").first()
     Call.objects.filter(pk=call.pk).update(status=S.UNKNOWN)
     with translation.override("en"):
-        actions.settle_unknown_calls([call.pk], placed=True)
+        call_actions.do_settle_unknown_calls([call.pk], placed=True, actor=OPERATOR)
 
     call.refresh_from_db()
     assert call.note == {"code": "call.settled_by_operator", "params": {}}
@@ -59,7 +62,7 @@ def test_an_operators_note_on_a_call_reads_in_each_readers_language(campaign, st
 
 
 def test_what_aliyun_said_is_kept_in_its_words_beside_our_note(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     answer = result(Outcome.INVALID_NUMBER, "isv.MOBILE_NUMBER_ILLEGAL")
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=RecordingClient(default=answer))
 
@@ -74,8 +77,8 @@ def test_what_aliyun_said_is_kept_in_its_words_beside_our_note(campaign, redis_c
 
 
 def test_text_a_person_typed_is_shown_as_typed(campaign):
-    actions.start_campaign(campaign)
-    actions.pause_campaign(campaign, reason="午休")
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    actions.do_pause_campaign(campaign, reason="午休", actor=OPERATOR)
     campaign.refresh_from_db()
     assert campaign.state_reason == {"text": "午休"}
     with translation.override("en"):

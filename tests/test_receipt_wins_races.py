@@ -14,10 +14,12 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from campaigns import actions
+from campaigns.actions import calls as call_actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import aliyun, dispatch
 from campaigns.models import Call, DoNotCall
 from receipts.ingest import ingest
+from tests.actors import OPERATOR
 from tests.receipt_elements import record
 
 pytestmark = [
@@ -67,7 +69,7 @@ def race(first, second) -> list[BaseException]:
 
 
 def call_in(campaign, status: str) -> Call:
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     call = campaign.calls.order_by("pk").first()
     Call.objects.filter(pk=call.pk).update(status=status, out_id="o0", caller_number=campaign.caller_numbers.first())
     return Call.objects.select_related("campaign", "contact").get(pk=call.pk)
@@ -82,7 +84,7 @@ def test_receipt_against_an_operator_settling_the_unknown_call(campaign, receipt
     call = call_in(campaign, S.UNKNOWN)
 
     def operator():
-        actions.settle_unknown_calls([call.pk], placed=True)
+        call_actions.do_settle_unknown_calls([call.pk], placed=True, actor=OPERATOR)
 
     errors = race(answered_receipt, operator) if receipt_first else race(operator, answered_receipt)
 

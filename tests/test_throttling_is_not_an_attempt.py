@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient, result
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_throttled_call_is_requeued_without_counting_an_attempt(campaign, redis_conn, outcome, code, min_delay):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient(script={"13800130000": result(outcome, code)})
     before = timezone.now()
 

@@ -9,8 +9,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import actions, transitions
+from campaigns import transitions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call, Campaign, DoNotCall
+from tests.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 S = Call.Status
@@ -42,8 +44,8 @@ CALL_EVENTS = {
     "lose": (lambda c: transitions.do_lose_call(c, "ReadTimeout"), S.UNKNOWN),
     "settle_by_receipt": (settle_by_receipt, S.ANSWERED),
     "settle_by_query": (lambda c: transitions.do_settle_by_query(c, S.NO_ANSWER, {}, timezone.now()), S.NO_ANSWER),
-    "settle_by_operator": (lambda c: transitions.do_settle_by_operator([c.pk], placed=True), S.FAILED),
-    "redial_by_operator": (lambda c: transitions.do_settle_by_operator([c.pk], placed=False), S.QUEUED),
+    "settle_by_operator": (lambda c: transitions.do_settle_by_operator([c.pk], placed=True, actor=OPERATOR), S.FAILED),
+    "redial_by_operator": (lambda c: transitions.do_settle_by_operator([c.pk], placed=False, actor=OPERATOR), S.QUEUED),
     "cancel": (lambda c: transitions.do_expire_calls(c.campaign, timezone.now()), S.CANCELLED),
     "withdraw_retry": (withdraw_retry, S.CANCELLED),
     "recover_claim": (
@@ -83,7 +85,7 @@ def test_every_call_event_is_in_the_table_and_tested():
 @pytest.mark.parametrize("status", S.values)
 @pytest.mark.parametrize("event", CALL_EVENTS)
 def test_call_event_from_every_status(campaign, caller, event, status):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     call = campaign.calls.order_by("pk").first()
     Call.objects.filter(campaign=campaign).exclude(pk=call.pk).delete()  # one call: nothing else moves
     an_hour_ago = timezone.now() - dt.timedelta(hours=1)
@@ -112,11 +114,11 @@ def test_call_event_from_every_status(campaign, caller, event, status):
 
 
 CAMPAIGN_EVENTS = {
-    "start": (transitions.do_start_campaign, State.STARTING),
+    "start": (lambda c: transitions.do_start_campaign(c, OPERATOR), State.STARTING),
     "enrolled": (lambda c: transitions.do_finish_enrolment(c, 0), State.RUNNING),
-    "pause": (lambda c: transitions.do_pause_campaign(c, "why"), State.PAUSED),
-    "resume": (transitions.do_resume_campaign, State.RUNNING),
-    "cancel": (lambda c: transitions.do_cancel_campaign(c) is not None, State.CANCELLED),
+    "pause": (lambda c: transitions.do_pause_campaign(c, OPERATOR, "why"), State.PAUSED),
+    "resume": (lambda c: transitions.do_resume_campaign(c, OPERATOR), State.RUNNING),
+    "cancel": (lambda c: transitions.do_cancel_campaign(c, OPERATOR) is not None, State.CANCELLED),
     "complete": (transitions.do_complete_campaign, State.COMPLETED),
 }
 
@@ -143,7 +145,7 @@ def test_campaign_event_from_every_state(campaign, event, state):
 
 
 def test_a_campaign_with_calls_still_open_does_not_complete(campaign):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     assert transitions.do_complete_campaign(campaign) is False
     Call.objects.filter(campaign=campaign).update(status=S.UNKNOWN)
     assert transitions.do_complete_campaign(campaign) is False
@@ -153,7 +155,7 @@ def test_a_campaign_with_calls_still_open_does_not_complete(campaign):
 
 def test_a_refused_rejection_leaves_no_side_effect(campaign, caller):
     """The do-not-call entry of a blocked number comes with the call's settlement, or not at all."""
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     call = campaign.calls.order_by("pk").first()
     Call.objects.filter(pk=call.pk).update(status=S.ANSWERED)
 

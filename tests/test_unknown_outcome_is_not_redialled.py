@@ -2,18 +2,19 @@
 
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call
 from ivrsite.scheduler import tick
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient, result
 
 pytestmark = pytest.mark.django_db
 
 
 def test_unknown_outcome_is_not_redialled(campaign, redis_conn):
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient(script={"13800130000": result(Outcome.UNKNOWN, "Timeout")})
 
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)

@@ -3,10 +3,11 @@ pauses the campaign with the reason instead of backing off forever."""
 
 import pytest
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.dialling.aliyun import Outcome
 from campaigns.models import Call, Campaign
+from tests.actors import OPERATOR
 from tests.dialling import RecordingClient, result
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_unreachable_endpoint_pauses_the_campaign(campaign, redis_conn, monkeypatch):
     monkeypatch.setattr(dispatch, "UNREACHABLE_ENDPOINT_LIMIT", 3)
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     client = RecordingClient(default=result(Outcome.THROTTLED, "ConnectFailed"))
 
     dispatch.dial_campaign(campaign.pk, max_seconds=5, client=client)
@@ -32,7 +33,7 @@ def test_a_placed_call_resets_the_count(campaign, redis_conn, monkeypatch):
     from django.utils import timezone
 
     monkeypatch.setattr(dispatch, "UNREACHABLE_ENDPOINT_LIMIT", 3)
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     start = timezone.now() - dt.timedelta(minutes=1)
     for n, call in enumerate(campaign.calls.order_by("phone")):  # dialled in phone order
         Call.objects.filter(pk=call.pk).update(due_at=start + dt.timedelta(seconds=n))

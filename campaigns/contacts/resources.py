@@ -15,6 +15,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 
+from audit.actors import Actor
+from audit.downloads import counted
 from campaigns import spreadsheets
 from campaigns.contacts import importing
 from campaigns.contacts.variables import variable_names_of
@@ -74,10 +76,14 @@ def export_rows(contact_list: ContactList) -> Iterator[list[str]]:
         yield resource.export_resource(contact)
 
 
-def csv_response(contact_list: ContactList) -> StreamingHttpResponse:
-    return spreadsheets.csv_response(export_rows(contact_list), f"{contact_list.name}.csv")
+def _audited(contact_list: ContactList, actor: Actor) -> Iterator[list]:
+    return counted(export_rows(contact_list), actor, "download.list", contact_list)
 
 
-def xlsx_response(contact_list: ContactList) -> FileResponse:
+def csv_response(contact_list: ContactList, actor: Actor) -> StreamingHttpResponse:
+    return spreadsheets.csv_response(_audited(contact_list, actor), f"{contact_list.name}.csv")
+
+
+def xlsx_response(contact_list: ContactList, actor: Actor) -> FileResponse:
     """Raises spreadsheets.TooWide for a list with more variables than a sheet has columns."""
-    return spreadsheets.xlsx_response(export_rows(contact_list), f"{contact_list.name}.xlsx", _("Contacts"))
+    return spreadsheets.xlsx_response(_audited(contact_list, actor), f"{contact_list.name}.xlsx", _("Contacts"))

@@ -25,6 +25,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actors import DISPATCHER, RECEIPTS, Actor
+from audit.record import record
 from campaigns import reasons, transitions
 from campaigns.dialling import aliyun, guard
 from campaigns.models import Call, CallerNumber, Campaign
@@ -94,41 +96,55 @@ def message(refusal: Refusal, code: str) -> reasons.Reason:
     return reasons.reason(f"refusal.{refusal}", code=code)
 
 
-def act_on_caller_number(refusal: Refusal, caller_number_id: int | None, code: str, now: dt.datetime) -> None:
-    """What a refusal says about the caller number that carried the call."""
+def act_on_caller_number(
+    refusal: Refusal, caller_number_id: int | None, code: str, now: dt.datetime, actor: Actor = DISPATCHER
+) -> None:
+    """What a refusal says about the caller number that carried the call (heard from the API's
+    answer by the dispatcher, or from a receipt)."""
     if caller_number_id is None:
         return
     if refusal == Refusal.OVER_CONCURRENCY:
-        lower_concurrency(caller_number_id, code, now)
+        lower_concurrency(caller_number_id, code, now, actor)
     elif refusal == Refusal.BAD_DISPLAY_NUMBER:
-        deactivate_caller_number(caller_number_id, code)
+        deactivate_caller_number(caller_number_id, code, actor)
 
 
-def lower_concurrency(caller_number_id: int, code: str, now: dt.datetime) -> int:
+def lower_concurrency(caller_number_id: int, code: str, now: dt.datetime, actor: Actor = DISPATCHER) -> int:
     """One call fewer at once (at least one) for LOWERED_FOR; returns the new figure."""
     with transaction.atomic():
         number = CallerNumber.objects.select_for_update().get(pk=caller_number_id)
-        lowered = max(1, number.concurrency(now) - 1)
+        before = number.concurrency(now)
+        lowered = max(1, before - 1)
         CallerNumber.objects.filter(pk=number.pk).update(lowered_concurrency=lowered, lowered_until=now + LOWERED_FOR)
+        record(
+            actor,
+            "caller_number.concurrency_lowered",
+            number,
+            changes={"concurrency": [before, lowered]},
+            reason=message(Refusal.OVER_CONCURRENCY, code),
+        )
     log.warning("caller number %s over concurrency (%s): lowered to %d for a while", number.pk, code, lowered)
     return lowered
 
 
-def deactivate_caller_number(caller_number_id: int, code: str) -> None:
+def deactivate_caller_number(caller_number_id: int, code: str, actor: Actor = DISPATCHER) -> None:
     """Stop using the number; campaigns left without an active number pause, saying why."""
-    from campaigns.actions import pause_campaign
-
     reason = reasons.reason("caller_number.invalid", code=code)
-    updated = CallerNumber.objects.filter(pk=caller_number_id, active=True).update(active=False, inactive_reason=reason)
-    if not updated:
-        return
-    number = CallerNumber.objects.get(pk=caller_number_id)
-    log.warning("caller number %s deactivated: %s", number.pk, code)
-    stranded = Campaign.objects.filter(caller_numbers=number, state=Campaign.State.RUNNING).exclude(
-        caller_numbers__active=True
-    )
-    for campaign in stranded:
-        pause_campaign(campaign, reason=reasons.reason("paused.caller_number_invalid", number=number.number, code=code))
+    with transaction.atomic():
+        updated = CallerNumber.objects.filter(pk=caller_number_id, active=True).update(
+            active=False, inactive_reason=reason
+        )
+        if not updated:
+            return
+        number = CallerNumber.objects.get(pk=caller_number_id)
+        record(actor, "caller_number.deactivated", number, changes={"active": [True, False]}, reason=reason)
+        log.warning("caller number %s deactivated: %s", number.pk, code)
+        stranded = Campaign.objects.filter(caller_numbers=number, state=Campaign.State.RUNNING).exclude(
+            caller_numbers__active=True
+        )
+        pause = reasons.reason("paused.caller_number_invalid", number=number.number, code=code)
+        for campaign in stranded:
+            transitions.do_pause_campaign(campaign, actor, reason=pause)
 
 
 def requeue_refused(calls: list[tuple[Call, Refusal]], now: dt.datetime | None = None) -> int:
@@ -139,7 +155,7 @@ def requeue_refused(calls: list[tuple[Call, Refusal]], now: dt.datetime | None =
         code = call.status_code
         due = due_again(refusal, call, now)
         requeued += transitions.do_requeue_refused(call, due, code, message(refusal, code), now)
-        act_on_caller_number(refusal, call.caller_number_id, code, now)
+        act_on_caller_number(refusal, call.caller_number_id, code, now, RECEIPTS)
         if refusal in (Refusal.OVER_CONCURRENCY, Refusal.BAD_DISPLAY_NUMBER):
             guard.forget([call])  # refused on our side: the callee's phone never rang
         else:

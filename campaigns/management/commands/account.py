@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
+from audit.actors import Actor, add_actor_argument
 from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route
+from campaigns.actions.accounts import do_save_account
 
 
 class Command(BaseCommand):
@@ -20,32 +22,31 @@ class Command(BaseCommand):
         add.add_argument("--access-key-id", required=True)
         add.add_argument("--qps", type=int, help="The account's IvrCall requests per second (default 100).")
         add.add_argument("--endpoint", help=f"Voice API endpoint (default {DEFAULT_ENDPOINT}).")
+        add_actor_argument(add)
         listing = sub.add_parser("list", help="List accounts; secrets are never printed.")
         listing.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)
 
-    def do_add(self, name: str, access_key_id: str, qps: int | None, endpoint: str | None, **_):
+    def do_add(self, name: str, access_key_id: str, qps: int | None, endpoint: str | None, actor=None, **_):
         secret = sys.stdin.readline().rstrip("\r\n")
         if not secret.strip():
             raise CommandError("Give the AccessKey secret as one line on standard input.")
         if qps is not None and qps < 1:
             raise CommandError("--qps must be at least 1.")
-        account = VoiceAccount.objects.filter(name=name).first() or VoiceAccount(name=name)
-        created = account.pk is None
-        account.access_key_id = access_key_id.strip()
-        if qps is not None:
-            account.qps = qps
-        if endpoint:
-            account.endpoint = endpoint
-        account.set_secret(secret.strip())
         try:
-            account.full_clean()
+            account, created = do_save_account(
+                name,
+                access_key_id=access_key_id,
+                secret=secret,
+                qps=qps,
+                endpoint=endpoint,
+                actor=Actor.command_line(actor),
+            )
         except ValidationError as exc:
             messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
             raise CommandError("; ".join(messages)) from None
-        account.save()
         verb = "Added" if created else "Updated"
         self.stdout.write(f"{verb} account {account.name!r} ({account.masked_key_id}, {account.qps}/s).")
         self.stdout.write(str(account.pk))

@@ -4,9 +4,13 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from campaigns import actions, reasons
+from audit.actors import Actor, add_actor_argument
+from audit.record import record
+from campaigns import reasons
 from campaigns.accounts import VoiceAccount
+from campaigns.actions import campaigns as actions
 from campaigns.contacts.contact_hours import never_called
 from campaigns.followups import create_followup
 from campaigns.forecast import campaign_forecast, outside_window_messages
@@ -49,6 +53,8 @@ class Command(BaseCommand):
         followup.add_argument("--list-name", help="Name of the new contact list (default: derived from the name).")
         for name in ("start", "pause", "resume", "cancel"):
             sub.add_parser(name).add_argument("id", type=int)
+        for command in (create, followup, *(sub.choices[name] for name in ("start", "pause", "resume", "cancel"))):
+            add_actor_argument(command)
         status = sub.add_parser("status")
         status.add_argument("id", type=int)
         status.add_argument("--json", action="store_true", dest="as_json")
@@ -61,6 +67,7 @@ class Command(BaseCommand):
             raise SystemExit(1 if exc.code == 2 else exc.code) from None
 
     def handle(self, *args, action: str, **options):
+        self.actor = Actor.command_line(options.pop("actor", None))
         try:
             getattr(self, f"do_{action}")(**options)
         except ValidationError as exc:
@@ -106,11 +113,13 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"--window: {exc}") from None
         campaign.full_clean(exclude=["menu_snapshot"])
-        campaign.save()
-        campaign.contact_lists.set(contact_lists)
-        campaign.caller_numbers.set(
-            [CallerNumber.objects.get_or_create(number=n, defaults={"account": voice_account})[0] for n in callers]
-        )
+        with transaction.atomic(durable=True):
+            campaign.save()
+            campaign.contact_lists.set(contact_lists)
+            campaign.caller_numbers.set(
+                [CallerNumber.objects.get_or_create(number=n, defaults={"account": voice_account})[0] for n in callers]
+            )
+            record(self.actor, "campaign.created", campaign)
         self.stdout.write(f"Created campaign {campaign.name!r} (draft).")
         self.stdout.write(str(campaign.pk))
 
@@ -132,7 +141,9 @@ class Command(BaseCommand):
                     f"labels: {', '.join(sorted(known))}."
                 )
         # The command waits for the copy, however big: a script reads the id once it is usable.
-        followup = create_followup(source, name, segments, menu=template, list_name=list_name or "", background=False)
+        followup = create_followup(
+            source, name, segments, menu=template, list_name=list_name or "", background=False, actor=self.actor
+        )
         contacts = followup.followup_build.copied
         self.stdout.write(f"Created follow-up {followup.name!r} (draft) with {contacts} contacts.")
         self.stdout.write(str(followup.pk))
@@ -143,19 +154,19 @@ class Command(BaseCommand):
             never = [{"hours": str(hours), "contacts": n} for hours, n in never_called(campaign)]
             for message in outside_window_messages(never, campaign.window):
                 self.stderr.write(f"Warning: {message}")
-        enrolled = actions.start_campaign(campaign)
+        enrolled = actions.do_start_campaign(campaign, actor=self.actor)
         self.stdout.write(f"Campaign {id} started: {enrolled} contacts enrolled.")
 
     def do_pause(self, id, **_):
-        actions.pause_campaign(self.get(id), reason=reasons.reason("paused.command_line"))
+        actions.do_pause_campaign(self.get(id), actor=self.actor, reason=reasons.reason("paused.command_line"))
         self.stdout.write(f"Campaign {id} paused.")
 
     def do_resume(self, id, **_):
-        actions.resume_campaign(self.get(id))
+        actions.do_resume_campaign(self.get(id), actor=self.actor)
         self.stdout.write(f"Campaign {id} resumed.")
 
     def do_cancel(self, id, **_):
-        cancelled = actions.cancel_campaign(self.get(id))
+        cancelled = actions.do_cancel_campaign(self.get(id), actor=self.actor)
         self.stdout.write(f"Campaign {id} cancelled; {cancelled} calls will not be made.")
 
     def do_status(self, id, as_json: bool = False, **_):

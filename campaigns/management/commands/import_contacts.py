@@ -8,6 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor, add_actor_argument
+from campaigns.actions.lists import record_import
 from campaigns.contacts.import_files import ImportFileError
 from campaigns.contacts.importing import import_contacts
 from campaigns.models import ContactList
@@ -23,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("list", help="Contact list name (created if missing).")
         parser.add_argument("file", help="CSV or XLSX file.")
         parser.add_argument("--json", action="store_true", help="Print one JSON object with the summary.")
+        add_actor_argument(parser)
 
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
@@ -34,6 +37,7 @@ class Command(BaseCommand):
                 summary = import_contacts(contact_list, stream, path.name)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
+        record_import(Actor.command_line(options["actor"]), contact_list, path.name, summary)
 
         if options["json"]:
             result = {

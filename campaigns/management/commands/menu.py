@@ -25,6 +25,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor, add_actor_argument
+from audit.record import record
 from campaigns.models import (
     BUILTIN_CONTACT_FIELDS,
     OPT_OUT,
@@ -156,12 +158,13 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="Create or update a menu template from a JSON file.")
         load.add_argument("file")
+        add_actor_argument(load)
 
     def handle(self, *args, **options) -> None:
         if options["action"] == "load":
-            self.load(Path(options["file"]))
+            self.load(Path(options["file"]), Actor.command_line(options["actor"]))
 
-    def load(self, path: Path) -> None:
+    def load(self, path: Path, actor: Actor) -> None:
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
         except OSError as exc:
@@ -201,6 +204,12 @@ class Command(BaseCommand):
                         "score": option.score,
                     },
                 )
+            record(
+                actor,
+                "menu.loaded",
+                template,
+                changes={"file": [None, path.name], "options": [None, len(menu_options)]},
+            )
         message = (
             _("Created menu “%(name)s” (id %(id)d) with %(count)d key options.")
             if created

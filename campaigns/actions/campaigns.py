@@ -1,7 +1,7 @@
-"""What staff may do to a campaign or its calls: checks and messages, then the transition.
+"""What staff may do to a campaign: checks and messages, then the transition and its audit event.
 
-Views, admin and commands call these; the state changes themselves are
-`campaigns.transitions` functions (which refuse quietly; these explain the refusal).
+The states each action accepts are `campaigns.transitions.CAMPAIGN_TRANSITIONS`: `allowed()`
+reads them for the admin's buttons and bulk actions, and a refusal names them.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from campaigns import transitions
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Campaign, Contact
@@ -23,7 +25,13 @@ class TransitionError(ValidationError):
     pass
 
 
-def _require(campaign: Campaign, *states: str) -> None:
+def allowed(event: str) -> list[str]:
+    """The states a campaign may be in for `event` ("start", "pause", "resume", "cancel")."""
+    return sorted(transitions.CAMPAIGN_TRANSITIONS[event].sources)
+
+
+def _require(campaign: Campaign, event: str) -> None:
+    states = allowed(event)
     if campaign.state not in states:
         raise TransitionError(
             _("Campaign “%(name)s” is %(state)s; this needs it to be %(allowed)s.")
@@ -65,7 +73,7 @@ def carried_variables(campaign: Campaign, names: set[str]) -> set[str]:
     return {name for name in stored if contacts.filter(variables__has_key=name).exists()}
 
 
-def start_campaign(campaign: Campaign, *, enrol_in_background: bool = False) -> int:
+def do_start_campaign(campaign: Campaign, *, actor: Actor, enrol_in_background: bool = False) -> int:
     """Freeze the menu and enrol the contacts (`campaigns.enrolment`); dialling starts once they are.
 
     The campaign is `starting` while its contacts are enrolled. In the background (the admin:
@@ -78,10 +86,11 @@ def start_campaign(campaign: Campaign, *, enrol_in_background: bool = False) -> 
     problems = check_ready(campaign)
     if problems:
         raise TransitionError(problems)
-    started = transitions.do_start_campaign(campaign)
+    with transaction.atomic(durable=True):
+        started = transitions.do_start_campaign(campaign, actor)
     campaign.refresh_from_db()
     if not started:
-        _require(campaign, State.DRAFT)
+        _require(campaign, "start")
     if enrol_in_background:
         enrolment.enqueue_enrolment(campaign)
         return 0
@@ -90,37 +99,30 @@ def start_campaign(campaign: Campaign, *, enrol_in_background: bool = False) -> 
     return enrolled
 
 
-def pause_campaign(campaign: Campaign, reason: str = "") -> bool:
+def do_pause_campaign(campaign: Campaign, *, actor: Actor, reason: str | dict = "") -> bool:
     """Stop dialling; calls already claimed by workers are handed back unsent."""
-    paused = transitions.do_pause_campaign(campaign, reason)
+    with transaction.atomic(durable=True):
+        paused = transitions.do_pause_campaign(campaign, actor, reason)
     campaign.refresh_from_db()
     if not paused:
-        _require(campaign, State.RUNNING)
+        _require(campaign, "pause")
     return True
 
 
-def resume_campaign(campaign: Campaign) -> bool:
-    resumed = transitions.do_resume_campaign(campaign)
+def do_resume_campaign(campaign: Campaign, *, actor: Actor) -> bool:
+    with transaction.atomic(durable=True):
+        resumed = transitions.do_resume_campaign(campaign, actor)
     campaign.refresh_from_db()
     if not resumed:
-        _require(campaign, State.PAUSED)
+        _require(campaign, "resume")
     return True
 
 
-def cancel_campaign(campaign: Campaign) -> int:
+def do_cancel_campaign(campaign: Campaign, *, actor: Actor) -> int:
     """Stop for good: every call not yet sent is cancelled. Returns how many were."""
-    cancelled = transitions.do_cancel_campaign(campaign)
+    with transaction.atomic(durable=True):
+        cancelled = transitions.do_cancel_campaign(campaign, actor)
     campaign.refresh_from_db()
     if cancelled is None:
-        _require(campaign, State.DRAFT, State.STARTING, State.RUNNING, State.PAUSED)
+        _require(campaign, "cancel")
     return cancelled
-
-
-def settle_unknown_calls(call_ids: list[int], placed: bool) -> int:
-    """An operator's decision on calls whose outcome stayed unknown.
-
-    placed=False: they were not placed, dial them again (same attempt). placed=True: treat
-    them as made without an answer (failed; retried only if the campaign retries failures).
-    Calls settled meanwhile (by a receipt) are left alone. Returns how many were settled.
-    """
-    return transitions.do_settle_by_operator(list(call_ids), placed)

@@ -1,0 +1,47 @@
+"""Every kind of audit event, with the words staff read for it. The code is what is stored."""
+
+from django.utils.translation import gettext_lazy as _
+
+EVENTS = {
+    # campaigns
+    "campaign.created": _("campaign created"),
+    "campaign.changed": _("campaign changed"),
+    "campaign.deleted": _("campaign deleted"),
+    "campaign.started": _("campaign started"),
+    "campaign.paused": _("campaign paused"),
+    "campaign.resumed": _("campaign resumed"),
+    "campaign.cancelled": _("campaign cancelled"),
+    "campaign.completed": _("campaign completed"),
+    "followup.created": _("follow-up created"),
+    # calls
+    "calls.settled_by_operator": _("unknown calls settled by an operator"),
+    # do-not-call
+    "donotcall.added": _("number put on the do-not-call list"),
+    "donotcall.removed": _("number taken off the do-not-call list"),
+    # caller numbers and accounts
+    "caller_number.deactivated": _("caller number deactivated"),
+    "caller_number.concurrency_lowered": _("caller number's concurrency lowered for a while"),
+    "account.added": _("Aliyun account added"),
+    "account.changed": _("Aliyun account changed"),
+    # lists, imports and menus
+    "import.started": _("contact import started"),
+    "contacts.imported": _("contacts imported"),
+    "menu.loaded": _("menu loaded from a file"),
+    # everything the admin's forms change
+    "object.added": _("added in the admin"),
+    "object.changed": _("changed in the admin"),
+    "object.deleted": _("deleted in the admin"),
+    # downloads of personal data
+    "download.results": _("results downloaded"),
+    "download.segment": _("segment downloaded"),
+    "download.chain": _("follow-up chain downloaded"),
+    "download.list": _("contact list downloaded"),
+    "download.crosstab": _("cross-tab downloaded"),
+    "download.rejected_rows": _("rejected import rows downloaded"),
+    "download.audit": _("audit trail downloaded"),
+    "audit.purged": _("audit events past their retention removed"),
+}
+
+
+def label(code: str) -> str:
+    return str(EVENTS.get(code, code))

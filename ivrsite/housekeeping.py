@@ -1,0 +1,32 @@
+"""The hourly housekeeping job: everything kept for a limited time is removed here, each kind by
+its own function with its own documented period (README "Retention"). The dispatcher's tick
+queues it once an hour across all dispatchers (`ivrsite.scheduler.enqueue_housekeeping`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from audit.retention import purge_expired
+from campaigns.contacts.uploads import delete_expired_uploads
+
+log = logging.getLogger(__name__)
+
+# Each takes `now` and returns what it removed (a count, or counts by kind).
+TASKS: list[Callable[[dt.datetime], object]] = [delete_expired_uploads, purge_expired]
+
+
+def run(now: dt.datetime | None = None) -> dict[str, object]:
+    """Run every task; one failing does not stop the others (it is logged and retried next hour)."""
+    now = now or timezone.now()
+    done: dict[str, object] = {}
+    for task in TASKS:
+        try:
+            done[task.__name__] = task(now)
+        except Exception:
+            log.exception("housekeeping task %s failed; it runs again next hour", task.__name__)
+            done[task.__name__] = "failed"
+    return done
