@@ -54,6 +54,10 @@ class ContactListAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(contact_count=Count("contacts"))
 
+    def has_delete_permission(self, request: HttpRequest, obj: ContactList | None = None) -> bool:
+        # A campaign that began calling keeps its lists (its calls point at their contacts).
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.used_by_dialled_campaign)
+
     @admin.display(description=gettext_lazy("contacts"), ordering="contact_count")
     def contact_count(self, obj: ContactList) -> int:
         return obj.contact_count

@@ -40,6 +40,17 @@ def default_weekdays() -> list[int]:
     return [0, 1, 2, 3, 4, 5, 6]
 
 
+class CampaignQuerySet(models.QuerySet):
+    def dialled(self) -> CampaignQuerySet:
+        """Campaigns that began calling: past draft, or with a call beyond queued/dnc. They are
+        the record of who was called and what they answered: cancelled, never deleted."""
+        from campaigns.models.calls import Call
+
+        undialled = [Call.Status.QUEUED, Call.Status.DNC]
+        began = Call.objects.exclude(status__in=undialled).values("campaign_id")
+        return self.filter(~models.Q(state=Campaign.State.DRAFT) | models.Q(pk__in=began))
+
+
 class Campaign(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -110,6 +121,8 @@ class Campaign(models.Model):
         editable=False,
     )
     followup_segments = models.JSONField(_("segments of origin"), default=list, blank=True, editable=False)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("campaign")
@@ -202,3 +215,8 @@ class Campaign(models.Model):
     def state_reason_text(self) -> str:
         """Why it was paused, in the active language."""
         return reasons.describe(self.state_reason)
+
+    @property
+    def has_dialled(self) -> bool:
+        """Whether it began calling (see `CampaignQuerySet.dialled`): then it cannot be deleted."""
+        return self.pk is not None and Campaign.objects.dialled().filter(pk=self.pk).exists()
