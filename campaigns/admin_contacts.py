@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -191,6 +192,7 @@ class ContactListAdmin(admin.ModelAdmin):
             original_name=data["name"],
             total_bytes=data["size"],
             status=ImportJob.Status.RUNNING,
+            started_at=timezone.now(),
             created_by=request.user,
         )
         try:
@@ -219,7 +221,7 @@ class ContactListAdmin(admin.ModelAdmin):
         return JsonResponse(
             {
                 "status": job.status,
-                "status_display": job.get_status_display(),
+                "status_display": job.status_text,
                 "percent": job.progress_percent,
                 "processed_bytes": job.processed_bytes,
                 "total_bytes": job.total_bytes,
@@ -228,7 +230,7 @@ class ContactListAdmin(admin.ModelAdmin):
                 "updated": job.updated,
                 "skipped": job.skipped,
                 "rejected": job.rejected_count,
-                "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+                "finished": job.finished,
             }
         )
 
@@ -264,7 +266,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_display = [
         "original_name",
         "contact_list",
-        "status",
+        "status_text",
         "rows",
         "created",
         "updated",
@@ -284,6 +286,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         if not request.user.has_perm("campaigns.view_contact"):
             fields.remove("rejected_text")  # quotes the file's cells: contact data
         return fields
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_text(self, obj: ImportJob) -> str:
+        return obj.status_text
 
     @admin.display(description=gettext_lazy("error"))
     def error_text(self, obj: ImportJob) -> str:

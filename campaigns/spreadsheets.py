@@ -6,9 +6,10 @@ own exports, their headers and how each value is dehydrated
 stream through the writers below (tablib would build the whole dataset in memory). And it
 is the admin's import/export of the small reference tables, with its preview and confirm
 (`campaigns.reference_resources`: do-not-call list, caller numbers, no-call days): those
-small downloads are written by tablib, every cell and header through `xlsx_cell` first. It does not read contact files: its row-by-row loop ran at
-about 500 rows/s and would be a second merge path; `campaigns.contacts.importing` is the one
-contact import path, and only borrows its outcome names new, update, skip, invalid.
+small downloads are written by tablib, every cell and header through `xlsx_cell` first.
+It does not read contact files: its row-by-row loop ran at about 500 rows/s and would be a
+second merge path; `campaigns.contacts.importing` is the one contact import path, and only
+borrows its outcome names new, update, skip, invalid.
 
 Every other export writes through `csv_response` / `xlsx_response` below, header row included, so
 no path can forget to:

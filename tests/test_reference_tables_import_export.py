@@ -74,7 +74,7 @@ def test_do_not_call_export_is_formula_safe(staff_client, db):
     status, body = export(staff_client, "donotcall")
     assert status == 200
     assert body.splitlines()[0] == "phone,reason,added"
-    assert "13800138000,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" in body
+    assert '13800138000,"\'=HYPERLINK(""http://x"",""y"")"' in body
     assert "13800138001,Blocked after complaints," in body
 
 

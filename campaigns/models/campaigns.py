@@ -219,4 +219,6 @@ class Campaign(models.Model):
     @property
     def has_dialled(self) -> bool:
         """Whether it began calling (see `CampaignQuerySet.dialled`): then it cannot be deleted."""
+        if self.state != self.State.DRAFT:
+            return True  # without reading its calls: pages of a big campaign must not scan them
         return self.pk is not None and Campaign.objects.dialled().filter(pk=self.pk).exists()
