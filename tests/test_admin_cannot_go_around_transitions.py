@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from campaigns.models import Call, CallerNumber, Campaign, DoNotCall, FollowupBuild, ImportJob
@@ -85,12 +84,8 @@ def test_evidence_cannot_be_added_changed_or_deleted(superuser_request, model):
 
 
 @pytest.fixture
-def change_call_client(django_user_model):
-    user = django_user_model.objects.create_user("operator", password="x" * 12, is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename="change_call"))
-    client = Client()
-    client.force_login(user)
-    return client
+def change_call_client(staff_with):
+    return staff_with("change_call")
 
 
 def test_posting_the_call_change_form_changes_no_transition_owned_field(change_call_client, placed_calls):

@@ -9,9 +9,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from campaigns.accounts import VoiceAccount
@@ -76,19 +74,6 @@ def test_do_not_call_export_is_formula_safe(staff_client, db):
     assert body.splitlines()[0] == "phone,reason,added"
     assert '13800138000,"\'=HYPERLINK(""http://x"",""y"")"' in body
     assert "13800138001,Blocked after complaints," in body
-
-
-@pytest.fixture
-def staff_with(django_user_model):
-    def login(*codenames: str) -> Client:
-        name = "clerk-" + "-".join(codenames)
-        user = django_user_model.objects.create_user(name, password="x" * 12, is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return login
 
 
 def test_do_not_call_export_needs_view_and_import_needs_add(staff_with, db):
