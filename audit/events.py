@@ -31,6 +31,7 @@ EVENTS = {
     "object.added": _("added in the admin"),
     "object.changed": _("changed in the admin"),
     "object.deleted": _("deleted in the admin"),
+    "object.imported": _("imported in the admin"),
     # downloads of personal data
     "download.results": _("results downloaded"),
     "download.segment": _("segment downloaded"),
@@ -39,6 +40,7 @@ EVENTS = {
     "download.crosstab": _("cross-tab downloaded"),
     "download.rejected_rows": _("rejected import rows downloaded"),
     "download.audit": _("audit trail downloaded"),
+    "download.reference": _("reference table downloaded (caller numbers, no-call days, do-not-call list)"),
     "audit.purged": _("audit events past their retention removed"),
 }
 

@@ -21,16 +21,16 @@ from campaigns import (
     admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_followups,
+    admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
 )
 from campaigns.actions import calls as call_actions
 from campaigns.actions import campaigns as campaign_actions
+from campaigns.admin_readonly import ReadOnlyAdmin
 from campaigns.forecast import campaign_forecast, live_rate
 from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
     Call,
-    CallerNumber,
     Campaign,
-    DoNotCall,
     MenuOption,
     MenuTemplate,
     NoCallDay,
@@ -65,56 +65,6 @@ TRANSITIONS = {
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),
 }
-
-
-@admin.register(CallerNumber)
-class CallerNumberAdmin(AuditedAdmin):
-    list_display = ["number", "label", "account", "concurrency_now", "active", "why_inactive"]
-    list_filter = ["active", "account"]
-    list_select_related = ["account"]
-    search_fields = ["number", "label"]
-    fields = ["number", "label", "account", "max_concurrent_calls", "concurrency_now", "active", "why_inactive"]
-    readonly_fields = ["concurrency_now", "why_inactive"]
-
-    @admin.display(description=gettext_lazy("why inactive"))
-    def why_inactive(self, obj: CallerNumber) -> str:
-        return obj.inactive_reason_text
-
-    @admin.display(description=gettext_lazy("concurrent calls now"))
-    def concurrency_now(self, obj: CallerNumber) -> str:
-        if obj.pk is None:
-            return "—"
-        now = timezone.now()
-        cap = obj.concurrency(now)
-        if cap < obj.configured_concurrency:
-            until = timezone.localtime(obj.lowered_until).strftime("%H:%M")
-            return _("%(now)d (lowered from %(cap)d until %(until)s: Aliyun refused a call for concurrency)") % {
-                "now": cap,
-                "cap": obj.configured_concurrency,
-                "until": until,
-            }
-        if not obj.max_concurrent_calls:
-            kind = _("mobile number") if obj.is_mobile else _("fixed line")
-            return _("%(cap)d (Aliyun's figure for a %(kind)s)") % {"cap": cap, "kind": kind}
-        return str(cap)
-
-    def save_model(self, request, obj, form, change):
-        if obj.active:
-            obj.inactive_reason = {}  # staff turned it back on
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(NoCallDay)
-class NoCallDayAdmin(AuditedAdmin):
-    list_display = ["date", "label"]
-    search_fields = ["label"]
-    date_hierarchy = "date"
-
-
-@admin.register(DoNotCall)
-class DoNotCallAdmin(AuditedAdmin):
-    list_display = ["phone", "reason", "created_at"]
-    search_fields = ["phone", "reason"]
 
 
 class MenuOptionInline(admin.TabularInline):
@@ -210,6 +160,10 @@ class CampaignAdmin(AuditedAdmin):
     class Media:
         js = ["campaigns/progress.js"]
         css = {"all": ["campaigns/campaigns.css"]}
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        # One that began calling is the record of who was called: staff cancel it instead.
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.has_dialled)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -399,7 +353,11 @@ class CampaignAdmin(AuditedAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(AuditedAdmin):
+class CallAdmin(ReadOnlyAdmin):
+    """A call's fields are written by `campaigns.transitions` only (setting a settled call back
+    to queued would dial that person again): the page is read-only, and what staff may decide
+    about a call is an operator action below."""
+
     list_display = ["phone", "campaign", "attempt", "status", "answer_label", "out_id", "sent_at"]
     list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]
@@ -413,16 +371,17 @@ class CallAdmin(AuditedAdmin):
     def what_happened(self, obj: Call) -> str:
         return obj.note_text
 
-    def has_add_permission(self, request):
-        return False
+    def has_settle_permission(self, request: HttpRequest) -> bool:
+        """Settling unknown calls is what *change call* allows now that no field is editable."""
+        return request.user.has_perm("campaigns.change_call")
 
-    @admin.action(description=gettext_lazy("Outcome unknown → not placed: dial again"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Outcome unknown → not placed: dial again"), permissions=["settle"])
     def redial_unknown(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         count = call_actions.do_settle_unknown_calls(ids, placed=False, actor=Actor.of_request(request))
         self.message_user(request, _("%(count)d calls will be dialled again.") % {"count": count})
 
-    @admin.action(description=gettext_lazy("Outcome unknown → placed, not answered"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Outcome unknown → placed, not answered"), permissions=["settle"])
     def fail_unknown(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         count = call_actions.do_settle_unknown_calls(ids, placed=True, actor=Actor.of_request(request))

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -58,6 +59,10 @@ class ContactListAdmin(AuditedAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(contact_count=Count("contacts"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: ContactList | None = None) -> bool:
+        # A campaign that began calling keeps its lists (its calls point at their contacts).
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.used_by_dialled_campaign)
 
     @admin.display(description=gettext_lazy("contacts"), ordering="contact_count")
     def contact_count(self, obj: ContactList) -> int:
@@ -195,6 +200,7 @@ class ContactListAdmin(AuditedAdmin):
             original_name=data["name"],
             total_bytes=data["size"],
             status=ImportJob.Status.RUNNING,
+            started_at=timezone.now(),
             created_by=request.user,
         )
         try:
@@ -224,7 +230,7 @@ class ContactListAdmin(AuditedAdmin):
         return JsonResponse(
             {
                 "status": job.status,
-                "status_display": job.get_status_display(),
+                "status_display": job.status_text,
                 "percent": job.progress_percent,
                 "processed_bytes": job.processed_bytes,
                 "total_bytes": job.total_bytes,
@@ -233,7 +239,7 @@ class ContactListAdmin(AuditedAdmin):
                 "updated": job.updated,
                 "skipped": job.skipped,
                 "rejected": job.rejected_count,
-                "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+                "finished": job.finished,
             }
         )
 
@@ -269,7 +275,7 @@ class ImportJobAdmin(AuditedAdmin):
     list_display = [
         "original_name",
         "contact_list",
-        "status",
+        "status_text",
         "rows",
         "created",
         "updated",
@@ -289,6 +295,10 @@ class ImportJobAdmin(AuditedAdmin):
         if not request.user.has_perm("campaigns.view_contact"):
             fields.remove("rejected_text")  # quotes the file's cells: contact data
         return fields
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_text(self, obj: ImportJob) -> str:
+        return obj.status_text
 
     @admin.display(description=gettext_lazy("error"))
     def error_text(self, obj: ImportJob) -> str:

@@ -17,46 +17,37 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.db.models import Count, Max, Min
 
-from campaigns import transitions
+from campaigns import background, transitions
 from campaigns.models import Call, Campaign, Contact
 
 log = logging.getLogger(__name__)
 
 CHUNK_IDS = 200_000  # contact ids per transaction: a few seconds of work at most
+ENROLMENT_TIMEOUT = 6 * 3600
+
+
+def enrolment_job_id(campaign: Campaign) -> str:
+    return f"enrol-{campaign.pk}"
 
 
 def enqueue_enrolment(campaign: Campaign) -> None:
     """Queue the campaign's enrolment once the current transaction commits."""
-    import django_rq
-
-    def send() -> None:
-        django_rq.get_queue("imports").enqueue(
-            run_enrolment, campaign.pk, job_id=f"enrol-{campaign.pk}", job_timeout=6 * 3600
-        )
-
-    transaction.on_commit(send)
+    background.enqueue_on_commit(
+        "imports", run_enrolment, campaign.pk, job_id=enrolment_job_id(campaign), job_timeout=ENROLMENT_TIMEOUT
+    )
 
 
 def ensure_enrolment_queued(campaign: Campaign) -> bool:
     """A `starting` campaign whose enrolment job is gone (it failed, Redis lost it) gets it again;
     the dispatcher's tick calls this. Returns whether it queued one."""
-    import django_rq
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
-    queue = django_rq.get_queue("imports")
-    try:
-        status = Job.fetch(f"enrol-{campaign.pk}", connection=queue.connection).get_status()
-    except NoSuchJobError:
-        status = None
-    if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
-        return False
-    queue.enqueue(run_enrolment, campaign.pk, job_id=f"enrol-{campaign.pk}", job_timeout=6 * 3600)
-    log.warning("campaign %s: enrolment job %s, queued again", campaign.pk, status or "missing")
-    return True
+    queued = background.ensure_queued(
+        "imports", run_enrolment, campaign.pk, job_id=enrolment_job_id(campaign), job_timeout=ENROLMENT_TIMEOUT
+    )
+    if queued:
+        log.warning("campaign %s: enrolment job failed or lost, queued again", campaign.pk)
+    return queued
 
 
 def contact_ids(campaign: Campaign) -> tuple[int | None, int | None, int]:

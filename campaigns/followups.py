@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.actors import Actor
 from audit.record import record
-from campaigns import reasons
+from campaigns import background, reasons
 from campaigns.contacts.variables import read_variable_names, variable_names_of
 from campaigns.models import Call, CallerNumber, Campaign, ContactList, DoNotCall, FollowupBuild, MenuTemplate
 from campaigns.segments import Segment, describe, segment_calls
@@ -192,12 +192,7 @@ def copy_rows(calls: QuerySet[Call], contact_list_id: int, now: dt.datetime) -> 
 
 def enqueue_build(build: FollowupBuild) -> None:
     """Queue the copy on the `imports` RQ queue once the current transaction commits."""
-    import django_rq
-
-    def send() -> None:
-        django_rq.get_queue("imports").enqueue(run_followup_build, build.pk, job_timeout=3 * 3600)
-
-    transaction.on_commit(send)
+    background.enqueue_on_commit("imports", run_followup_build, build.pk, job_timeout=3 * 3600)
 
 
 def run_followup_build(build_id: int) -> None:
@@ -205,7 +200,7 @@ def run_followup_build(build_id: int) -> None:
     build = FollowupBuild.objects.select_related("campaign__followup_of").get(pk=build_id)
     if build.status == FollowupBuild.Status.DONE:
         return
-    FollowupBuild.objects.filter(pk=build.pk).update(status=FollowupBuild.Status.RUNNING, error={})
+    build.mark_running()
     # A rerun after a failure starts from an empty list.
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM campaigns_contact WHERE contact_list_id = %s", [build.contact_list_id])
@@ -218,16 +213,10 @@ def run_followup_build(build_id: int) -> None:
         copied = copy_slices(build, progress)
     except Exception as exc:
         log.exception("follow-up build %s failed", build.pk)
-        FollowupBuild.objects.filter(pk=build.pk).update(
-            status=FollowupBuild.Status.FAILED,
-            error=reasons.reason("followup.copy_failed", error=str(exc)),
-            finished_at=timezone.now(),
-        )
+        build.mark_failed(reasons.reason("followup.copy_failed", error=str(exc)))
         raise
     _remember_copied_variables(build)
-    FollowupBuild.objects.filter(pk=build.pk).update(
-        status=FollowupBuild.Status.DONE, copied=copied, scanned=build.total, finished_at=timezone.now()
-    )
+    build.mark_done(copied=copied, scanned=build.total)
 
 
 def _remember_copied_variables(build: FollowupBuild) -> None:

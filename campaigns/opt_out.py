@@ -10,10 +10,10 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from campaigns import transitions
-from campaigns.models import OPT_OUT, Call, Contact, DoNotCall
+from campaigns import reasons
+from campaigns.do_not_call import stop_calls_to
+from campaigns.models import OPT_OUT, Call, DoNotCall
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +36,16 @@ def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     entries = {}
     for call in calls:
-        reason = _("Pressed %(key)s to opt out in “%(campaign)s” on %(date)s") % {
-            "key": pressed_opt_out(call),
-            "campaign": call.campaign.name,
-            "date": timezone.localtime(now, call.campaign.zone).strftime("%Y-%m-%d %H:%M"),
-        }
-        entries[call.phone] = DoNotCall(phone=call.phone, reason=reason[:200], campaign_id=call.campaign_id)
+        reason = reasons.reason(
+            "dnc.opted_out",
+            key=pressed_opt_out(call),
+            campaign=call.campaign.name,
+            date=timezone.localtime(now, call.campaign.zone).strftime("%Y-%m-%d %H:%M"),
+        )
+        entries[call.phone] = DoNotCall(phone=call.phone, reason=reason, campaign_id=call.campaign_id)
     if not entries:
         return 0
-    phones = list(entries)
     DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
-    Contact.objects.filter(phone__in=phones, do_not_call=False).update(do_not_call=True)
-    opted_out = transitions.do_opt_out_calls(phones, now)
-    log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(phones), len(opted_out))
-    return len(opted_out)
+    stopped = stop_calls_to(list(entries), now)
+    log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(entries), stopped)
+    return stopped

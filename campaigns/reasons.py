@@ -39,6 +39,9 @@ MESSAGES = {
     "refusal.callee_frequency": _("The callee's frequency limit was reached (%(code)s); deferred."),
     "refusal.carrier_window": _("The carrier refused calls at this time (%(code)s); deferred to the next calling day."),
     "refusal.bad_display_number": _("The display number is invalid (%(code)s); the call goes out on another number."),
+    # Why a number is on the do-not-call list (campaigns.opt_out, campaigns.dialling.dispatch).
+    "dnc.opted_out": _("Pressed %(key)s to opt out in “%(campaign)s” on %(date)s"),
+    "dnc.blocked": _("Blocked after complaints"),
     # Why a caller number is not in use (campaigns.dialling.refusals).
     "caller_number.invalid": _(
         "Aliyun says this display number is invalid (%(code)s). Check it in the Aliyun console."

@@ -1,14 +1,17 @@
 """Writing CSV and XLSX downloads: the one place a cell is made safe for a spreadsheet.
 
-What django-import-export is for here: **exports only**. Its `Resource` classes declare the
-columns of an export, their headers and how each value is dehydrated
-(`campaigns.contacts.resources.ContactResource`, `results.exports.ResultResource`). It does not read
-imports (its row-by-row loop ran at about 500 rows/s and would be a second merge path:
-`campaigns.contacts.importing` is the one import path, and only borrows its outcome names new,
-update, skip, invalid) and it does not write files (tablib builds the whole dataset in
-memory; these writers stream the rows).
+What django-import-export is for here. Its `Resource` classes declare the columns of our
+own exports, their headers and how each value is dehydrated
+(`campaigns.contacts.resources.ContactResource`, `results.exports.ResultResource`), which
+stream through the writers below (tablib would build the whole dataset in memory). And it
+is the admin's import/export of the small reference tables, with its preview and confirm
+(`campaigns.reference_resources`: do-not-call list, caller numbers, no-call days): those
+small downloads are written by tablib, every cell and header through `xlsx_cell` first.
+It does not read contact files: its row-by-row loop ran at about 500 rows/s and would be a
+second merge path; `campaigns.contacts.importing` is the one contact import path, and only
+borrows its outcome names new, update, skip, invalid.
 
-Every export writes through `csv_response` / `xlsx_response` below, header row included, so
+Every other export writes through `csv_response` / `xlsx_response` below, header row included, so
 no path can forget to:
 - neutralise formulas: a text cell starting with = + - @, tab or CR gets an apostrophe;
 - clean XLSX cells: control characters XML cannot hold are dropped, text is capped at

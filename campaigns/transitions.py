@@ -325,7 +325,7 @@ def do_defer_call_and_pause(call: Call, code: str, note: Reason, detail: str, re
 
 @transaction.atomic
 def do_reject_call(
-    call: Call, status: str, code: str, note: Reason | None = None, detail: str = "", do_not_call: str = ""
+    call: Call, status: str, code: str, note: Reason | None = None, detail: str = "", do_not_call: Reason | None = None
 ) -> bool:
     """sending → invalid | failed: Aliyun refused the number. With `do_not_call` (a reason),
     the number goes on the do-not-call list and every contact with it is marked.

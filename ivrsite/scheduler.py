@@ -13,10 +13,9 @@ import logging
 import django_rq
 from django.conf import settings
 from django.utils import timezone
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from rq.worker import Worker
 
+from campaigns import background
 from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
 from campaigns.transitions import do_complete_campaign, do_expire_calls
@@ -24,7 +23,6 @@ from ivrsite import housekeeping
 
 log = logging.getLogger(__name__)
 S = Call.Status
-ACTIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
 def jobs_per_campaign() -> int:
@@ -38,18 +36,12 @@ def jobs_per_campaign() -> int:
 
 def enqueue_dialling(campaign: Campaign) -> int:
     """Make sure the campaign has its dial jobs queued or running; returns how many were added."""
-    queue = django_rq.get_queue("dial")
-    added = 0
-    for slot in range(jobs_per_campaign()):
-        job_id = f"dial-{campaign.pk}-{slot}"
-        try:
-            if Job.fetch(job_id, connection=queue.connection).get_status() in ACTIVE_JOB_STATES:
-                continue
-        except NoSuchJobError:
-            pass
-        queue.enqueue(dial_campaign, campaign.pk, job_id=job_id, result_ttl=60, failure_ttl=3600)
-        added += 1
-    return added
+    return sum(
+        background.ensure_queued(
+            "dial", dial_campaign, campaign.pk, job_id=f"dial-{campaign.pk}-{slot}", result_ttl=60, failure_ttl=3600
+        )
+        for slot in range(jobs_per_campaign())
+    )
 
 
 RECONCILE_EVERY_SECONDS = 60
@@ -59,11 +51,9 @@ def enqueue_reconciliation() -> bool:
     """Once a minute across all dispatchers: settle calls whose receipt never came."""
     from receipts.jobs import run_periodic
 
-    queue = django_rq.get_queue("default")
-    if not queue.connection.set("ivrsite:reconcile:lock", "1", nx=True, ex=RECONCILE_EVERY_SECONDS):
-        return False
-    queue.enqueue(run_periodic, job_id="reconcile", result_ttl=300, failure_ttl=3600)
-    return True
+    return background.run_periodically(
+        "reconcile", RECONCILE_EVERY_SECONDS, "default", run_periodic, result_ttl=300, failure_ttl=3600
+    )
 
 
 HOUSEKEEPING_EVERY_SECONDS = 3600
@@ -71,11 +61,9 @@ HOUSEKEEPING_EVERY_SECONDS = 3600
 
 def enqueue_housekeeping() -> bool:
     """Once an hour across all dispatchers: remove what is past its retention (ivrsite.housekeeping)."""
-    queue = django_rq.get_queue("default")
-    if not queue.connection.set("ivrsite:housekeeping:lock", "1", nx=True, ex=HOUSEKEEPING_EVERY_SECONDS):
-        return False
-    queue.enqueue(housekeeping.run, job_id="housekeeping", result_ttl=300, failure_ttl=3600)
-    return True
+    return background.run_periodically(
+        "housekeeping", HOUSEKEEPING_EVERY_SECONDS, "default", housekeeping.run, result_ttl=300, failure_ttl=3600
+    )
 
 
 def expire_ended(campaign: Campaign, now: dt.datetime) -> int:

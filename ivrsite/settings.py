@@ -206,8 +206,12 @@ def envlimits(name: str, default: str) -> list[tuple[int, int]]:
 # windows, Aliyun's documented rule for one callee by default; empty turns the guard off.
 CALLEE_LIMITS = envlimits("CALLEE_LIMITS", "1/60,5/3600,20/86400")
 
-# django-import-export only declares export columns (campaigns/spreadsheets.py): its import
-# settings have nothing to configure.
+# django-import-export: admin import/export of the small reference tables
+# (campaigns/reference_resources.py). Importing needs the model's *add* permission (admins may
+# ask for more), exporting its *view* permission: without these settings anyone reaching the
+# admin could do both.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Uploads above this many bytes import in the background instead of in the request.
 IMPORT_BACKGROUND_THRESHOLD_BYTES = envint("IMPORT_BACKGROUND_THRESHOLD_BYTES", 2 * 1024 * 1024)
 # Follow-ups of more contacts than this copy them in a worker, showing progress.

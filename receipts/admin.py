@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin_base import AuditedAdmin
-from receipts.models import Receipt, RejectedPush
+from campaigns.admin_readonly import ReadOnlyAdmin
+from receipts.models import PendingPush, Receipt, RejectedPush
 
 
 class LinkedFilter(admin.SimpleListFilter):
@@ -24,16 +24,6 @@ class LinkedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(matched_call__isnull=True).exclude(kind=Receipt.Kind.MALFORMED)
         return queryset
-
-
-class ReadOnlyAdmin(AuditedAdmin):
-    """Receipts are evidence: staff look, nobody edits."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Receipt)
@@ -86,3 +76,11 @@ class RejectedPushAdmin(ReadOnlyAdmin):
     @admin.display(description=_("body"))
     def body_pretty(self, obj: RejectedPush) -> str:
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', obj.body)
+
+
+@admin.register(PendingPush)
+class PendingPushAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "pk"]
+    date_hierarchy = "received_at"
+    fields = ["received_at", "body"]
+    readonly_fields = fields

@@ -20,8 +20,6 @@ import logging
 import time
 from collections import Counter
 
-import django_rq
-from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Value
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -30,7 +28,7 @@ from campaigns.contacts import contact_hours
 from campaigns.forecast import holding_from_receipts
 from campaigns.models import Call, Campaign
 from receipts.models import ResultSnapshot
-from results import charts
+from results import charts, snapshots
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -70,23 +68,14 @@ def compute_cube(campaign: Campaign) -> list[list]:
 
 
 def refresh_snapshot(campaign: Campaign, now: dt.datetime | None = None) -> ResultSnapshot:
-    started = time.perf_counter()
-    cube = compute_cube(campaign)
-    values = {
-        "cube": cube,
-        "holding_seconds": holding_from_receipts(campaign),
-        "own_hours": contact_hours.as_json(contact_hours.own_hours_counts(campaign)),
-        "computed_at": now or timezone.now(),
-        "compute_ms": int(1000 * (time.perf_counter() - started)),
-        "refresh_requested_at": None,
-    }
-    try:
-        with transaction.atomic():
-            snapshot, _ = ResultSnapshot.objects.update_or_create(campaign=campaign, defaults=values)
-    except IntegrityError:  # created meanwhile by a concurrent refresh
-        ResultSnapshot.objects.filter(campaign=campaign).update(**values)
-        snapshot = ResultSnapshot.objects.get(campaign=campaign)
-    return snapshot
+    def figures() -> dict:
+        return {
+            "cube": compute_cube(campaign),
+            "holding_seconds": holding_from_receipts(campaign),
+            "own_hours": contact_hours.as_json(contact_hours.own_hours_counts(campaign)),
+        }
+
+    return snapshots.store(ResultSnapshot, {"campaign": campaign}, figures, now)
 
 
 def refresh_requested(max_seconds: float = 2.0) -> int:
@@ -111,18 +100,16 @@ def refresh_requested(max_seconds: float = 2.0) -> int:
 
 def request_refresh(campaign: Campaign, now: dt.datetime) -> bool:
     """Ask a worker to recompute the cube, once (the conditional update dedupes concurrent asks)."""
-    stale_ask = now - dt.timedelta(seconds=RETRY_REQUEST_SECONDS)
-    asked = ResultSnapshot.objects.filter(
-        Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=stale_ask), campaign=campaign
-    ).update(refresh_requested_at=now)
-    if not asked:
-        return False
-    try:
-        django_rq.get_queue("default").enqueue(refresh_snapshot_job, campaign.pk, job_timeout=600)
-    except Exception:
-        log.exception("could not queue a dashboard refresh; computing it in the request")
-        refresh_snapshot(campaign)
-    return True
+    return snapshots.ask_a_worker(
+        ResultSnapshot,
+        {"campaign": campaign},
+        now,
+        RETRY_REQUEST_SECONDS,
+        refresh_snapshot_job,
+        (campaign.pk,),
+        job_timeout=600,
+        refresh_here=lambda: refresh_snapshot(campaign),
+    )
 
 
 def refresh_snapshot_job(campaign_id: int) -> None:

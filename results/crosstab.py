@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections import Counter, defaultdict
 
-from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpResponse
@@ -28,7 +26,7 @@ from campaigns import spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign
 from receipts.models import CrosstabSnapshot
-from results import scores
+from results import scores, snapshots
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -83,22 +81,8 @@ def compute_table(campaign: Campaign, variable: str) -> dict:
 
 
 def refresh(campaign: Campaign, variable: str, now: dt.datetime | None = None) -> CrosstabSnapshot:
-    started = time.perf_counter()
-    values = {
-        "table": compute_table(campaign, variable),
-        "computed_at": now or timezone.now(),
-        "compute_ms": int(1000 * (time.perf_counter() - started)),
-        "refresh_requested_at": None,
-    }
-    try:
-        with transaction.atomic():
-            snapshot, _created = CrosstabSnapshot.objects.update_or_create(
-                campaign=campaign, variable=variable, defaults=values
-            )
-    except IntegrityError:  # created meanwhile by a concurrent refresh
-        CrosstabSnapshot.objects.filter(campaign=campaign, variable=variable).update(**values)
-        snapshot = CrosstabSnapshot.objects.get(campaign=campaign, variable=variable)
-    return snapshot
+    lookup = {"campaign": campaign, "variable": variable}
+    return snapshots.store(CrosstabSnapshot, lookup, lambda: {"table": compute_table(campaign, variable)}, now)
 
 
 def refresh_job(campaign_id: int, variable: str) -> None:
@@ -110,21 +94,16 @@ def refresh_job(campaign_id: int, variable: str) -> None:
 
 def request_refresh(campaign: Campaign, variable: str, now: dt.datetime) -> None:
     """Ask a worker to recompute, once (the conditional update dedupes concurrent asks)."""
-    stale_ask = now - dt.timedelta(seconds=RETRY_REQUEST_SECONDS)
-    asked = CrosstabSnapshot.objects.filter(
-        Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=stale_ask),
-        campaign=campaign,
-        variable=variable,
-    ).update(refresh_requested_at=now)
-    if not asked:
-        return
-    try:
-        import django_rq
-
-        django_rq.get_queue("default").enqueue(refresh_job, campaign.pk, variable, job_timeout=1800)
-    except Exception:
-        log.exception("could not queue a cross-tab refresh; computing it in the request")
-        refresh(campaign, variable, now)
+    snapshots.ask_a_worker(
+        CrosstabSnapshot,
+        {"campaign": campaign, "variable": variable},
+        now,
+        RETRY_REQUEST_SECONDS,
+        refresh_job,
+        (campaign.pk, variable),
+        job_timeout=1800,
+        refresh_here=lambda: refresh(campaign, variable, now),
+    )
 
 
 def current(campaign: Campaign, variable: str, cheap: bool, now: dt.datetime | None = None) -> CrosstabSnapshot:

@@ -77,6 +77,22 @@ def staff_client(client, staff_user):
 
 
 @pytest.fixture
+def staff_with(django_user_model):
+    """A logged-in client of a staff user holding only the permissions named (codenames)."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    def login(*codenames: str) -> Client:
+        user = django_user_model.objects.create_user("staff-" + "-".join(codenames), password="x" * 12, is_staff=True)
+        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
 def caller(db) -> CallerNumber:
     return CallerNumber.objects.create(number="057112345678", label="Hangzhou", max_concurrent_calls=500)
 

@@ -52,7 +52,7 @@ def test_key_press_opts_out_at_once_and_cancels_the_other_campaigns_call(two_run
 
     entry = DoNotCall.objects.get(phone=call.phone)
     assert entry.campaign == first
-    assert "Pressed 9 to opt out in “Q4 survey”" in entry.reason
+    assert "Pressed 9 to opt out in “Q4 survey”" in entry.reason_text
     assert list(Contact.objects.filter(phone=call.phone).values_list("do_not_call", flat=True)) == [True]
     elsewhere = second.calls.get(phone=call.phone)
     assert (elsewhere.status, elsewhere.sent_at) == (S.DNC, None)

@@ -7,10 +7,7 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import transaction
-from django.utils import timezone
-
-from campaigns import reasons
+from campaigns import background, reasons
 from campaigns.contacts.import_files import ImportFileError
 from campaigns.contacts.importing import ImportSummary, import_contacts
 from campaigns.models import ImportJob
@@ -22,12 +19,7 @@ MAX_STORED_REJECTED = 10_000
 
 def enqueue_import(job: ImportJob) -> None:
     """Queue the job on the `imports` RQ queue once the current transaction commits."""
-    import django_rq
-
-    def send() -> None:
-        django_rq.get_queue("imports").enqueue(run_import_job, job.pk, job_timeout=3 * 3600)
-
-    transaction.on_commit(send)
+    background.enqueue_on_commit("imports", run_import_job, job.pk, job_timeout=3 * 3600)
 
 
 def run_import_job(job_id: int) -> None:
@@ -35,7 +27,7 @@ def run_import_job(job_id: int) -> None:
     job = ImportJob.objects.select_related("contact_list").get(pk=job_id)
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING):
         return
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    job.mark_running()
     last = [0.0]
 
     def progress(summary: ImportSummary, bytes_read: int) -> None:
@@ -72,17 +64,19 @@ def finish_job(
 ) -> None:
     """Record the outcome on the job and delete the uploaded file (it holds personal data).
     Without a summary the job failed; `error` says why, as a reason (worded when shown)."""
-    job.finished_at = timezone.now()
-    if summary is not None:
-        job.status = ImportJob.Status.DONE
-        job.processed_bytes = job.total_bytes
-        job.rows = summary.total
-        job.created, job.updated, job.skipped = summary.created, summary.updated, summary.skipped
-        job.rejected_count = summary.rejected_count
-        job.rejected = summary.rejected[:MAX_STORED_REJECTED]
-    else:
-        job.status = ImportJob.Status.FAILED
-        job.error = error or {}
     if job.file and not keep_file:
         job.file.delete(save=False)
-    job.save()
+    stored_file = job.file.name or ""
+    if summary is None:
+        job.mark_failed(error or {}, file=stored_file)
+        return
+    job.mark_done(
+        processed_bytes=job.total_bytes,
+        rows=summary.total,
+        created=summary.created,
+        updated=summary.updated,
+        skipped=summary.skipped,
+        rejected_count=summary.rejected_count,
+        rejected=summary.rejected[:MAX_STORED_REJECTED],
+        file=stored_file,
+    )

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from campaigns import accounts, reasons, transitions
 from campaigns.dialling import aliyun, callee_protection, guard, pacing, rates, refusals
@@ -215,8 +214,8 @@ def record_result(call: Call, result: aliyun.CallResult, report: SendReport) -> 
     elif result.outcome == Outcome.INVALID_NUMBER:
         transitions.do_reject_call(call, S.INVALID, result.code, note, result.detail)
     elif result.outcome == Outcome.BLOCKED_NUMBER:
-        dnc_reason = _("Blocked after complaints")
-        transitions.do_reject_call(call, S.FAILED, result.code, note, result.detail, do_not_call=dnc_reason)
+        blocked = reasons.reason("dnc.blocked")
+        transitions.do_reject_call(call, S.FAILED, result.code, note, result.detail, do_not_call=blocked)
     else:  # Outcome.UNKNOWN: the call may have been placed; a receipt or a query settles it.
         transitions.do_lose_call(call, result.code, note, result.detail)
         log.warning("call outcome unknown out_id=%s code=%s", call.out_id, result.code)

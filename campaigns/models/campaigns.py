@@ -41,6 +41,17 @@ def default_weekdays() -> list[int]:
     return [0, 1, 2, 3, 4, 5, 6]
 
 
+class CampaignQuerySet(models.QuerySet):
+    def dialled(self) -> CampaignQuerySet:
+        """Campaigns that began calling: past draft, or with a call beyond queued/dnc. They are
+        the record of who was called and what they answered: cancelled, never deleted."""
+        from campaigns.models.calls import Call
+
+        undialled = [Call.Status.QUEUED, Call.Status.DNC]
+        began = Call.objects.exclude(status__in=undialled).values("campaign_id")
+        return self.filter(~models.Q(state=Campaign.State.DRAFT) | models.Q(pk__in=began))
+
+
 class Campaign(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -112,6 +123,8 @@ class Campaign(models.Model):
     )
     followup_segments = models.JSONField(_("segments of origin"), default=list, blank=True, editable=False)
 
+    objects = CampaignQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
@@ -169,3 +182,10 @@ class Campaign(models.Model):
     def state_reason_text(self) -> str:
         """Why it was paused, in the active language."""
         return reasons.describe(self.state_reason)
+
+    @property
+    def has_dialled(self) -> bool:
+        """Whether it began calling (see `CampaignQuerySet.dialled`): then it cannot be deleted."""
+        if self.state != self.State.DRAFT:
+            return True  # without reading its calls: pages of a big campaign must not scan them
+        return self.pk is not None and Campaign.objects.dialled().filter(pk=self.pk).exists()

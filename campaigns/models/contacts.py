@@ -24,6 +24,14 @@ class ContactList(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def used_by_dialled_campaign(self) -> bool:
+        """Whether a campaign that began calling uses it: its calls point at these contacts, so
+        the list stays (as the campaign does)."""
+        from campaigns.models.campaigns import Campaign
+
+        return self.pk is not None and Campaign.objects.dialled().filter(contact_lists=self).exists()
+
     def variable_names(self) -> set[str]:
         """Every variable name its contacts carry (see `campaigns.contacts.variables`)."""
         from campaigns.contacts.variables import variable_names_of

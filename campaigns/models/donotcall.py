@@ -6,10 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import reasons
+
 
 class DoNotCall(models.Model):
     phone = models.CharField(_("phone"), max_length=20, unique=True)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # A reason (campaigns.reasons): a code and params, or {"text": ...} a person typed; worded
+    # in the reader's language when shown.
+    reason = models.JSONField(_("reason"), default=dict, blank=True, editable=False)
     campaign = models.ForeignKey(
         "Campaign",
         null=True,
@@ -28,6 +32,11 @@ class DoNotCall(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+    @property
+    def reason_text(self) -> str:
+        """Why the number is on the list, in the active language."""
+        return reasons.describe(self.reason)
 
     def clean(self) -> None:
         from campaigns.contacts.phones import InvalidNumber, normalize

@@ -1,0 +1,133 @@
+"""Admin for the small reference tables staff import and export (preview, then confirm):
+caller numbers, no-call days and the do-not-call list (`campaigns.reference_resources`)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+
+from audit.actors import Actor
+from audit.admin_base import AuditedAdmin
+from audit.record import record
+from campaigns import do_not_call, reasons
+from campaigns.models import CallerNumber, DoNotCall, NoCallDay
+from campaigns.reference_resources import CallerNumberResource, DoNotCallResource, NoCallDayResource
+
+
+class ReferenceTableAdmin(ImportExportModelAdmin, AuditedAdmin):
+    """A small table staff import (preview, then confirm) and export as CSV or XLSX; an import
+    and an export are each one audit event with their row counts."""
+
+    formats = [base_formats.CSV, base_formats.XLSX]
+
+    def generate_log_entries(self, result, request: HttpRequest) -> None:
+        super().generate_log_entries(result, request)
+        totals = {kind: count for kind, count in result.totals.items() if count}
+        rows = sum(totals.get(kind, 0) for kind in ("new", "update", "delete"))
+        changes = {kind: [None, count] for kind, count in totals.items()}
+        model = self.model._meta
+        record(Actor.of_request(request), "object.imported", object_type=model.label_lower, rows=rows, changes=changes)
+
+    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        model = self.model._meta
+        record(Actor.of_request(request), "download.reference", object_type=model.label_lower, rows=queryset.count())
+        return data
+
+
+@admin.register(CallerNumber)
+class CallerNumberAdmin(ReferenceTableAdmin):
+    list_display = ["number", "label", "account", "concurrency_now", "active", "why_inactive"]
+    list_filter = ["active", "account"]
+    list_select_related = ["account"]
+    search_fields = ["number", "label"]
+    fields = ["number", "label", "account", "max_concurrent_calls", "concurrency_now", "active", "why_inactive"]
+    readonly_fields = ["concurrency_now", "why_inactive"]
+    resource_classes = [CallerNumberResource]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # A file may change numbers already there as well as add new ones.
+        return request.user.has_perms(["campaigns.add_callernumber", "campaigns.change_callernumber"])
+
+    @admin.display(description=gettext_lazy("why inactive"))
+    def why_inactive(self, obj: CallerNumber) -> str:
+        return obj.inactive_reason_text
+
+    @admin.display(description=gettext_lazy("concurrent calls now"))
+    def concurrency_now(self, obj: CallerNumber) -> str:
+        if obj.pk is None:
+            return "—"
+        now = timezone.now()
+        cap = obj.concurrency(now)
+        if cap < obj.configured_concurrency:
+            until = timezone.localtime(obj.lowered_until).strftime("%H:%M")
+            return _("%(now)d (lowered from %(cap)d until %(until)s: Aliyun refused a call for concurrency)") % {
+                "now": cap,
+                "cap": obj.configured_concurrency,
+                "until": until,
+            }
+        if not obj.max_concurrent_calls:
+            kind = _("mobile number") if obj.is_mobile else _("fixed line")
+            return _("%(cap)d (Aliyun's figure for a %(kind)s)") % {"cap": cap, "kind": kind}
+        return str(cap)
+
+    def save_model(self, request, obj, form, change):
+        if obj.active:
+            obj.inactive_reason = {}  # staff turned it back on
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(NoCallDay)
+class NoCallDayAdmin(ReferenceTableAdmin):
+    list_display = ["date", "label"]
+    search_fields = ["label"]
+    date_hierarchy = "date"
+    resource_classes = [NoCallDayResource]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perms(["campaigns.add_nocallday", "campaigns.change_nocallday"])
+
+
+class DoNotCallForm(forms.ModelForm):
+    typed_reason = forms.CharField(label=gettext_lazy("reason"), max_length=200, required=False)
+
+    class Meta:
+        model = DoNotCall
+        fields = ["phone"]
+
+    def save(self, commit=True):
+        self.instance.reason = reasons.typed(self.cleaned_data["typed_reason"].strip())
+        return super().save(commit)
+
+
+@admin.register(DoNotCall)
+class DoNotCallAdmin(ReferenceTableAdmin):
+    """Numbers are added (one by one or from a file: the import needs *add*, the export, which
+    is personal data, *view*) and removed; an entry is not edited: its reason is the record."""
+
+    form = DoNotCallForm
+    list_display = ["phone", "reason_text", "campaign", "created_at"]
+    search_fields = ["phone"]
+    list_select_related = ["campaign"]
+    resource_classes = [DoNotCallResource]
+
+    def get_fields(self, request: HttpRequest, obj: DoNotCall | None = None) -> list[str]:
+        return ["phone", "reason_text", "campaign", "created_at"] if obj else ["phone", "typed_reason"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: DoNotCall | None = None) -> list[str]:
+        return ["phone", "reason_text", "campaign", "created_at"] if obj else []
+
+    @admin.display(description=gettext_lazy("reason"))
+    def reason_text(self, obj: DoNotCall) -> str:
+        return obj.reason_text
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            do_not_call.stop_calls_to([obj.phone], timezone.now())

@@ -1,0 +1,67 @@
+"""Background work, one way: queue a job once the transaction commits, make sure a job with a
+fixed id is queued (the dispatcher's tick repairs lost ones), and run a job at most every so
+often across all dispatchers.
+
+The database stays the truth: a job reads its row (an `ImportJob`, a `FollowupBuild`, a
+`starting` campaign) and does nothing when there is nothing left to do, so queueing one
+twice is harmless, and one lost with Redis is queued again by whoever calls `ensure_queued`.
+
+Periodic jobs take a Redis `SET NX` lock that expires with the period rather than RQ's own
+scheduler (rq-scheduler, or `Queue.enqueue_in` with a worker started `--with-scheduler`):
+the dispatcher's tick already runs every second on every machine, so a lock is all it takes
+for one of them to queue the job once per period; the scheduler would be one more process
+(or worker flag) to run and watch, and it keeps its schedule in Redis, which may restart empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+# RQ job states in which a job still runs or will run.
+ACTIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def get_queue(name: str):
+    """The named RQ queue (django_rq's settings)."""
+    import django_rq
+
+    return django_rq.get_queue(name)
+
+
+def enqueue_on_commit(queue: str, func: Callable, *args: Any, **options: Any) -> None:
+    """Queue `func(*args)` on the named RQ queue once the current transaction commits (at once
+    outside one), so the worker finds the rows the request wrote. `options` go to `enqueue`
+    (job_id, job_timeout, ...)."""
+    transaction.on_commit(lambda: get_queue(queue).enqueue(func, *args, **options))
+
+
+def job_status(queue: str, job_id: str) -> JobStatus | None:
+    """The RQ status of the job with this id (None: no such job, e.g. Redis lost it)."""
+    try:
+        return Job.fetch(job_id, connection=get_queue(queue).connection).get_status()
+    except NoSuchJobError:
+        return None
+
+
+def ensure_queued(queue: str, func: Callable, *args: Any, job_id: str, **options: Any) -> bool:
+    """Queue `func(*args)` under `job_id` unless a job with that id is queued or running;
+    returns whether it queued one (its previous one failed, finished or was lost)."""
+    if job_status(queue, job_id) in ACTIVE_JOB_STATES:
+        return False
+    get_queue(queue).enqueue(func, *args, job_id=job_id, **options)
+    return True
+
+
+def run_periodically(name: str, every_seconds: int, queue: str, func: Callable, **options: Any) -> bool:
+    """Queue `func()` as job `name` at most once per `every_seconds` across all processes that
+    call this (a Redis lock expiring with the period); returns whether this call queued it."""
+    rq_queue = get_queue(queue)
+    if not rq_queue.connection.set(f"ivrsite:{name}:lock", "1", nx=True, ex=every_seconds):
+        return False
+    rq_queue.enqueue(func, job_id=name, **options)
+    return True
