@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,6 +35,14 @@ DETECT_BYTES = 1 << 16
 # this is a mistake (or an attack: 16,000 copies of one title), not a contact list.
 MAX_COLUMNS = 1000
 XLSX_MAGIC = b"PK\x03\x04"
+# C0 control characters (tab, LF and CR aside) and DEL: never contact data, and one in front
+# of "=" hides a formula from a check that runs before an XLSX writer drops it.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_controls(text: str) -> str:
+    """The text without C0 control characters (tab, LF and CR kept)."""
+    return CONTROL_RE.sub("", text) if CONTROL_RE.search(text) else text
 
 
 class ImportFileError(reasons.ReasonError):
@@ -247,7 +256,7 @@ def _xlsx_cell(value: object) -> str:
 
 
 def _header_key(text: str) -> str:
-    return " ".join(str(text).replace("\ufeff", "").replace("_", " ").replace("-", " ").split()).casefold()
+    return " ".join(drop_controls(str(text)).replace("\ufeff", "").replace("_", " ").replace("-", " ").split()).casefold()
 
 
 def map_columns(header: list[str]) -> Columns:
@@ -278,7 +287,7 @@ def map_columns(header: list[str]) -> Columns:
     for index, title in enumerate(header):
         if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
             continue
-        label = HOURS_ALIASES.get(keys[index]) or " ".join(str(title).replace("\ufeff", "").split())
+        label = HOURS_ALIASES.get(keys[index]) or " ".join(drop_controls(str(title)).replace("\ufeff", "").split())
         label = label or f"column_{index + 1}"
         unique = label
         if unique in seen:
