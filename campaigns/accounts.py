@@ -45,11 +45,15 @@ def encrypt_secret(secret: str) -> str:
     return _fernet().encrypt(secret.encode()).decode("ascii")
 
 
+class SecretUnreadable(ImproperlyConfigured):
+    """A stored secret that the configured keys cannot decrypt."""
+
+
 def decrypt_secret(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode("ascii")).decode()
     except InvalidToken:
-        raise ImproperlyConfigured(
+        raise SecretUnreadable(
             "A stored AccessKey secret cannot be decrypted: ACCOUNT_SECRETS_KEY (or DJANGO_SECRET_KEY) changed."
         ) from None
 

@@ -22,6 +22,10 @@ MESSAGES = {
     "paused.caller_number_invalid": _(
         "Paused: caller number %(number)s was deactivated (%(code)s) and no other is active."
     ),
+    "paused.account_secret_unreadable": _(
+        "Paused: the AccessKey secret of account %(account)s cannot be decrypted (ACCOUNT_SECRETS_KEY or "
+        "DJANGO_SECRET_KEY changed). Enter the secret again, then resume."
+    ),
     # What happened to a call.
     "call.settled_by_operator": _("Settled by an operator."),
     "call.worker_lost": _("The worker stopped while sending this call."),

@@ -363,11 +363,16 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                 # persisted, request built and signed); between the slot and the request's
                 # arrival at Aliyun lies only the network, so no reserved slot goes to waste
                 # and requests arrive as evenly as they were paced.
+                try:  # before `sending`: a client that cannot be built has sent nothing
+                    client = router.client_for(call)
+                except accounts.SecretUnreadable:
+                    report.released += release(calls[index:])
+                    report.stopped = _pause_for_unreadable_secret(campaign, router.routes[call.caller_number.account_id])
+                    break
                 if not mark_sending(call, timezone.now()):
                     report.released += release([call])
                     continue
                 request = build_request(call, campaign.menu_snapshot)
-                client = router.client_for(call)
                 signed = client.prepare_ivr_call(request)
                 pacer = router.pacer(call)
                 slot = pacer.next_slot(limits)
@@ -394,6 +399,13 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
             if others_waiting(campaign_id):
                 report.stopped = "yielded to other campaigns"
     return report
+
+
+def _pause_for_unreadable_secret(campaign: Campaign, route: accounts.Route) -> str:
+    pause = reasons.reason("paused.account_secret_unreadable", account=route.name)
+    transitions.do_pause_campaign(campaign, pause)
+    log.warning("campaign %s paused: the secret of account %s cannot be decrypted", campaign.pk, route.name)
+    return reasons.describe(pause)
 
 
 class PlacedBatch:
