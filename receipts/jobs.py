@@ -115,7 +115,7 @@ def relink_orphans(now: dt.datetime | None = None, limit: int = 1000) -> int:
             return 0
         touched, filled = link(orphans, calls)
         linked = [r for r in orphans if r.matched_call_id is not None]
-        Receipt.objects.bulk_update(linked, ["matched_call"])
+        Receipt.objects.bulk_update(linked, ["matched_call", "problem"])
         settle_calls(touched, now, dirty=filled)
     return len(linked)
 
