@@ -113,6 +113,11 @@ RQ_QUEUES = {
     "imports": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3 * 3600},
 }
 RQ_SHOW_ADMIN_LINK = True
+RQ = {"WORKER_CLASS": "ivrsite.workers.HeartbeatWorker"}
+# How often a busy RQ worker writes its heartbeat, and how old one may be before the worker is
+# taken for dead and its claimed calls are handed back (campaigns.dialling.claimers).
+WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 2)
+WORKER_HEARTBEAT_LAPSE_SECONDS = envint("WORKER_HEARTBEAT_LAPSE_SECONDS", 8)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

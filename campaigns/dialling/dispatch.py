@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import accounts, reasons, transitions
-from campaigns.dialling import aliyun, callee_protection, guard, pacing, rates, refusals
+from campaigns.dialling import aliyun, callee_protection, claimers, guard, pacing, rates, refusals
 from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def caller_capacity(campaign: Campaign, now: dt.datetime) -> dict[int, int]:
 def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None = None) -> list[Call]:
     """Atomically take up to `limit` due calls for this worker, each with a caller number."""
     now = now or timezone.now()
-    token = secrets.token_hex(8)
+    token = claimers.claim_token()
     with transaction.atomic():
         # Locking the caller numbers serialises capacity checks between workers.
         numbers = list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))

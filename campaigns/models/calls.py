@@ -78,7 +78,8 @@ class Call(models.Model):
     answer_label = models.CharField(_("answer"), max_length=200, blank=True)
     duration = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    claim_token = models.CharField(_("claimed by"), max_length=32, blank=True)
+    # `<RQ worker name>/<random>` inside an RQ worker (`campaigns.dialling.claimers`), else `<random>`.
+    claim_token = models.CharField(_("claimed by"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
