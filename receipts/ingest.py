@@ -228,9 +228,8 @@ def link(receipts: Iterable[Receipt], calls: list[Call]) -> tuple[dict[int, Call
 
 def _mismatch(receipt: Receipt, call: Call, other: Call | None) -> str:
     named = f"it is call {other.pk}'s" if other is not None else f"call {call.pk} has CallId {call.call_id!r}"
-    return f"CallId {receipt.call_id!r} names a different call than OutId {receipt.out_id!r} ({named}); linked by OutId"[
-        :300
-    ]
+    text = f"CallId {receipt.call_id!r} names a different call than OutId {receipt.out_id!r} ({named})"
+    return f"{text}; linked by OutId"[:300]
 
 
 def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | frozenset = frozenset()) -> list[int]:

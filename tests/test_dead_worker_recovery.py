@@ -15,17 +15,22 @@ from django.utils import timezone
 from campaigns import actions
 from campaigns.models import Call
 from tests.stack import Stack, database_url
-from tests.test_dispatch_fault import assert_nobody_lost_or_called_twice, describe, running_campaign, sent_count, settled
+from tests.test_dispatch_fault import (
+    assert_nobody_lost_or_called_twice,
+    describe,
+    running_campaign,  # noqa: F401 (the fault tests' campaign fixture)
+    sent_count,
+    settled,
+)
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 S = Call.Status
 RECOVERY_SECONDS = 15
-__all__ = ["running_campaign"]  # the fault tests' campaign fixture
 
 
-def test_a_killed_workers_claims_are_dialled_again_within_seconds(running_campaign, tmp_path):
-    campaign = running_campaign
+def test_a_killed_workers_claims_are_dialled_again_within_seconds(request, tmp_path):
+    campaign = request.getfixturevalue("running_campaign")
     with Stack(database_url(), workers=2, simulator_args=("--call-duration-scale", "0.02"), log_dir=tmp_path) as stack:
         actions.start_campaign(campaign)
         wait_until(lambda: sent_count(campaign) >= 40, timeout=60, step=0.25, message="dialling never started")

@@ -35,7 +35,7 @@ def test_list_export_writes_no_formula_behind_a_control_character(staff_client):
 
 def test_import_drops_control_characters_from_names_variables_and_titles():
     contact_list = ContactList.objects.create(name="controls")
-    data = 'phone,name,"no\x01te"\n13900000002,"\x01=cmd",a\x00\x1fb\n'.encode()
+    data = b'phone,name,"no\x01te"\n13900000002,"\x01=cmd",a\x00\x1fb\n'
     import_contacts(contact_list, io.BytesIO(data), "controls.csv")
     contact = Contact.objects.get(contact_list=contact_list)
     assert contact.name == "=cmd"

@@ -256,7 +256,8 @@ def _xlsx_cell(value: object) -> str:
 
 
 def _header_key(text: str) -> str:
-    return " ".join(drop_controls(str(text)).replace("\ufeff", "").replace("_", " ").replace("-", " ").split()).casefold()
+    text = drop_controls(str(text)).replace("\ufeff", "").replace("_", " ").replace("-", " ")
+    return " ".join(text.split()).casefold()
 
 
 def map_columns(header: list[str]) -> Columns:

@@ -367,7 +367,8 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                     client = router.client_for(call)
                 except accounts.SecretUnreadable:
                     report.released += release(calls[index:])
-                    report.stopped = _pause_for_unreadable_secret(campaign, router.routes[call.caller_number.account_id])
+                    route = router.routes[call.caller_number.account_id]
+                    report.stopped = _pause_for_unreadable_secret(campaign, route)
                     break
                 if not mark_sending(call, timezone.now()):
                     report.released += release([call])
