@@ -296,7 +296,7 @@ class CampaignAdmin(AuditedAdmin):
     def progress_view(self, request: HttpRequest) -> JsonResponse:
         if not self.has_view_permission(request):
             return JsonResponse({}, status=403)
-        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()][:200]
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isascii() and i.isdigit()][:200]
         data = {}
         for campaign in Campaign.objects.filter(pk__in=ids):
             figures = progress(campaign)
@@ -346,7 +346,7 @@ class CampaignAdmin(AuditedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        campaign = Campaign.objects.filter(pk=object_id).first()
+        campaign = self.get_object(request, object_id)  # None for "abc": the admin then says so
         if campaign:
             extra_context["transitions"] = [
                 (name, label, reverse("admin:campaigns_campaign_transition", args=[campaign.pk, name]))

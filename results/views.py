@@ -25,7 +25,7 @@ from results import aggregates, analysis, chain_exports, crosstab, exports
 
 def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
     raw = request.GET.get("list") or ""
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, int("²") fails
         return None
     list_id = int(raw)
     if not campaign.contact_lists.filter(pk=list_id).exists():
