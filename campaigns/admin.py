@@ -37,7 +37,7 @@ from campaigns.models import (
     default_retry_outcomes,
     default_weekdays,
 )
-from campaigns.permissions import may_export_results
+from campaigns.permissions import may_export_results, may_see_contacts
 from results.aggregates import progress
 
 State = Campaign.State
@@ -411,6 +411,22 @@ class CallAdmin(AuditedAdmin):
     @admin.display(description=gettext_lazy("what happened"))
     def what_happened(self, obj: Call) -> str:
         return obj.note_text
+
+    # Without *view contact*: no phone, name or answer (SECURITY.md, "What each role can see").
+    CONTACT_FIELDS = ("phone", "contact", "answer_label", "answer_key", "dtmf")
+
+    def get_list_display(self, request):
+        names = super().get_list_display(request)
+        return names if may_see_contacts(request.user) else [n for n in names if n not in self.CONTACT_FIELDS]
+
+    def get_search_fields(self, request):
+        names = super().get_search_fields(request)
+        return names if may_see_contacts(request.user) else [n for n in names if n not in self.CONTACT_FIELDS]
+
+    def get_exclude(self, request, obj=None):
+        if may_see_contacts(request.user):
+            return super().get_exclude(request, obj)
+        return [*(super().get_exclude(request, obj) or ()), *self.CONTACT_FIELDS]
 
     def has_add_permission(self, request):
         return False

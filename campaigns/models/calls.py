@@ -103,7 +103,12 @@ class Call(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.phone} #{self.attempt} ({self.get_status_display()})"
+        # No phone: a call's name shows on pages (titles, links) that users without *view contact* see.
+        return _("call %(id)s, attempt %(attempt)s (%(status)s)") % {
+            "id": self.pk,
+            "attempt": self.attempt,
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_final(self) -> bool:
