@@ -189,6 +189,11 @@ DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
 # Receipts in one push; more gets a 413 and is kept as a rejected push.
 RECEIPT_MAX_ELEMENTS = envint("RECEIPT_MAX_ELEMENTS", 1000)
+# Receipts that found no call (unmatched, malformed) and rejected pushes are deleted after this
+# many days, and beyond these counts the oldest go first (receipts/retention.py, hourly).
+WEBHOOK_RETENTION_DAYS = envint("WEBHOOK_RETENTION_DAYS", 30)
+UNMATCHED_RECEIPTS_MAX = envint("UNMATCHED_RECEIPTS_MAX", 100_000)
+REJECTED_PUSHES_MAX = envint("REJECTED_PUSHES_MAX", 1000)
 
 
 def envlimits(name: str, default: str) -> list[tuple[int, int]]:
