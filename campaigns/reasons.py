@@ -46,6 +46,9 @@ MESSAGES = {
     ),
     # Why a contact import failed as a whole (`campaigns.contacts.import_files.ImportFileError`, import jobs).
     "import.unknown_encoding": _("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again."),
+    "import.maybe_big5": _(
+        "The file looks like Big5 (Traditional Chinese) but cannot be read as Big5; save it as UTF-8 CSV and try again."
+    ),
     "import.xls": _("Old Excel .xls files are not supported; save as .xlsx or CSV."),
     "import.empty": _("The file is empty."),
     "import.not_csv": _("Cannot read the file as CSV: %(error)s"),

@@ -98,8 +98,35 @@ class Table:
     bytes_read: Callable[[], int]
 
 
+def looks_like_big5(sample: bytes) -> bool:
+    """Whether double-byte text that decodes as GB18030 is more likely Big5 (Traditional Chinese).
+
+    Big5's common characters have lead bytes A4–C6 and trail bytes 40–7E or A1–FE. Read as
+    GBK, those with a trail byte below A1 become rare extension characters (GBK/4) and
+    private-use ones: about half the characters of a Big5 text, a few in a thousand of a GBK
+    one. More than one in six is Big5."""
+    start = next((i for i, byte in enumerate(sample) if byte >= 0x80), len(sample))
+    window = sample[start : start + DETECT_BYTES]
+    pairs = rare = 0
+    i = 0
+    while i < len(window) - 1:
+        lead, trail = window[i], window[i + 1]
+        if lead < 0x80:
+            i += 1
+            continue
+        if 0x30 <= trail <= 0x39:  # a GB18030 four-byte sequence: not Big5
+            i += 4
+            continue
+        pairs += 1
+        rare += lead >= 0xA1 and trail < 0xA1
+        i += 2
+    return pairs >= 4 and rare * 6 > pairs
+
+
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK), or Big5
+    (cp950) when the bytes look like it (`looks_like_big5`); Big5-looking bytes that do not
+    decode as Big5 are refused rather than imported as mojibake."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -111,9 +138,15 @@ def detect_encoding(sample: bytes) -> str:
         pass
     try:
         codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
-        return "gb18030"
     except UnicodeDecodeError as exc:
         raise ImportFileError("import.unknown_encoding") from exc
+    if not looks_like_big5(sample):
+        return "gb18030"
+    try:
+        codecs.getincrementaldecoder("cp950")().decode(sample, final=False)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("import.maybe_big5") from exc
+    return "cp950"
 
 
 def _encoding_sample(stream: IO[bytes]) -> bytes:
