@@ -171,6 +171,9 @@ SESSION_COOKIE_HTTPONLY = True
 ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
 ALIYUN_VOICE_ENDPOINT = os.environ.get("ALIYUN_VOICE_ENDPOINT", "https://dyvmsapi.aliyuncs.com/")
+# Endpoints besides HTTPS on *.aliyuncs.com (and ALIYUN_VOICE_ENDPOINT) a stored account may use,
+# comma-separated (a simulator: `http://127.0.0.1:8010/`).
+VOICE_ENDPOINTS_ALLOWED = envlist("VOICE_ENDPOINTS_ALLOWED")
 VOICE_QPS = envint("VOICE_QPS", 100)
 # Fernet key(s) encrypting stored Aliyun account secrets (first encrypts, all decrypt).
 # Empty: derived from DJANGO_SECRET_KEY (rotating that key then needs the secrets re-entered).
