@@ -160,19 +160,11 @@ class Stack:
 
     def start(self) -> Stack:
         self.start_redis()
-        receipt_url = f"{self.url}/receipts/aliyun/{TOKEN}/"
+        # The receipt URL holds the token: in the environment, as the Procfile does, not on argv.
+        self.env["SIMULATOR_RECEIPT_URL"] = f"{self.url}/receipts/aliyun/{TOKEN}/"
         self.spawn(
             "simulator",
-            self.manage(
-                "voice_simulator",
-                "--port",
-                str(self.simulator_port),
-                "--seed",
-                "7",
-                "--receipt-url",
-                receipt_url,
-                *self.simulator_args,
-            ),
+            self.manage("voice_simulator", "--port", str(self.simulator_port), "--seed", "7", *self.simulator_args),
         )
         if self.procfile:
             self.spawn_procfile("web", "web")
