@@ -233,6 +233,9 @@ if AUDIT_RETENTION_DAYS < 3 * 365:
 
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS: audit events are kept at least 1095 days (three years)")
 
+# Error pages and reports hide passwords inside URLs (REDIS_URL, DATABASE_URL) as well.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "ivrsite.error_reports.CredentialsFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
