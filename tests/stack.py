@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -73,7 +74,8 @@ def database_url() -> str:
     if connection.vendor != "postgresql":
         pytest.skip("the stack needs PostgreSQL (several processes share the database)")
     user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""  # the embedded one has one
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
 class Stack:
