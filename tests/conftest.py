@@ -77,6 +77,21 @@ def staff_client(client, staff_user):
 
 
 @pytest.fixture
+def login_with(client, django_user_model):
+    """`login_with("view_call", ...)`: the client, logged in as staff holding just those permissions."""
+
+    def login(*codenames: str):
+        from django.contrib.auth.models import Permission
+
+        user = django_user_model.objects.create_user("limited", password="x" * 12, is_staff=True)
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
 def caller(db) -> CallerNumber:
     return CallerNumber.objects.create(number="057112345678", label="Hangzhou", max_concurrent_calls=500)
 

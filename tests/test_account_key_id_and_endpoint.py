@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
 from campaigns.accounts import VoiceAccount
@@ -45,10 +44,8 @@ def test_the_change_page_shows_the_key_id_masked_and_keeps_it_when_left_blank(st
     assert (stored.access_key_id, stored.qps) == (KEY_ID, 7)
 
 
-def test_a_view_only_user_sees_the_key_id_masked(client, django_user_model, stored):
-    user = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_voiceaccount"))
-    client.force_login(user)
+def test_a_view_only_user_sees_the_key_id_masked(login_with, stored):
+    client = login_with("view_voiceaccount")
     page = client.get(f"/admin/campaigns/voiceaccount/{stored.pk}/change/").content.decode()
     assert KEY_ID not in page and stored.masked_key_id in page
 

@@ -2,7 +2,6 @@
 five contacts (`by=email`) goes to "other"; a user who may export results sees every value."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from tests.test_crosstab import (
     data,
@@ -12,16 +11,9 @@ from tests.test_crosstab import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def viewer_client(client, django_user_model):
-    user = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_campaign"))
-    client.force_login(user)
-    return client
-
-
-def test_small_groups_go_to_other_for_a_campaign_viewer(viewer_client, request):
+def test_small_groups_go_to_other_for_a_campaign_viewer(login_with, request):
     campaign = request.getfixturevalue("done")
+    viewer_client = login_with("view_campaign")
     chart = data(viewer_client, campaign, "city")["charts"]["crosstab"]
     assert chart["labels"] == ["杭州", "Other (3 values)"]
     assert [row[:2] for row in chart["table"]["rows"]] == [["杭州", 5], ["Other (3 values)", 7]]
