@@ -12,8 +12,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns.actions import campaigns as actions
 from campaigns.models import Call
+from tests.actors import OPERATOR
 from tests.stack import Stack, database_url
 from tests.test_dispatch_fault import (
     assert_nobody_lost_or_called_twice,
@@ -32,7 +33,7 @@ RECOVERY_SECONDS = 15
 def test_a_killed_workers_claims_are_dialled_again_within_seconds(request, tmp_path):
     campaign = request.getfixturevalue("running_campaign")
     with Stack(database_url(), workers=2, simulator_args=("--call-duration-scale", "0.02"), log_dir=tmp_path) as stack:
-        actions.start_campaign(campaign)
+        actions.do_start_campaign(campaign, actor=OPERATOR)
         wait_until(lambda: sent_count(campaign) >= 40, timeout=60, step=0.25, message="dialling never started")
         mine = campaign.calls.filter(status=S.CLAIMED, claim_token__startswith="w0-")
         wait_until(mine.exists, timeout=30, step=0.02, message="worker 0 never held a claim")

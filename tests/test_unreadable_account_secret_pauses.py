@@ -4,10 +4,12 @@ claim is handed back, and the campaign pauses with a reason naming the account."
 
 import pytest
 
-from campaigns import accounts, actions
+from campaigns import accounts
 from campaigns.accounts import VoiceAccount
+from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign
+from tests.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +22,7 @@ def test_unreadable_secret_pauses_the_campaign_with_nothing_sent(settings, campa
     caller.account = account
     caller.save()
     accounts._clients.clear()
-    actions.start_campaign(campaign)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
     settings.SECRET_KEY = "a-rotated-secret-key-that-decrypts-nothing"
 
     report = dispatch.dial_campaign(campaign.pk, max_seconds=5)

@@ -26,6 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import DISPATCHER
 from campaigns import accounts, reasons, transitions
 from campaigns.dialling import aliyun, callee_protection, claimers, guard, pacing, rates, refusals
 from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
@@ -404,7 +405,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
 
 def _pause_for_unreadable_secret(campaign: Campaign, route: accounts.Route) -> str:
     pause = reasons.reason("paused.account_secret_unreadable", account=route.name)
-    transitions.do_pause_campaign(campaign, pause)
+    transitions.do_pause_campaign(campaign, DISPATCHER, reason=pause)
     log.warning("campaign %s paused: the secret of account %s cannot be decrypted", campaign.pk, route.name)
     return reasons.describe(pause)
 
