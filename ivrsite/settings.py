@@ -117,7 +117,7 @@ RQ = {"WORKER_CLASS": "ivrsite.workers.HeartbeatWorker"}
 # How often a busy RQ worker writes its heartbeat, and how old one may be before the worker is
 # taken for dead and its claimed calls are handed back (campaigns.dialling.claimers).
 WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 2)
-WORKER_HEARTBEAT_LAPSE_SECONDS = envint("WORKER_HEARTBEAT_LAPSE_SECONDS", 8)
+WORKER_HEARTBEAT_LAPSE_SECONDS = envint("WORKER_HEARTBEAT_LAPSE_SECONDS", 6)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
