@@ -17,10 +17,11 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -45,11 +46,15 @@ def encrypt_secret(secret: str) -> str:
     return _fernet().encrypt(secret.encode()).decode("ascii")
 
 
+class SecretUnreadable(ImproperlyConfigured):
+    """A stored secret that the configured keys cannot decrypt."""
+
+
 def decrypt_secret(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode("ascii")).decode()
     except InvalidToken:
-        raise ImproperlyConfigured(
+        raise SecretUnreadable(
             "A stored AccessKey secret cannot be decrypted: ACCOUNT_SECRETS_KEY (or DJANGO_SECRET_KEY) changed."
         ) from None
 
@@ -85,14 +90,47 @@ class VoiceAccount(models.Model):
     def masked_key_id(self) -> str:
         return mask(self.access_key_id)
 
+    def clean(self) -> None:
+        try:
+            validate_endpoint(self.endpoint)
+        except ValidationError as exc:
+            raise ValidationError({"endpoint": exc.messages}) from None
+
 
 def mask(value: str) -> str:
     """Enough of an identifier to recognise it, not enough to use it."""
     return f"{value[:4]}…{value[-2:]}" if len(value) > 8 else "…"
 
 
+ALIYUN_HOST_SUFFIX = ".aliyuncs.com"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins() -> set[str]:
+    """Endpoints other than Aliyun's that a stored account may use: VOICE_ENDPOINTS_ALLOWED, and
+    the environment's own ALIYUN_VOICE_ENDPOINT (the bundled simulator under `make run`)."""
+    return {_origin(url) for url in [*settings.VOICE_ENDPOINTS_ALLOWED, settings.ALIYUN_VOICE_ENDPOINT] if url}
+
+
 def validate_endpoint(value: str) -> None:
+    """HTTPS on one of Aliyun's hosts (`*.aliyuncs.com`), or an origin the settings allow: the
+    endpoint receives every signed request, and a stored account must not send them elsewhere."""
     URLValidator(schemes=["http", "https"])(value)
+    if _origin(value) in allowed_origins():
+        return
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not (host.endswith(ALIYUN_HOST_SUFFIX) or host == ALIYUN_HOST_SUFFIX[1:]):
+        raise ValidationError(
+            _(
+                "The endpoint must be HTTPS on one of Aliyun's hosts (*.aliyuncs.com), or allowed by "
+                "VOICE_ENDPOINTS_ALLOWED."
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from campaigns.models import (
     default_retry_outcomes,
     default_weekdays,
 )
-from campaigns.permissions import may_export_results
+from campaigns.permissions import may_export_results, may_see_contacts
 from results.aggregates import progress
 
 State = Campaign.State
@@ -250,7 +250,7 @@ class CampaignAdmin(AuditedAdmin):
     def progress_view(self, request: HttpRequest) -> JsonResponse:
         if not self.has_view_permission(request):
             return JsonResponse({}, status=403)
-        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()][:200]
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isascii() and i.isdigit()][:200]
         data = {}
         for campaign in Campaign.objects.filter(pk__in=ids):
             figures = progress(campaign)
@@ -301,7 +301,7 @@ class CampaignAdmin(AuditedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        campaign = Campaign.objects.filter(pk=object_id).first()
+        campaign = self.get_object(request, object_id)  # None for "abc": the admin then says so
         if campaign:
             extra_context["transitions"] = [
                 (name, label, reverse("admin:campaigns_campaign_transition", args=[campaign.pk, name]))
@@ -370,6 +370,22 @@ class CallAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("what happened"))
     def what_happened(self, obj: Call) -> str:
         return obj.note_text
+
+    # Without *view contact*: no phone, name or answer (SECURITY.md, "What each role can see").
+    CONTACT_FIELDS = ("phone", "contact", "answer_label", "answer_key", "dtmf")
+
+    def get_list_display(self, request):
+        names = super().get_list_display(request)
+        return names if may_see_contacts(request.user) else [n for n in names if n not in self.CONTACT_FIELDS]
+
+    def get_search_fields(self, request):
+        names = super().get_search_fields(request)
+        return names if may_see_contacts(request.user) else [n for n in names if n not in self.CONTACT_FIELDS]
+
+    def get_exclude(self, request, obj=None):
+        if may_see_contacts(request.user):
+            return super().get_exclude(request, obj)
+        return [*(super().get_exclude(request, obj) or ()), *self.CONTACT_FIELDS]
 
     def has_settle_permission(self, request: HttpRequest) -> bool:
         """Settling unknown calls is what *change call* allows now that no field is editable."""

@@ -26,6 +26,17 @@ class VoiceAccountForm(forms.ModelForm):
         model = VoiceAccount
         fields = ["name", "access_key_id", "secret", "endpoint", "qps"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "access_key_id" in self.fields:  # masked once created
+            field = self.fields["access_key_id"]
+            field.required = False
+            field.help_text = _("Now %(masked)s. Leave blank to keep it.") % {"masked": self.instance.masked_key_id}
+            self.initial["access_key_id"] = ""
+
+    def clean_access_key_id(self) -> str:
+        return (self.cleaned_data.get("access_key_id") or "").strip() or self.instance.access_key_id
+
     def clean(self):
         cleaned = super().clean()
         if not self.instance.pk and not cleaned.get("secret"):
@@ -52,6 +63,18 @@ class VoiceAccountAdmin(AuditedAdmin):
     @method_decorator(sensitive_post_parameters("secret"))
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = ["masked_key_id" if name == "access_key_id" else name for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            readonly.append("masked_key_id")
+        return readonly
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(number_count=Count("caller_numbers"))

@@ -33,7 +33,7 @@ from campaigns import reasons, spreadsheets
 from campaigns.actions.lists import record_import
 from campaigns.contacts import import_files, import_jobs, importing, resources, uploads
 from campaigns.models import Contact, ContactList, ImportJob
-from campaigns.permissions import may_export_contacts
+from campaigns.permissions import may_export_contacts, may_import_contacts
 
 PREVIEW_ROWS = 1000
 SHOWN_REJECTED = 500
@@ -87,6 +87,7 @@ class ContactListAdmin(AuditedAdmin):
         obj = self.get_object(request, object_id)
         if obj is not None:
             extra_context["may_export"] = may_export_contacts(request.user)
+            extra_context["may_import"] = may_import_contacts(request.user)
             job = obj.imports.first()
             extra_context["import_job"] = job
             # Rejected rows quote what the file held (numbers of a sort): contact data.
@@ -99,7 +100,9 @@ class ContactListAdmin(AuditedAdmin):
 
     def _list_for_change(self, request: HttpRequest, list_id: int) -> ContactList:
         contact_list = get_object_or_404(ContactList, pk=list_id)
-        if not self.has_change_permission(request, contact_list):
+        # The preview (new / update / skip per row) says which numbers the list holds and
+        # under which names: importing needs the contact permissions as well.
+        if not (self.has_change_permission(request, contact_list) and may_import_contacts(request.user)):
             raise PermissionDenied
         return contact_list
 

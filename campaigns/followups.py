@@ -256,7 +256,15 @@ def chain(campaign: Campaign) -> list[Campaign]:
 
 
 def may_follow_up(user) -> bool:
-    """A follow-up creates a campaign and a contact list holding the segment's contacts."""
+    """A follow-up reads the source's calls and creates a campaign, a contact list and the
+    segment's contacts in it: it needs the permissions of each."""
     return user.has_perms(
-        ["campaigns.view_campaign", "campaigns.add_campaign", "campaigns.add_contactlist", "campaigns.view_contact"]
+        [
+            "campaigns.view_campaign",
+            "campaigns.add_campaign",
+            "campaigns.view_call",
+            "campaigns.add_contactlist",
+            "campaigns.add_contact",
+            "campaigns.view_contact",
+        ]
     )

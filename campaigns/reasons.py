@@ -22,6 +22,10 @@ MESSAGES = {
     "paused.caller_number_invalid": _(
         "Paused: caller number %(number)s was deactivated (%(code)s) and no other is active."
     ),
+    "paused.account_secret_unreadable": _(
+        "Paused: the AccessKey secret of account %(account)s cannot be decrypted (ACCOUNT_SECRETS_KEY or "
+        "DJANGO_SECRET_KEY changed). Enter the secret again, then resume."
+    ),
     # What happened to a call.
     "call.settled_by_operator": _("Settled by an operator."),
     "call.worker_lost": _("The worker stopped while sending this call."),
@@ -48,6 +52,9 @@ MESSAGES = {
     ),
     # Why a contact import failed as a whole (`campaigns.contacts.import_files.ImportFileError`, import jobs).
     "import.unknown_encoding": _("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again."),
+    "import.maybe_big5": _(
+        "The file looks like Big5 (Traditional Chinese) but cannot be read as Big5; save it as UTF-8 CSV and try again."
+    ),
     "import.xls": _("Old Excel .xls files are not supported; save as .xlsx or CSV."),
     "import.empty": _("The file is empty."),
     "import.not_csv": _("Cannot read the file as CSV: %(error)s"),

@@ -38,8 +38,8 @@ class Segment:
     def parse(cls, code: str) -> Segment:
         """`answer:LABEL` or `status:NAME`; ValidationError on anything else."""
         kind, sep, value = (code or "").partition(":")
-        if not sep or kind not in (ANSWER, STATUS) or not value:
-            raise ValidationError(_("Unknown segment “%(code)s”.") % {"code": code})
+        if not sep or kind not in (ANSWER, STATUS) or not value or "\x00" in value:  # no label holds NUL
+            raise ValidationError(_("Unknown segment “%(code)s”.") % {"code": code.replace("\x00", "")})
         if kind == STATUS and value not in SEGMENT_STATUSES:
             raise ValidationError(
                 _("Unknown status “%(name)s”; one of: %(names)s.")

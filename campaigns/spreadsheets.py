@@ -13,9 +13,11 @@ borrows its outcome names new, update, skip, invalid.
 
 Every other export writes through `csv_response` / `xlsx_response` below, header row included, so
 no path can forget to:
-- neutralise formulas: a text cell starting with = + - @, tab or CR gets an apostrophe;
 - clean XLSX cells: control characters XML cannot hold are dropped, text is capped at
   Excel's 32,767 characters per cell;
+- then neutralise formulas: a text cell starting with = + - @, tab or CR gets an apostrophe.
+  Cleaning comes first: a cell "\\x01=HYPERLINK(...)" is no formula until its control
+  character is dropped, and would be written as one if neutralised before.
 - stay inside Excel's 16,384 columns (`TooWide`, a clear message, instead of a 500).
 Which variable columns a list has is `campaigns.contacts.variables.variable_names_of`.
 """
@@ -52,12 +54,14 @@ def neutralise(value: object) -> object:
 
 
 def xlsx_cell(value: object) -> object:
-    """A neutralised cell openpyxl can write and Excel can open."""
+    """A cleaned, then neutralised cell openpyxl can write and Excel can open."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     value = neutralise(value)
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL_CHARS]
+        value = value[:XLSX_MAX_CELL_CHARS]
     return value
 
 

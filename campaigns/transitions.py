@@ -665,3 +665,23 @@ def do_retry_calls(calls: Iterable[Call], now: dt.datetime) -> list[Call]:
         return []
     Call.objects.filter(pk__in=among(still_latest, "bigint")).update(is_latest=False)
     return Call.objects.bulk_create([_next_attempt(due[pk], now) for pk in still_latest])
+
+
+# --- A dead worker's claims, handed back as soon as its heartbeat lapses (issue 21) ----------
+
+
+@transaction.atomic
+def do_recover_dead_claims(tokens: list[str], now: dt.datetime) -> dict[str, int]:
+    """What a dead worker left (`campaigns.dialling.claimers`), by its claim tokens: its claims
+    → queued (never sent, safe to dial); its sends → unknown (may have been placed).
+
+    Accepts: claimed, sending, under one of `tokens`. Lock: the rows it updates.
+    """
+    if not tokens:
+        return {"requeued": 0, "unknown": 0}
+    theirs = Call.objects.filter(claim_token__in=tokens)
+    requeued = theirs.filter(status__in=_from("recover_claim")).update(status=S.QUEUED, claimed_at=None)
+    unknown = theirs.filter(status__in=_from("recover_sending")).update(
+        status=S.UNKNOWN, error_code="WorkerLost", error_message="", note=reasons.reason("call.worker_lost")
+    )
+    return {"requeued": requeued, "unknown": unknown}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -98,27 +99,38 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 
 class EmbeddedRedis:
-    """`redis-server` on a free (or given) port of 127.0.0.1, nothing persisted, in a temp folder."""
+    """`redis-server` on a free (or given) port of 127.0.0.1, nothing persisted, in a private temp
+    folder (mkdtemp: mode 0700, a fresh name no other user can have created first), removed on stop.
+    `unix_socket`: no TCP port at all, only a socket in that folder, so no other local user can
+    reach it (the demo's; a TCP port on 127.0.0.1 is open to every user of the machine)."""
 
-    def __init__(self, binary: str, port: int | None = None, folder: Path | None = None):
+    def __init__(self, binary: str, port: int | None = None, unix_socket: bool = False):
         self.binary = binary
-        self.port = port or free_port()
-        self.folder = folder  # given: kept on stop (the demo reuses one); else a new temp folder, removed
-        self.owns_folder = folder is None
+        self.unix_socket = unix_socket
+        self.port = 0 if unix_socket else (port or free_port())
+        self.folder: Path | None = None
         self.process: subprocess.Popen | None = None
 
+    @property
+    def socket_path(self) -> Path | None:
+        return self.folder / "redis.sock" if self.unix_socket and self.folder else None
+
     def url(self, like: str = "redis://127.0.0.1/0") -> str:
+        if self.socket_path:
+            return f"unix://{self.socket_path}?db={urlsplit(like).path.lstrip('/') or 0}"
         return with_host_port(like, self.port)
 
     def start(self, timeout: float = 15.0) -> EmbeddedRedis:
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="ivrsite-redis-"))
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="ivrsite-redis-"))
         log = self.folder / "redis.log"
+        listen = (
+            ["--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
+            if self.unix_socket
+            else ["--port", str(self.port), "--bind", "127.0.0.1"]
+        )
         command = [
             self.binary,
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
+            *listen,
             "--save", "",
             "--appendonly", "no",
             "--dir", str(self.folder),
@@ -133,7 +145,7 @@ class EmbeddedRedis:
                 return self
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"{self.binary} did not start on port {self.port}:\n{_tail(log)}")
+        raise RuntimeError(f"{self.binary} did not start at {self.url()}:\n{_tail(log)}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -143,7 +155,7 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.folder and self.owns_folder:
+        if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -157,8 +169,9 @@ def postgres_bin_dir() -> Path | None:
 
 
 class EmbeddedPostgres:
-    """A throw-away PostgreSQL cluster: initdb in a temp folder, `postgres` superuser with trust
-    auth on a free port of 127.0.0.1, durability off (test data only), folder removed on stop.
+    """A throw-away PostgreSQL cluster: initdb in a temp folder, `postgres` superuser with a
+    random password (scram-sha-256: a TCP port on 127.0.0.1 is open to every local user, so no
+    trust auth) on a free port, durability off (test data only), folder removed on stop.
     PostgreSQL refuses to run as root, so under root it runs as the unprivileged user `nobody`."""
 
     def __init__(self, bin_dir: Path, port: int | None = None, run_as: str = "nobody"):
@@ -172,9 +185,10 @@ class EmbeddedPostgres:
             self.user_ids = (entry.pw_uid, entry.pw_gid)
         self.folder: Path | None = None
         self.process: subprocess.Popen | None = None
+        self.password = secrets.token_urlsafe(18)
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgres://postgres:{self.password}@127.0.0.1:{self.port}/{database}"
 
     def version(self) -> str:
         result = subprocess.run([str(self.bin_dir / "postgres"), "--version"], capture_output=True, text=True)  # noqa: S603
@@ -208,16 +222,23 @@ class EmbeddedPostgres:
                 self.bin_dir = self.folder / package.name / "pginstall" / "bin"
         data, log = self.folder / "data", self.folder / "postgres.log"
         env = {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
+        password_file = self.folder / "password"
+        password_file.write_text(self.password)
+        password_file.chmod(0o600)
+        if self.user_ids:
+            os.chown(password_file, *self.user_ids)
         initdb = [
             str(self.bin_dir / "initdb"),
             "-D", str(data),
             "-U", "postgres",
-            "--auth=trust",
+            "--auth=scram-sha-256",
+            f"--pwfile={password_file}",
             "--encoding=UTF8",
             "--locale=C",
             "--no-sync",
         ]  # fmt: skip
         result = subprocess.run(initdb, capture_output=True, text=True, env=env, **self._as_owner())  # noqa: S603
+        password_file.unlink()
         if result.returncode != 0:
             self.stop()
             raise RuntimeError(f"initdb failed:\n{result.stdout}{result.stderr}")

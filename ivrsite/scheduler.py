@@ -16,6 +16,7 @@ from django.utils import timezone
 from rq.worker import Worker
 
 from campaigns import background
+from campaigns.dialling.claimers import recover_dead_workers
 from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
 from campaigns.transitions import do_complete_campaign, do_expire_calls
@@ -86,6 +87,7 @@ def tick(now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
     summary["receipts"] = settled.received
+    summary["dead_workers"] = recover_dead_workers(now)
     for campaign in Campaign.objects.filter(state=Campaign.State.STARTING):
         ensure_enrolment_queued(campaign)
     summary["housekeeping"] = enqueue_housekeeping()

@@ -113,6 +113,11 @@ RQ_QUEUES = {
     "imports": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3 * 3600},
 }
 RQ_SHOW_ADMIN_LINK = True
+RQ = {"WORKER_CLASS": "ivrsite.workers.HeartbeatWorker"}
+# How often a busy RQ worker writes its heartbeat, and how old one may be before the worker is
+# taken for dead and its claimed calls are handed back (campaigns.dialling.claimers).
+WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 2)
+WORKER_HEARTBEAT_LAPSE_SECONDS = envint("WORKER_HEARTBEAT_LAPSE_SECONDS", 6)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,6 +171,9 @@ SESSION_COOKIE_HTTPONLY = True
 ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
 ALIYUN_VOICE_ENDPOINT = os.environ.get("ALIYUN_VOICE_ENDPOINT", "https://dyvmsapi.aliyuncs.com/")
+# Endpoints besides HTTPS on *.aliyuncs.com (and ALIYUN_VOICE_ENDPOINT) a stored account may use,
+# comma-separated (a simulator: `http://127.0.0.1:8010/`).
+VOICE_ENDPOINTS_ALLOWED = envlist("VOICE_ENDPOINTS_ALLOWED")
 VOICE_QPS = envint("VOICE_QPS", 100)
 # Fernet key(s) encrypting stored Aliyun account secrets (first encrypts, all decrypt).
 # Empty: derived from DJANGO_SECRET_KEY (rotating that key then needs the secrets re-entered).
@@ -184,6 +192,11 @@ DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
 # Receipts in one push; more gets a 413 and is kept as a rejected push.
 RECEIPT_MAX_ELEMENTS = envint("RECEIPT_MAX_ELEMENTS", 1000)
+# Receipts that found no call (unmatched, malformed) and rejected pushes are deleted after this
+# many days, and beyond these counts the oldest go first (receipts/retention.py, hourly).
+WEBHOOK_RETENTION_DAYS = envint("WEBHOOK_RETENTION_DAYS", 30)
+UNMATCHED_RECEIPTS_MAX = envint("UNMATCHED_RECEIPTS_MAX", 100_000)
+REJECTED_PUSHES_MAX = envint("REJECTED_PUSHES_MAX", 1000)
 
 
 def envlimits(name: str, default: str) -> list[tuple[int, int]]:
@@ -223,6 +236,9 @@ if AUDIT_RETENTION_DAYS < 3 * 365:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS: audit events are kept at least 1095 days (three years)")
+
+# Error pages and reports hide passwords inside URLs (REDIS_URL, DATABASE_URL) as well.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "ivrsite.error_reports.CredentialsFilter"
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin_readonly import ReadOnlyAdmin
+from campaigns.permissions import may_see_people
 from receipts.models import PendingPush, Receipt, RejectedPush
+
+# What a user without *view call* and *view contact* does not see here (SECURITY.md): the
+# elements and bodies as received hold caller and callee numbers; a call's link names its phone.
+PEOPLE_FIELDS = {"raw_pretty", "body_pretty", "body", "detail"}
 
 
 class LinkedFilter(admin.SimpleListFilter):
@@ -26,8 +31,27 @@ class LinkedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EvidenceAdmin(ReadOnlyAdmin):
+    """Receipts are evidence: staff look, nobody edits; numbers and raw bodies only for those who
+    may see people (SECURITY.md, "What each role can see")."""
+
+    def get_list_display(self, request: HttpRequest):
+        return self._for(request, super().get_list_display(request))
+
+    def get_fields(self, request: HttpRequest, obj: object = None):
+        return self._for(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None):
+        return self._for(request, super().get_readonly_fields(request, obj))
+
+    def _for(self, request: HttpRequest, names) -> list:
+        if may_see_people(request.user):
+            return list(names)
+        return [name for name in names if name not in PEOPLE_FIELDS]
+
+
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyAdmin):
+class ReceiptAdmin(EvidenceAdmin):
     list_display = ["received_at", "kind", "call_id", "out_id", "status_code", "dtmf", "call_link", "problem"]
     list_filter = ["kind", LinkedFilter, "status_code", "received_at"]
     search_fields = ["call_id", "out_id", "=status_code"]
@@ -58,7 +82,7 @@ class ReceiptAdmin(ReadOnlyAdmin):
         if obj.matched_call_id is None:
             return "—"
         url = reverse("admin:campaigns_call_change", args=[obj.matched_call_id])
-        return format_html('<a href="{}">{}</a>', url, obj.matched_call)
+        return format_html('<a href="{}">{}</a>', url, obj.matched_call)  # its name holds no phone
 
     @admin.display(description=_("raw element"))
     def raw_pretty(self, obj: Receipt) -> str:
@@ -66,7 +90,7 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RejectedPush)
-class RejectedPushAdmin(ReadOnlyAdmin):
+class RejectedPushAdmin(EvidenceAdmin):
     list_display = ["received_at", "reason", "size", "detail", "remote_addr"]
     list_filter = ["reason", "received_at"]
     date_hierarchy = "received_at"
@@ -79,7 +103,7 @@ class RejectedPushAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PendingPush)
-class PendingPushAdmin(ReadOnlyAdmin):
+class PendingPushAdmin(EvidenceAdmin):
     list_display = ["received_at", "pk"]
     date_hierarchy = "received_at"
     fields = ["received_at", "body"]

@@ -194,7 +194,10 @@ def lock_calls(receipts: Iterable[Receipt]) -> list[Call]:
 
 
 def link(receipts: Iterable[Receipt], calls: list[Call]) -> tuple[dict[int, Call], set[int]]:
-    """Point each receipt at its call (CallId first, else OutId, then filling the call's CallId).
+    """Point each receipt at its call: by OutId when it carries one of ours (unique by
+    construction), else by CallId; fill the call's CallId when the receipt outran the
+    dispatcher's write. A receipt whose CallId names a different call than its OutId is
+    linked by the OutId and flagged in `problem`.
 
     Returns the calls by id, and the ids of those whose CallId was filled in.
     """
@@ -205,10 +208,15 @@ def link(receipts: Iterable[Receipt], calls: list[Call]) -> tuple[dict[int, Call
     for receipt in receipts:
         if receipt.kind == K.MALFORMED:
             continue
-        call = by_call_id.get(receipt.call_id) if receipt.call_id else None
-        if call is None and receipt.out_id:
-            call = by_out_id.get(receipt.out_id)
-            if call is not None and receipt.call_id and not call.call_id:
+        call = by_out_id.get(receipt.out_id) if receipt.out_id else None
+        if call is None:
+            call = by_call_id.get(receipt.call_id) if receipt.call_id else None
+        elif receipt.call_id and receipt.call_id != call.call_id:
+            other = by_call_id.get(receipt.call_id)
+            if call.call_id or (other is not None and other.pk != call.pk):
+                receipt.problem = _mismatch(receipt, call, other)
+                log.warning("receipt CallId/OutId mismatch: %s", receipt.problem)
+            else:
                 call.call_id = receipt.call_id  # the receipt outran the dispatcher's write
                 by_call_id[call.call_id] = call
                 filled.add(call.pk)
@@ -216,6 +224,12 @@ def link(receipts: Iterable[Receipt], calls: list[Call]) -> tuple[dict[int, Call
             receipt.matched_call = call
             touched[call.pk] = call
     return touched, filled
+
+
+def _mismatch(receipt: Receipt, call: Call, other: Call | None) -> str:
+    named = f"it is call {other.pk}'s" if other is not None else f"call {call.pk} has CallId {call.call_id!r}"
+    text = f"CallId {receipt.call_id!r} names a different call than OutId {receipt.out_id!r} ({named})"
+    return f"{text}; linked by OutId"[:300]
 
 
 def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | frozenset = frozenset()) -> list[int]:

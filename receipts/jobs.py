@@ -1,7 +1,8 @@
 """Periodic and queued work of the receipts app (run by RQ workers or `manage.py` callers).
 
 - `reconcile_calls`: calls placed long ago that never got a receipt are asked about with
-  QueryCallDetailByCallId and settled from its answer (outcome only: it has no key presses).
+  QueryCallDetailByCallId, signed with the account of the caller number each call went out
+  on, and settled from its answer (outcome only: it has no key presses).
 - `relink_orphans`: receipts that named no known call (the receipt outran our write of the
   CallId, or the call was created later) are matched again and applied.
 """
@@ -53,7 +54,7 @@ def calls_to_reconcile(now: dt.datetime, limit: int) -> list[Call]:
         )
         .exclude(call_id="")
         .exclude(Exists(has_record))
-        .select_related("campaign")
+        .select_related("campaign", "caller_number")
         .order_by("sent_at")[:limit]
     )
 
@@ -61,17 +62,15 @@ def calls_to_reconcile(now: dt.datetime, limit: int) -> list[Call]:
 def reconcile_calls(
     client: VoiceClientLike | None = None, now: dt.datetime | None = None, limit: int = 200
 ) -> dict[str, int]:
-    """Settle calls whose receipt never came from QueryCallDetailByCallId. Returns counts."""
-    if client is None:
-        from campaigns.dialling.aliyun import voice_client
-
-        client = voice_client()
+    """Settle calls whose receipt never came from QueryCallDetailByCallId. Returns counts.
+    Each call is asked about through its own caller number's account (`client` overrides
+    that, for tests): Aliyun only answers the account that placed the call."""
     now = now or timezone.now()
     counts = {"asked": 0, "settled": 0, "no_record": 0, "errors": 0}
     for call in calls_to_reconcile(now, limit):
         counts["asked"] += 1
         try:
-            detail = client.query_call_detail(call.call_id, call.sent_at)
+            detail = (client or _client_of(call)).query_call_detail(call.call_id, call.sent_at)
         except Exception as exc:  # one bad answer must not stop the rest
             counts["errors"] += 1
             log.warning("QueryCallDetailByCallId failed for call %s: %s", call.pk, exc)
@@ -95,6 +94,12 @@ def reconcile_calls(
     return counts
 
 
+def _client_of(call: Call) -> VoiceClientLike:
+    from campaigns.accounts import client_for
+
+    return client_for(call.caller_number.account_id if call.caller_number else None)
+
+
 def relink_orphans(now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Match receipts that named no known call again; returns how many found their call."""
     now = now or timezone.now()
@@ -110,7 +115,7 @@ def relink_orphans(now: dt.datetime | None = None, limit: int = 1000) -> int:
             return 0
         touched, filled = link(orphans, calls)
         linked = [r for r in orphans if r.matched_call_id is not None]
-        Receipt.objects.bulk_update(linked, ["matched_call"])
+        Receipt.objects.bulk_update(linked, ["matched_call", "problem"])
         settle_calls(touched, now, dirty=filled)
     return len(linked)
 

@@ -43,7 +43,7 @@ def _reject(request: HttpRequest, reason: str, detail: str, body: bytes, size: i
     RejectedPush.objects.create(
         reason=reason,
         detail=detail[:500],
-        body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+        body=body[:KEEP_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         size=size,
         content_type=(request.content_type or "")[:200].replace("\x00", "\ufffd"),
         remote_addr=request.META.get("REMOTE_ADDR", "")[:100],

@@ -144,6 +144,7 @@ def extras(
     now: dt.datetime | None = None,
     *,
     list_variables: bool = True,
+    pool_small: bool = True,
 ) -> dict:
     """Segments, chain, scores and cross-tab for the dashboard (served from stored aggregates).
     `list_variables=False` leaves out the names for the "break down by" picker (`variables` is
@@ -163,16 +164,24 @@ def extras(
     }
     if by and campaign.state != Campaign.State.DRAFT and crosstab.has_variable(campaign, by):
         result["by"] = by
-        result["charts"]["crosstab"] = crosstab_chart(campaign, by, snapshot.compute_ms, now)
+        result["charts"]["crosstab"] = crosstab_chart(campaign, by, snapshot.compute_ms, now, pool_small=pool_small)
     return result
 
 
-def crosstab_chart(campaign: Campaign, by: str, cube_ms: int | None = None, now: dt.datetime | None = None) -> dict:
-    """The cross-tab by `by`: computed in the request only when the campaign's cube is cheap."""
+def crosstab_chart(
+    campaign: Campaign,
+    by: str,
+    cube_ms: int | None = None,
+    now: dt.datetime | None = None,
+    *,
+    pool_small: bool = True,
+) -> dict:
+    """The cross-tab by `by`: computed in the request only when the campaign's cube is cheap.
+    `pool_small` (unless the user may export results): small groups go to "other"."""
     if cube_ms is None:
         cube_ms = aggregates.current_snapshot(campaign, now).compute_ms
     table = crosstab.current(campaign, by, cheap=cube_ms <= crosstab.INLINE_MS, now=now)
-    return crosstab.build(campaign, by, table)
+    return crosstab.build(campaign, by, table, pool_small=pool_small)
 
 
 def merge(data: dict, more: dict) -> dict:

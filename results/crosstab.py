@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 S = Call.Status
 
 TOP = 20
+# A value shared by fewer contacts than this may name a person (`by=email`): its cell goes to
+# "other" for users who may not export results (the per-person answers), see SECURITY.md.
+MIN_GROUP_CONTACTS = 5
 FRESH_SECONDS = 30
 INLINE_MS = 200
 RETRY_REQUEST_SECONDS = 120
@@ -131,11 +134,31 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot) -> dict:
-    """Chart (stacked answers per value), table and score columns from the stored table."""
+def pool_small_groups(table: dict) -> dict:
+    """The table with every value of fewer than MIN_GROUP_CONTACTS contacts merged into "other"."""
+    kept, other = [], Counter()
+    pooled = 0
+    for value, counts in table.get("values", []):
+        if sum(r[N] for r in counts) >= MIN_GROUP_CONTACTS:
+            kept.append([value, counts])
+            continue
+        pooled += 1
+        for status, key, dialled, n in counts:
+            other[(status, key, dialled)] += n
+    for status, key, dialled, n in table.get("other", []):
+        other[(status, key, dialled)] += n
+    flat = [[status, key, dialled, n] for (status, key, dialled), n in sorted(other.items())]
+    return {"values": kept, "other": flat, "other_values": table.get("other_values", 0) + pooled}
+
+
+def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot, *, pool_small: bool = True) -> dict:
+    """Chart (stacked answers per value), table and score columns from the stored table.
+    `pool_small`: values of few contacts go to "other" (for users who may not export results)."""
     options = campaign.menu_options
     scale = scores.scale_of(options)
     table = snapshot.table or {}
+    if pool_small:
+        table = pool_small_groups(table)
     groups = [(value or _("(blank)"), counts) for value, counts in table.get("values", [])]
     if table.get("other"):
         groups.append(

@@ -25,7 +25,7 @@ from results import aggregates, analysis, chain_exports, crosstab, exports
 
 def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
     raw = request.GET.get("list") or ""
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, int("²") fails
         return None
     list_id = int(raw)
     if not campaign.contact_lists.filter(pk=list_id).exists():
@@ -44,7 +44,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
     by = request.GET.get("by") or None
-    data = _data(campaign, list_id, by)
+    data = _data(campaign, list_id, by, pool_small=not may_export_results(request.user))
     query = {k: v for k, v in (("list", list_id), ("by", data["by"])) if v}
     user = request.user
     context = {
@@ -62,9 +62,13 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "results/dashboard.html", context)
 
 
-def _data(campaign: Campaign, list_id: int | None, by: str | None, *, list_variables: bool = True) -> dict:
+def _data(
+    campaign: Campaign, list_id: int | None, by: str | None, *, list_variables: bool = True, pool_small: bool = True
+) -> dict:
+    """`pool_small`: cross-tab values of few contacts go to "other" (unless the user may export results)."""
     data = aggregates.dashboard_data(campaign, contact_list_id=list_id)
-    return analysis.merge(data, analysis.extras(campaign, list_id, by, list_variables=list_variables))
+    extras = analysis.extras(campaign, list_id, by, list_variables=list_variables, pool_small=pool_small)
+    return analysis.merge(data, extras)
 
 
 def _segments(request: HttpRequest) -> list:
@@ -80,7 +84,9 @@ def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
     # The poll redraws figures and charts; the picker's variable names stay as the page drew them.
-    return JsonResponse(_data(campaign, list_id, request.GET.get("by") or None, list_variables=False))
+    by = request.GET.get("by") or None
+    pool_small = not may_export_results(request.user)
+    return JsonResponse(_data(campaign, list_id, by, list_variables=False, pool_small=pool_small))
 
 
 @staff_member_required
@@ -150,7 +156,7 @@ def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
     by = request.GET.get("by") or ""
     if not by or not crosstab.has_variable(campaign, by):
         raise Http404(_("No contact of this campaign has that variable."))
-    chart = analysis.crosstab_chart(campaign, by)
+    chart = analysis.crosstab_chart(campaign, by, pool_small=not may_export_results(request.user))
     if chart["pending"]:
         return HttpResponse(_("The breakdown is being computed; try again in a moment."), status=503)
     return crosstab.csv_response(campaign, chart, Actor.of_request(request))

@@ -79,17 +79,31 @@ def staff_client(client, staff_user):
 @pytest.fixture
 def staff_with(django_user_model):
     """A logged-in client of a staff user holding only the permissions named (codenames)."""
-    from django.contrib.auth.models import Permission
     from django.test import Client
 
     def login(*codenames: str) -> Client:
-        user = django_user_model.objects.create_user("staff-" + "-".join(codenames), password="x" * 12, is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client = Client()
-        client.force_login(user)
-        return client
+        return _logged_in(Client(), django_user_model, "staff-" + "-".join(codenames), codenames)
 
     return login
+
+
+@pytest.fixture
+def login_with(client, django_user_model):
+    """`login_with("view_call", ...)`: the test's client, logged in as staff holding just those permissions."""
+
+    def login(*codenames: str):
+        return _logged_in(client, django_user_model, "limited", codenames)
+
+    return login
+
+
+def _logged_in(client, django_user_model, username: str, codenames):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(username, password="x" * 12, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

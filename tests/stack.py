@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -73,7 +74,8 @@ def database_url() -> str:
     if connection.vendor != "postgresql":
         pytest.skip("the stack needs PostgreSQL (several processes share the database)")
     user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""  # the embedded one has one
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
 class Stack:
@@ -160,19 +162,11 @@ class Stack:
 
     def start(self) -> Stack:
         self.start_redis()
-        receipt_url = f"{self.url}/receipts/aliyun/{TOKEN}/"
+        # The receipt URL holds the token: in the environment, as the Procfile does, not on argv.
+        self.env["SIMULATOR_RECEIPT_URL"] = f"{self.url}/receipts/aliyun/{TOKEN}/"
         self.spawn(
             "simulator",
-            self.manage(
-                "voice_simulator",
-                "--port",
-                str(self.simulator_port),
-                "--seed",
-                "7",
-                "--receipt-url",
-                receipt_url,
-                *self.simulator_args,
-            ),
+            self.manage("voice_simulator", "--port", str(self.simulator_port), "--seed", "7", *self.simulator_args),
         )
         if self.procfile:
             self.spawn_procfile("web", "web")

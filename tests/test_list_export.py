@@ -79,3 +79,15 @@ def test_export_round_trips_through_import(staff_client, export_list):
 def test_export_needs_a_staff_login(client, export_list):
     response = client.get(reverse("admin:campaigns_contactlist_export", args=[export_list.pk, "csv"]))
     assert response.status_code == 302
+
+
+def test_the_export_file_name_is_the_lists_name_slugified(staff_client, db):
+    from urllib.parse import unquote
+
+    contact_list = ContactList.objects.create(name='../客户 "名单"\r\nX-Evil: 1')
+    Contact.objects.create(contact_list=contact_list, phone="13800138000")
+    for fmt in ("csv", "xlsx"):
+        response = staff_client.get(reverse("admin:campaigns_contactlist_export", args=[contact_list.pk, fmt]))
+        header = unquote(response["Content-Disposition"])
+        assert header.endswith(f"客户-名单-x-evil-1.{fmt}"), header
+        assert "/" not in header.split("filename", 1)[1] and '"' not in header.split("filename*", 1)[1]

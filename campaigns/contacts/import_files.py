@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,6 +35,14 @@ DETECT_BYTES = 1 << 16
 # this is a mistake (or an attack: 16,000 copies of one title), not a contact list.
 MAX_COLUMNS = 1000
 XLSX_MAGIC = b"PK\x03\x04"
+# C0 control characters (tab, LF and CR aside) and DEL: never contact data, and one in front
+# of "=" hides a formula from a check that runs before an XLSX writer drops it.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_controls(text: str) -> str:
+    """The text without C0 control characters (tab, LF and CR kept)."""
+    return CONTROL_RE.sub("", text) if CONTROL_RE.search(text) else text
 
 
 class ImportFileError(reasons.ReasonError):
@@ -89,8 +98,35 @@ class Table:
     bytes_read: Callable[[], int]
 
 
+def looks_like_big5(sample: bytes) -> bool:
+    """Whether double-byte text that decodes as GB18030 is more likely Big5 (Traditional Chinese).
+
+    Big5's common characters have lead bytes A4–C6 and trail bytes 40–7E or A1–FE. Read as
+    GBK, those with a trail byte below A1 become rare extension characters (GBK/4) and
+    private-use ones: about half the characters of a Big5 text, a few in a thousand of a GBK
+    one. More than one in six is Big5."""
+    start = next((i for i, byte in enumerate(sample) if byte >= 0x80), len(sample))
+    window = sample[start : start + DETECT_BYTES]
+    pairs = rare = 0
+    i = 0
+    while i < len(window) - 1:
+        lead, trail = window[i], window[i + 1]
+        if lead < 0x80:
+            i += 1
+            continue
+        if 0x30 <= trail <= 0x39:  # a GB18030 four-byte sequence: not Big5
+            i += 4
+            continue
+        pairs += 1
+        rare += lead >= 0xA1 and trail < 0xA1
+        i += 2
+    return pairs >= 4 and rare * 6 > pairs
+
+
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK), or Big5
+    (cp950) when the bytes look like it (`looks_like_big5`); Big5-looking bytes that do not
+    decode as Big5 are refused rather than imported as mojibake."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -102,9 +138,15 @@ def detect_encoding(sample: bytes) -> str:
         pass
     try:
         codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
-        return "gb18030"
     except UnicodeDecodeError as exc:
         raise ImportFileError("import.unknown_encoding") from exc
+    if not looks_like_big5(sample):
+        return "gb18030"
+    try:
+        codecs.getincrementaldecoder("cp950")().decode(sample, final=False)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("import.maybe_big5") from exc
+    return "cp950"
 
 
 def _encoding_sample(stream: IO[bytes]) -> bytes:
@@ -247,7 +289,8 @@ def _xlsx_cell(value: object) -> str:
 
 
 def _header_key(text: str) -> str:
-    return " ".join(str(text).replace("\ufeff", "").replace("_", " ").replace("-", " ").split()).casefold()
+    text = drop_controls(str(text)).replace("\ufeff", "").replace("_", " ").replace("-", " ")
+    return " ".join(text.split()).casefold()
 
 
 def map_columns(header: list[str]) -> Columns:
@@ -278,7 +321,7 @@ def map_columns(header: list[str]) -> Columns:
     for index, title in enumerate(header):
         if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
             continue
-        label = HOURS_ALIASES.get(keys[index]) or " ".join(str(title).replace("\ufeff", "").split())
+        label = HOURS_ALIASES.get(keys[index]) or " ".join(drop_controls(str(title)).replace("\ufeff", "").split())
         label = label or f"column_{index + 1}"
         unique = label
         if unique in seen:

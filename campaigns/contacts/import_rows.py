@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from campaigns import reasons
 from campaigns.contacts.contact_hours import CALL_AFTER, CALL_BEFORE, parse_hour
-from campaigns.contacts.import_files import Columns, Table
+from campaigns.contacts.import_files import Columns, Table, drop_controls
 from campaigns.contacts.phones import InvalidNumber, is_plain_mobile, normalize
 from campaigns.models import Contact
 
@@ -45,13 +45,13 @@ def _parse_row(number: int, cells: list, columns: Columns) -> Row | reasons.Reas
             phone = normalize(raw_phone)
         except InvalidNumber as exc:
             return exc.reason
-    name = cells[columns.name].strip() if columns.name is not None and columns.name < width else ""
+    name = drop_controls(cells[columns.name]).strip() if columns.name is not None and columns.name < width else ""
     if len(name) > NAME_MAX_LENGTH:
         return reasons.reason("import.name_too_long", max=NAME_MAX_LENGTH)
     if width > columns.widest:
-        variables = {key: cells[i].strip() for i, key in columns.variables}
+        variables = {key: drop_controls(cells[i]).strip() for i, key in columns.variables}
     else:
-        variables = {key: (cells[i].strip() if i < width else "") for i, key in columns.variables}
+        variables = {key: (drop_controls(cells[i]).strip() if i < width else "") for i, key in columns.variables}
     for key in (CALL_AFTER, CALL_BEFORE):
         if variables.get(key):
             try:

@@ -8,6 +8,9 @@ Rules (reported, not guessed):
 - ``+86``/``0086``/``86`` prefixes, spaces, dashes, dots, slashes, parentheses,
   full-width characters, a leading apostrophe and Excel's ``="…"`` text wrapper are
   accepted; a trunk ``(0)`` after the country code is dropped.
+- Every Unicode decimal digit (Arabic-Indic ``٨``, Devanagari, full-width...) is read as
+  its ASCII digit, so a look-alike of a do-not-call number is that number; other digit-like
+  characters (``²``) make the value not a number. What is stored and compared is ASCII.
 - Spreadsheet damage (``1.38E+10``) is rejected: the digits are lost.
 - A landline needs its area code with the leading ``0`` (or the country code);
   ``1012345678`` could as well be a mobile with a digit missing.
@@ -18,6 +21,7 @@ Rules (reported, not guessed):
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 
@@ -29,10 +33,12 @@ FULLWIDTH = str.maketrans(
 )
 _CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
 # Exactly phonenumbers' own mobile pattern, so the fast path agrees with the slow one.
-MOBILE_RE = re.compile(f"(?:{_CN.mobile.national_number_pattern})")
-SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
-FLOAT_TAIL_RE = re.compile(r"^(\d{8,})\.0+$")
-EXTENSION_RE = re.compile(r"(?:ext\.?|extension|x|转|分机|#)\s*\d+\s*$", re.IGNORECASE)
+# re.ASCII throughout: `\d` would otherwise match any Unicode digit.
+MOBILE_RE = re.compile(f"(?:{_CN.mobile.national_number_pattern})", re.ASCII)
+SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$", re.ASCII)
+FLOAT_TAIL_RE = re.compile(r"^(\d{8,})\.0+$", re.ASCII)
+EXTENSION_RE = re.compile(r"(?:ext\.?|extension|x|转|分机|#)\s*\d+\s*$", re.IGNORECASE | re.ASCII)
+TRAILING_EXTENSION_RE = re.compile(r"\d[\s-]*[-][\s-]*\d{8}[\s-]*[-]\s*\d{1,5}$", re.ASCII)
 SEPARATORS_RE = re.compile(r"[\s\-./()]+")
 TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
 
@@ -42,8 +48,15 @@ class InvalidNumber(reasons.ReasonError):
 
 
 def is_plain_mobile(text: str) -> bool:
-    """The fast path: 11 digits that phonenumbers would call a CN mobile."""
-    return len(text) == 11 and text.isdigit() and MOBILE_RE.fullmatch(text) is not None
+    """The fast path: 11 ASCII digits that phonenumbers would call a CN mobile."""
+    return len(text) == 11 and text.isascii() and text.isdigit() and MOBILE_RE.fullmatch(text) is not None
+
+
+def ascii_digits(text: str) -> str:
+    """The text with every Unicode decimal digit replaced by its ASCII digit."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def normalize(raw: object) -> str:
@@ -62,13 +75,13 @@ def normalize(raw: object) -> str:
     float_tail = FLOAT_TAIL_RE.match(text)
     if float_tail:
         text = float_tail.group(1)
-    if EXTENSION_RE.search(text) or re.search(r"\d[\s-]*[-][\s-]*\d{8}[\s-]*[-]\s*\d{1,5}$", text):
+    if EXTENSION_RE.search(text) or TRAILING_EXTENSION_RE.search(text):
         raise InvalidNumber("phone.extension", value=value)
     text = TRUNK_ZERO_RE.sub(" ", text)
     digits = SEPARATORS_RE.sub("", text)
     international = digits.startswith("+")
     digits = digits.removeprefix("+")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise InvalidNumber("phone.not_a_number", value=value)
     if digits.startswith("00"):
         digits, international = digits[2:], True
@@ -96,7 +109,7 @@ def normalize(raw: object) -> str:
 
 
 def _clean(text: str) -> str:
-    text = text.translate(FULLWIDTH).strip()
+    text = ascii_digits(text.translate(FULLWIDTH)).strip()
     if text.startswith('="') and text.endswith('"'):
         text = text[2:-1]
     return text.strip().strip("'\"").strip()

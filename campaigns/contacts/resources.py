@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 
@@ -80,10 +81,17 @@ def _audited(contact_list: ContactList, actor: Actor) -> Iterator[list]:
     return counted(export_rows(contact_list), actor, "download.list", contact_list)
 
 
+def export_filename(contact_list: ContactList, ext: str) -> str:
+    """The list's name as a file name: letters (Chinese too), digits and dashes only, so no
+    slash, quote or control character of a staff-typed name reaches the download header."""
+    return f"{slugify(contact_list.name, allow_unicode=True) or f'list-{contact_list.pk}'}.{ext}"
+
+
 def csv_response(contact_list: ContactList, actor: Actor) -> StreamingHttpResponse:
-    return spreadsheets.csv_response(_audited(contact_list, actor), f"{contact_list.name}.csv")
+    return spreadsheets.csv_response(_audited(contact_list, actor), export_filename(contact_list, "csv"))
 
 
 def xlsx_response(contact_list: ContactList, actor: Actor) -> FileResponse:
     """Raises spreadsheets.TooWide for a list with more variables than a sheet has columns."""
-    return spreadsheets.xlsx_response(_audited(contact_list, actor), f"{contact_list.name}.xlsx", _("Contacts"))
+    rows = _audited(contact_list, actor)
+    return spreadsheets.xlsx_response(rows, export_filename(contact_list, "xlsx"), _("Contacts"))

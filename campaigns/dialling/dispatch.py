@@ -25,8 +25,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from audit.actors import DISPATCHER
 from campaigns import accounts, reasons, transitions
-from campaigns.dialling import aliyun, callee_protection, guard, pacing, rates, refusals
+from campaigns.dialling import aliyun, callee_protection, claimers, guard, pacing, rates, refusals
 from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def caller_capacity(campaign: Campaign, now: dt.datetime) -> dict[int, int]:
 def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None = None) -> list[Call]:
     """Atomically take up to `limit` due calls for this worker, each with a caller number."""
     now = now or timezone.now()
-    token = secrets.token_hex(8)
+    token = claimers.claim_token()
     with transaction.atomic():
         # Locking the caller numbers serialises capacity checks between workers.
         numbers = list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))
@@ -362,11 +363,17 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                 # persisted, request built and signed); between the slot and the request's
                 # arrival at Aliyun lies only the network, so no reserved slot goes to waste
                 # and requests arrive as evenly as they were paced.
+                try:  # before `sending`: a client that cannot be built has sent nothing
+                    client = router.client_for(call)
+                except accounts.SecretUnreadable:
+                    report.released += release(calls[index:])
+                    route = router.routes[call.caller_number.account_id]
+                    report.stopped = _pause_for_unreadable_secret(campaign, route)
+                    break
                 if not mark_sending(call, timezone.now()):
                     report.released += release([call])
                     continue
                 request = build_request(call, campaign.menu_snapshot)
-                client = router.client_for(call)
                 signed = client.prepare_ivr_call(request)
                 pacer = router.pacer(call)
                 slot = pacer.next_slot(limits)
@@ -393,6 +400,13 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
             if others_waiting(campaign_id):
                 report.stopped = "yielded to other campaigns"
     return report
+
+
+def _pause_for_unreadable_secret(campaign: Campaign, route: accounts.Route) -> str:
+    pause = reasons.reason("paused.account_secret_unreadable", account=route.name)
+    transitions.do_pause_campaign(campaign, DISPATCHER, reason=pause)
+    log.warning("campaign %s paused: the secret of account %s cannot be decrypted", campaign.pk, route.name)
+    return reasons.describe(pause)
 
 
 class PlacedBatch:

@@ -78,7 +78,8 @@ class Call(models.Model):
     answer_label = models.CharField(_("answer"), max_length=200, blank=True)
     duration = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    claim_token = models.CharField(_("claimed by"), max_length=32, blank=True)
+    # `<RQ worker name>/<random>` inside an RQ worker (`campaigns.dialling.claimers`), else `<random>`.
+    claim_token = models.CharField(_("claimed by"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -102,7 +103,12 @@ class Call(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.phone} #{self.attempt} ({self.get_status_display()})"
+        # No phone: a call's name shows on pages (titles, links) that users without *view contact* see.
+        return _("call %(id)s, attempt %(attempt)s (%(status)s)") % {
+            "id": self.pk,
+            "attempt": self.attempt,
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_final(self) -> bool:

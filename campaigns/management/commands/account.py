@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from audit.actors import Actor, add_actor_argument
-from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route
+from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route, mask
 from campaigns.actions.accounts import do_save_account
 
 
@@ -61,7 +61,7 @@ class Command(BaseCommand):
             {
                 "id": None,
                 "name": default.name,
-                "access_key_id": settings.ALIYUN_ACCESS_KEY_ID,
+                "access_key_id": mask(settings.ALIYUN_ACCESS_KEY_ID) if settings.ALIYUN_ACCESS_KEY_ID else "",
                 "endpoint": settings.ALIYUN_VOICE_ENDPOINT,
                 "qps": default.qps,
                 "caller_numbers": CallerNumber.objects.filter(account__isnull=True).count(),
@@ -73,7 +73,7 @@ class Command(BaseCommand):
                 {
                     "id": account.pk,
                     "name": account.name,
-                    "access_key_id": account.access_key_id,
+                    "access_key_id": account.masked_key_id,
                     "endpoint": account.endpoint,
                     "qps": account.qps,
                     "caller_numbers": account.numbers,

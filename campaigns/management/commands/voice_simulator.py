@@ -21,6 +21,13 @@ def _rate(value: str) -> float:
     return rate
 
 
+def default_receipt_url() -> str:
+    if os.environ.get("SIMULATOR_RECEIPT_URL"):
+        return os.environ["SIMULATOR_RECEIPT_URL"]
+    token = os.environ.get("RECEIPT_TOKEN", "")
+    return f"http://127.0.0.1:8000/receipts/aliyun/{token}/" if token else ""
+
+
 class Command(BaseCommand):
     help = (
         "Serve Aliyun's IvrCall API on localhost: checks signatures, QPS and per-number concurrency, "
@@ -32,7 +39,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8010)
         parser.add_argument("--qps", type=int, default=100, help="Requests per second per AccessKey (Throttling.User).")
         parser.add_argument("--seed", type=int, default=None, help="Seed of the outcome draws.")
-        parser.add_argument("--receipt-url", default="", help="Where receipt batches are POSTed (none: not pushed).")
+        parser.add_argument(
+            "--receipt-url",
+            default=default_receipt_url(),
+            help="Where receipt batches are POSTed (none: not pushed). Default: SIMULATOR_RECEIPT_URL, else "
+            "http://127.0.0.1:8000/receipts/aliyun/<RECEIPT_TOKEN>/ from the environment: a URL holding the "
+            "token belongs in the environment, not on a command line that `ps` shows.",
+        )
         parser.add_argument("--access-key-id", default=os.environ.get("ALIYUN_ACCESS_KEY_ID", ""))
         parser.add_argument("--access-key-secret", default=os.environ.get("ALIYUN_ACCESS_KEY_SECRET", ""))
         parser.add_argument(
