@@ -66,6 +66,7 @@ bench-smoke: $(VENV)/.installed
 	--redis $(REDIS_URL_TEST)
 	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)guard_bench REDIS_URL=$(REDIS_URL_TEST) \
 	$(PY) bench/guard_bench.py --batches 20
+	$(PY) bench/soak_bench.py --contacts 1000 --interval 10 --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)soak_bench
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -253,11 +253,12 @@ def do_release_calls(call_ids: list[int], token: str, now: dt.datetime | None = 
     """claimed → queued (or → cancelled when its campaign was cancelled): a worker hands back
     calls it will not send (campaign paused, window closed, no slot).
 
-    Accepts: claimed by `token`. Lock: the calls' rows, both UPDATEs in one transaction.
+    Accepts: claimed by `token`. Lock: the calls' rows, in id order, both UPDATEs in one transaction.
     """
     if not call_ids:
         return 0
     mine = Call.objects.filter(pk__in=call_ids, status__in=_from("release"), claim_token=token)
+    _lock_in_id_order(mine)
     cancelled = mine.filter(campaign__state=State.CANCELLED).update(
         status=S.CANCELLED, settled_at=now or timezone.now()
     )
@@ -284,13 +285,28 @@ def do_place_call(call: Call, call_id: str | None) -> bool:
     )
 
 
+def _lock_in_id_order(calls) -> list[int]:
+    """Lock these calls in id order, the order settling locks them in (`receipts.ingest.lock_calls`):
+    an UPDATE naming several rows locks them in the order its plan meets them (the heap's, in a
+    bitmap scan), so two writers of overlapping calls could each hold a row the other waits for."""
+    return list(calls.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
 def do_place_calls(placed: list[tuple[Call, str | None]]) -> int:
     """`do_place_call` for several calls in one UPDATE (the dialler records its placed calls a
-    batch at a time). Accepts: sending; a call a receipt settled meanwhile is left alone."""
+    batch at a time). Accepts: sending; a call a receipt settled meanwhile is left alone.
+    Lock: the calls' rows, taken in id order first."""
     if not placed:
         return 0
+    # By id alone, the status checked once locked: a status condition in the statement invites the
+    # planner to combine the status index, whose entries for `sending` grow with every call made.
+    locked = Call.objects.filter(pk__in=[call.pk for call, _id in placed]).select_for_update().order_by("pk")
+    sending = [pk for pk, status in locked.values_list("pk", "status") if status in _from("place")]
+    if not sending:
+        return 0
     call_ids = Case(*(When(pk=call.pk, then=Value(call_id)) for call, call_id in placed))
-    return Call.objects.filter(pk__in=[call.pk for call, _id in placed], status__in=_from("place")).update(
+    return Call.objects.filter(pk__in=sending).update(
         status=S.PLACED, call_id=call_ids, error_code="", error_message="", note=None
     )
 
@@ -450,10 +466,9 @@ def do_opt_out_calls(phones: list[str], now: dt.datetime) -> list[int]:
     pressed the opt-out key. A claimed call is caught before it is sent (`do_send_call` only
     accepts a claimed call). Campaigns left with nothing to do complete.
 
-    Accepts: queued, claimed. Lock: the calls' rows, then completion, in one transaction.
+    Accepts: queued, claimed. Lock: the calls' rows in id order, then completion, in one transaction.
     """
-    opting = Call.objects.filter(phone__in=phones, status__in=_from("opt_out"))
-    ids = list(opting.values_list("pk", flat=True))
+    ids = _lock_in_id_order(Call.objects.filter(phone__in=phones, status__in=_from("opt_out")))
     Call.objects.filter(pk__in=ids, status__in=_from("opt_out")).update(
         status=S.DNC, settled_at=now, error_message="", note=reasons.reason("call.opted_out")
     )

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from rq.worker import Worker
 
-from campaigns import background
+from campaigns import background, vacuum
 from campaigns.dialling.claimers import recover_dead_workers
 from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
@@ -82,22 +82,23 @@ def tick(now: dt.datetime | None = None) -> dict:
     from receipts.inbox import settle_pending
     from results.aggregates import refresh_requested
 
+    now = now or timezone.now()
+    running = list(Campaign.objects.filter(state=Campaign.State.RUNNING))
+    summary = {"enqueued": 0, "completed": 0}
+    # Dial jobs first: one whose time was up is replaced now, not after the seconds settling may take.
+    for campaign in running:
+        expire_ended(campaign, now)
+        if campaign.in_window(now) and campaign.calls.filter(status=S.QUEUED, due_at__lte=now).exists():
+            summary["enqueued"] += enqueue_dialling(campaign)
     settled = settle_pending(max_seconds=SETTLE_SECONDS_PER_TICK)  # before completion checks below
     refresh_requested(max_seconds=SETTLE_SECONDS_PER_TICK)  # figures someone is looking at
-    now = now or timezone.now()
-    summary = {"recovered": recover_stale(now), "enqueued": 0, "completed": 0, "reconcile": enqueue_reconciliation()}
+    summary |= {"recovered": recover_stale(now), "reconcile": enqueue_reconciliation()}
     summary["receipts"] = settled.received
     summary["dead_workers"] = recover_dead_workers(now)
     for campaign in Campaign.objects.filter(state=Campaign.State.STARTING):
         ensure_enrolment_queued(campaign)
     summary["housekeeping"] = enqueue_housekeeping()
-    for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
-        expire_ended(campaign, now)
-        if do_complete_campaign(campaign, now):
-            summary["completed"] += 1
-            continue
-        if not campaign.in_window(now):
-            continue
-        if campaign.calls.filter(status=S.QUEUED, due_at__lte=now).exists():
-            summary["enqueued"] += enqueue_dialling(campaign)
+    summary["vacuum"] = vacuum.maybe_vacuum()  # only when PostgreSQL's autovacuum is off
+    for campaign in running:
+        summary["completed"] += do_complete_campaign(campaign, now)
     return summary

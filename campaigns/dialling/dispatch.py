@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.actors import DISPATCHER
@@ -35,6 +36,8 @@ S = Call.Status
 Outcome = aliyun.Outcome
 
 CLAIM_BATCH = 20
+# A claim on a campaign with more caller numbers than this locks only this many of them.
+NUMBERS_PER_CLAIM = 4
 # Placed calls are recorded this many at a time (at the latest when the claimed batch ends).
 PLACED_BATCH = 10
 # Calls placed longer ago than this no longer hold a slot of their caller number.
@@ -69,11 +72,14 @@ def new_out_id(call_id: int) -> str:
     return f"{digits}-{suffix}"[:15]
 
 
-def caller_capacity(campaign: Campaign, now: dt.datetime) -> dict[int, int]:
-    """Free concurrent-call slots of the campaign's active caller numbers (all campaigns count)."""
-    numbers = [(number.pk, number.concurrency(now)) for number in campaign.caller_numbers.filter(active=True)]
+def caller_capacity(campaign: Campaign, now: dt.datetime, numbers: list[CallerNumber] | None = None) -> dict[int, int]:
+    """Free concurrent-call slots of the campaign's active caller numbers, or of `numbers` (all
+    campaigns count)."""
+    if numbers is None:
+        numbers = list(campaign.caller_numbers.filter(active=True))
+    caps = [(number.pk, number.concurrency(now)) for number in numbers]
     busy = dict(
-        Call.objects.filter(caller_number_id__in=[n for n, _cap in numbers])
+        Call.objects.filter(caller_number_id__in=[n for n, _cap in caps])
         .filter(
             Q(status=S.CLAIMED) | Q(status__in=[S.SENDING, S.PLACED, S.UNKNOWN], sent_at__gte=now - CONCURRENCY_HORIZON)
         )
@@ -81,20 +87,39 @@ def caller_capacity(campaign: Campaign, now: dt.datetime) -> dict[int, int]:
         .annotate(n=Count("id"))
         .values_list("caller_number_id", "n")
     )
-    return {number: cap - busy.get(number, 0) for number, cap in numbers if cap > busy.get(number, 0)}
+    return {number: cap - busy.get(number, 0) for number, cap in caps if cap > busy.get(number, 0)}
 
 
 def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None = None) -> list[Call]:
-    """Atomically take up to `limit` due calls for this worker, each with a caller number."""
+    """Atomically take up to `limit` due calls for this worker, each with a caller number.
+
+    A campaign with several numbers of one account is claimed a few numbers at a time (those
+    no other claim holds), so its dial threads claim side by side; only when those have no
+    room does a claim look at all of them, waiting for the others' claims.
+    """
     now = now or timezone.now()
     token = claimers.claim_token()
+    ids = _claim(campaign, limit, now, token, few=True)
+    if ids is None:
+        ids = _claim(campaign, limit, now, token, few=False)
+    if not ids:
+        return []
+    return list(
+        Call.objects.filter(pk__in=ids, status=S.CLAIMED, claim_token=token)
+        .select_related("contact", "caller_number")
+        .order_by("pk")
+    )
+
+
+def _claim(campaign: Campaign, limit: int, now: dt.datetime, token: str, few: bool) -> list[int] | None:
+    """The ids claimed; None when `few` numbers were tried and had no room (all may have)."""
     with transaction.atomic():
-        # Locking the caller numbers serialises capacity checks between workers.
-        numbers = list(CallerNumber.objects.select_for_update().filter(campaigns=campaign, active=True).order_by("pk"))
-        capacity = caller_capacity(campaign, now)
+        # Locking caller numbers serialises capacity checks between workers.
+        numbers, partial = lock_caller_numbers(campaign, few)
+        capacity = caller_capacity(campaign, now, numbers)
         room = min(limit, sum(capacity.values()))
         if room <= 0:
-            return []
+            return None if partial else []
         due = (
             Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at__lte=now)
             .order_by("due_at", "pk")
@@ -107,11 +132,22 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
             return []
         weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
         transitions.do_claim_calls(spread(ids, capacity, weights), token, now)
-    return list(
-        Call.objects.filter(pk__in=ids, status=S.CLAIMED, claim_token=token)
-        .select_related("contact", "caller_number")
-        .order_by("pk")
-    )
+    return ids
+
+
+def lock_caller_numbers(campaign: Campaign, few: bool) -> tuple[list[CallerNumber], bool]:
+    """The campaign's active caller numbers, locked, and whether that is only some of them:
+    with `few`, up to NUMBERS_PER_CLAIM that no other claim holds, picked at random, when the
+    numbers all belong to one account (its calls may go through any of them); otherwise all,
+    in id order, waiting for other claims."""
+    active = CallerNumber.objects.filter(campaigns=campaign, active=True)
+    if few and connection.features.has_select_for_update_skip_locked:
+        shape = active.aggregate(numbers=Count("id"), accounts=Count(Coalesce("account_id", 0), distinct=True))
+        if shape["accounts"] == 1 and shape["numbers"] > NUMBERS_PER_CLAIM:
+            free = list(active.select_for_update(skip_locked=True).order_by("?")[:NUMBERS_PER_CLAIM])
+            if free:
+                return free, True
+    return list(active.select_for_update().order_by("pk")), False
 
 
 def spread(

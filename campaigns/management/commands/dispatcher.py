@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from campaigns import vacuum
 from ivrsite.scheduler import tick
 
 log = logging.getLogger("campaigns.dispatcher")
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Run one tick and exit.")
 
     def handle(self, *args, interval: float, once: bool, **options):
+        vacuum.warn_if_autovacuum_off()
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         while not stopping:
