@@ -22,9 +22,12 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
 	DATABASE_URL=$${DEMO_DATABASE_URL:-sqlite:///db.sqlite3} $(PY) manage.py rundemo
 
+# Style, then the layering (import-linter contracts in pyproject.toml), module sizes, types.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.module_sizes
 
 # The PostgreSQL at DATABASE_URL and the Redis at REDIS_URL_TEST, or embedded ones from the
 # wheels when nothing answers there (tests/services.py; the header's "services:" line says which).

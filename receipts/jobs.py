@@ -63,7 +63,7 @@ def reconcile_calls(
 ) -> dict[str, int]:
     """Settle calls whose receipt never came from QueryCallDetailByCallId. Returns counts."""
     if client is None:
-        from campaigns.dialling.aliyun import voice_client
+        from campaigns.accounts import voice_client
 
         client = voice_client()
     now = now or timezone.now()
