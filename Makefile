@@ -28,6 +28,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m tools.module_sizes
+	DJANGO_DEBUG=1 $(VENV)/bin/mypy
 
 # The PostgreSQL at DATABASE_URL and the Redis at REDIS_URL_TEST, or embedded ones from the
 # wheels when nothing answers there (tests/services.py; the header's "services:" line says which).

@@ -315,8 +315,8 @@ class VoiceClient:
         if not isinstance(data, dict) or not data:
             return None
         try:
-            duration = int(data.get("duration"))
-        except (TypeError, ValueError):
+            duration = int(data["duration"])
+        except (KeyError, TypeError, ValueError):
             duration = None
         return CallDetail(
             call_id=call_id,
