@@ -30,20 +30,20 @@ def envbool(name: str, default: str = "0") -> bool:
     return value in TRUE_WORDS
 
 
-def envint(name: str, default: int) -> int:
+def _envnumber(name: str, default: float, kind: type[int] | type[float], what: str):
     value = _env(name, default)
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+        raise ImproperlyConfigured(f"{name}={value!r} is not {what}") from None
+
+
+def envint(name: str, default: int) -> int:
+    return _envnumber(name, default, int, "a whole number")
 
 
 def envfloat(name: str, default: float) -> float:
-    value = _env(name, default)
-    try:
-        return float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+    return _envnumber(name, default, float, "a number")
 
 
 def envlist(name: str, default: str = "") -> list[str]:
