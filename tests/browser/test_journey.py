@@ -24,7 +24,12 @@ from tests.stack import Stack, database_url
 from tests.test_i18n import PO_PATH, parse_po
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("stack"),
+]
 
 PASSWORD = "journey-Password-2026"
 GOOD = 30
