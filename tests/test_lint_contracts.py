@@ -19,7 +19,7 @@ LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """A copy of the code and the contracts, to break without touching the real tree."""
-    for package in ("campaigns", "receipts", "results", "ivrsite", "tools"):
+    for package in ("campaigns", "receipts", "results", "audit", "ivrsite", "tools"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     return tmp_path

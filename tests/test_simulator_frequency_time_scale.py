@@ -31,7 +31,9 @@ def test_the_full_minute_by_default(simulator):
     assert call(server, OutId="b2")["Code"] == "isv.BUSINESS_LIMIT_CONTROL"
 
 
-def test_the_command_line_takes_the_scale():
+def test_the_command_line_takes_the_scale(monkeypatch):
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", KEY_ID)
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", SECRET)
     command = Command()
     parser = command.create_parser("manage.py", "voice_simulator")
     options = vars(parser.parse_args(["--frequency-limit", "--frequency-time-scale", "0.25"]))
