@@ -5,6 +5,9 @@ PYTHON ?= python3
 
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
+# pytest-xdist workers for `make test`: each has its own test database and Redis database; the
+# tests that start the whole multi-process stack share one worker (xdist_group "stack"). 0: none.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-quick lint bench bench-smoke messages clean
 
@@ -22,9 +25,13 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
 	DATABASE_URL=$${DEMO_DATABASE_URL:-sqlite:///db.sqlite3} $(PY) manage.py rundemo
 
+# Style, then the layering (import-linter contracts in pyproject.toml), module sizes, types.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.module_sizes
+	DJANGO_DEBUG=1 $(VENV)/bin/mypy
 
 # The PostgreSQL at DATABASE_URL and the Redis at REDIS_URL_TEST, or embedded ones from the
 # wheels when nothing answers there (tests/services.py; the header's "services:" line says which).
@@ -33,7 +40,7 @@ test: $(VENV)/.installed lint
 	DJANGO_SECURE_SSL_REDIRECT=0 $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=1 $(PY) manage.py compiletranslations -l zh_Hans -v 0
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
-	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -p tests.services $(PYTEST_ARGS)
+	REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -p tests.services -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Fast local loop: SQLite, no browser tests.
 test-quick: $(VENV)/.installed
@@ -59,6 +66,8 @@ bench-smoke: $(VENV)/.installed
 	$(PY) bench/receipts_bench.py --calls 2000 --receipts 1000 --runs 3
 	$(PY) bench/client_bench.py 1
 	$(PY) bench/dispatch_bench.py --contacts 300 --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)dispatch_bench
+	$(PY) bench/dispatch_bench.py --procfile --contacts 2600 --floor 0.9 --pg $(BENCH_PG) \
+	--database $(BENCH_DB_PREFIX)dispatch_bench
 	BENCH_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/campaign_scale_bench.py --calls 5000 --enrol 2000 --runs 3 \
 	--pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)scale_bench
 	BENCH_DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)crosstab_bench $(PY) bench/crosstab_bench.py --calls 3000

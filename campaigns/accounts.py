@@ -26,6 +26,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.dialling import aliyun
 from campaigns.dialling.pacing import ACCOUNT_KEY
 
 DEFAULT_ENDPOINT = "https://dyvmsapi.aliyuncs.com/"
@@ -171,13 +172,32 @@ _clients_lock = threading.Lock()
 CLIENT_RECHECK_SECONDS = 10.0
 
 
-def client_for(account_id: int | None):
+_env_client_lock = threading.Lock()
+_env_client: tuple[tuple[str, str, str], aliyun.VoiceClient] | None = None  # (key id, secret digest, endpoint)
+
+
+def voice_client() -> aliyun.VoiceClient:
+    """The process's client for the environment's account (settings ALIYUN_ACCESS_KEY_ID /
+    _SECRET / ALIYUN_VOICE_ENDPOINT), rebuilt when one of them changes."""
+    global _env_client
+    key_id, secret, endpoint = (
+        settings.ALIYUN_ACCESS_KEY_ID,
+        settings.ALIYUN_ACCESS_KEY_SECRET,
+        settings.ALIYUN_VOICE_ENDPOINT,
+    )
+    wanted = (key_id, hashlib.sha256(secret.encode()).hexdigest(), endpoint)
+    with _env_client_lock:
+        if _env_client is None or _env_client[0] != wanted:
+            client = aliyun.VoiceClient(key_id, secret, endpoint, timeout=(3.05, settings.ALIYUN_READ_TIMEOUT))
+            _env_client = (wanted, client)
+        return _env_client[1]
+
+
+def client_for(account_id: int | None) -> aliyun.VoiceClient:
     """The process's VoiceClient for an account (None = the environment's), rebuilt when the
     account is edited (noticed within CLIENT_RECHECK_SECONDS, no query on the hot path)."""
-    from campaigns.dialling import aliyun
-
     if account_id is None:
-        return aliyun.voice_client()
+        return voice_client()
     with _clients_lock:
         cached = _clients.get(account_id)
         now = time.monotonic()

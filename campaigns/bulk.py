@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
 
 def bulk_update_where(
-    model: type[models.Model], objs: list[models.Model], names: list[str], where: str, allowed: list[str]
+    model: type[models.Model], objs: Sequence[models.Model], names: list[str], where: str, allowed: list[str]
 ) -> set:
     """`bulk_update` of `names` for the rows whose `where` field is still one of `allowed`;
     returns the primary keys written.

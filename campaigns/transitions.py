@@ -118,7 +118,7 @@ WHERE excluded.status = 'dnc' AND campaigns_call.status = 'queued'
 """
 
 
-def _record_state(actor: Actor, code: str, campaign: Campaign, before: str, after: str, **details) -> None:
+def _record_state(actor: Actor, code: str, campaign: Campaign, before: str | None, after: str, **details) -> None:
     record(actor, code, campaign, changes={"state": [before, after]}, **details)
 
 

@@ -5,17 +5,45 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _env(name: str, default: object) -> str:
+    """The variable's value, stripped; set but empty counts as not set."""
+    return os.environ.get(name, "").strip() or str(default)
+
 
 def envbool(name: str, default: str = "0") -> bool:
-    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+    """A switch: 1/true/yes/on or 0/false/no/off (any case). Anything else is refused, so a
+    typo (`DJANGO_DEBUG=ture`) stops the start instead of quietly meaning off."""
+    value = _env(name, default).lower()
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is neither on ({'/'.join(TRUE_WORDS)}) nor off ({'/'.join(FALSE_WORDS)})"
+        )
+    return value in TRUE_WORDS
+
+
+def _envnumber(name: str, default: float, kind: type[int] | type[float], what: str):
+    value = _env(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not {what}") from None
 
 
 def envint(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    return _envnumber(name, default, int, "a whole number")
+
+
+def envfloat(name: str, default: float) -> float:
+    return _envnumber(name, default, float, "a number")
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -27,8 +55,6 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         # Refusing to start beats running production with a key anyone can read on GitHub.
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local work).")
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production-0123456789"  # noqa: S105
 
@@ -179,14 +205,14 @@ VOICE_QPS = envint("VOICE_QPS", 100)
 # Empty: derived from DJANGO_SECRET_KEY (rotating that key then needs the secrets re-entered).
 ACCOUNT_SECRETS_KEY = os.environ.get("ACCOUNT_SECRETS_KEY", "")
 # Seconds to wait for Aliyun's answer; past it a call's outcome is unknown (never re-dialled).
-ALIYUN_READ_TIMEOUT = float(os.environ.get("ALIYUN_READ_TIMEOUT", "10"))
+ALIYUN_READ_TIMEOUT = envfloat("ALIYUN_READ_TIMEOUT", 10.0)
 RECEIPT_TOKEN = os.environ.get("RECEIPT_TOKEN", "")
 # Dial jobs each running campaign keeps queued; 0 (default): one per live worker on the dial queue.
 DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 0)
 # Requests each dial job keeps in flight (threads, each with its own database connection).
 DIAL_THREADS = envint("DIAL_THREADS", 4)
 # The forecast's share of attempts expected to be retried, until a campaign's own calls measure it.
-FORECAST_RETRY_SHARE = float(os.environ.get("FORECAST_RETRY_SHARE", "0.3"))
+FORECAST_RETRY_SHARE = envfloat("FORECAST_RETRY_SHARE", 0.3)
 # A claimed or sending call untouched this long belongs to a dead worker.
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)
@@ -201,8 +227,6 @@ REJECTED_PUSHES_MAX = envint("REJECTED_PUSHES_MAX", 1000)
 
 def envlimits(name: str, default: str) -> list[tuple[int, int]]:
     """`count/seconds` pairs, comma-separated (`1/60,5/3600`); empty means none."""
-    from django.core.exceptions import ImproperlyConfigured
-
     limits = []
     for item in envlist(name, default):
         count, _slash, seconds = item.partition("/")

@@ -60,6 +60,19 @@ def use_redis() -> str:
     return f"embedded Redis from {origin} on 127.0.0.1:{server.port} (nothing at {where(url, 6379)})"
 
 
+def redis_db_of_this_worker() -> str | None:
+    """Under pytest-xdist each worker gets a Redis database of its own (the tests flush theirs):
+    worker N uses REDIS_URL's database minus N (modulo 16). PostgreSQL needs nothing: pytest-django
+    suffixes each worker's test database itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return None
+    url = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    db = (int(url.path.lstrip("/") or 0) - int(worker[2:])) % 16
+    os.environ["REDIS_URL"] = url._replace(path=f"/{db}").geturl()
+    return f"{worker} on Redis database {db}"
+
+
 def stop_started() -> None:
     while started:
         started.pop().stop()
@@ -70,6 +83,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
     # Before pytest-django loads the settings, which read DATABASE_URL and REDIS_URL once.
     atexit.register(stop_started)
     used.extend([use_postgres(), use_redis()])
+    if worker := redis_db_of_this_worker():
+        used.append(worker)
     return (yield)
 
 

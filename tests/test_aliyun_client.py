@@ -13,6 +13,7 @@ import pytest
 import requests
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
+from campaigns import accounts
 from campaigns.dialling import aliyun
 from campaigns.dialling.aliyun import (
     CallDetail,
@@ -208,11 +209,11 @@ def test_voice_client_comes_from_settings(settings):
     settings.ALIYUN_ACCESS_KEY_ID = "LTAI-settings"
     settings.ALIYUN_ACCESS_KEY_SECRET = "from-settings"
     settings.ALIYUN_VOICE_ENDPOINT = "http://127.0.0.1:8010"
-    client = aliyun.voice_client()
+    client = accounts.voice_client()
     assert (client.access_key_id, client.endpoint) == ("LTAI-settings", "http://127.0.0.1:8010/")
-    assert aliyun.voice_client() is client
+    assert accounts.voice_client() is client
     settings.ALIYUN_ACCESS_KEY_SECRET = "rotated"
-    assert aliyun.voice_client() is not client
+    assert accounts.voice_client() is not client
 
 
 # --- classification table -----------------------------------------------------------------

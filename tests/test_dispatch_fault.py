@@ -15,7 +15,7 @@ from tests.actors import OPERATOR
 from tests.stack import Stack, database_url
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("stack")]
 S = Call.Status
 CONTACTS = 400
 

@@ -5,10 +5,13 @@ browser asks for it (Accept-Language) or the user picked it (language switch, co
 from __future__ import annotations
 
 import ast
+import fcntl
 import gettext
+import hashlib
 import json
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,10 +74,20 @@ def untranslated(entries: list[Entry]) -> list[str]:
 
 
 def compile_catalogue() -> None:
-    """Build the .mo (build output, not in git) and drop Django's cached catalogues."""
+    """Build the .mo files (build output, not in git) where older than their .po, and drop
+    Django's cached catalogues. One process at a time, and only when stale: test workers run
+    side by side, and one reading a .mo another is rewriting would fail."""
     from django.utils.translation import trans_real
 
-    call_command("compiletranslations", locale=["zh_Hans"], verbosity=0)
+    def stale(po: Path) -> bool:
+        mo = po.with_suffix(".mo")
+        return not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime
+
+    tree = hashlib.sha256(bytes(ROOT)).hexdigest()[:12]
+    with (Path(tempfile.gettempdir()) / f"ivrsite-catalogue-{tree}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if any(stale(po) for po in PO_PATH.parent.glob("*.po")):
+            call_command("compiletranslations", locale=["zh_Hans"], verbosity=0)
     trans_real._translations = {}
     trans_real._default = None
     trans_real._active = Local()

@@ -125,4 +125,4 @@ def do_cancel_campaign(campaign: Campaign, *, actor: Actor) -> int:
     campaign.refresh_from_db()
     if cancelled is None:
         _require(campaign, "cancel")
-    return cancelled
+    return cancelled or 0  # None past _require: the state changed under us, and nothing was cancelled

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from campaigns.models import Call, Campaign, ContactList
@@ -24,7 +25,12 @@ from tests.stack import Stack, database_url
 from tests.test_i18n import PO_PATH, parse_po
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("stack"),
+]
 
 PASSWORD = "journey-Password-2026"
 GOOD = 30
@@ -95,17 +101,30 @@ class Journey:
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
+    def evaluate(self, script: str):
+        """page.evaluate, again once the page has loaded when it reloaded itself meanwhile (the
+        progress pages do, as figures change): on a loaded machine a reload can land between
+        the load and the read."""
+        for attempt in range(3):
+            try:
+                return self.page.evaluate(script)
+            except PlaywrightError as exc:
+                reloading = "Execution context was destroyed" in str(exc) or "is not of type 'Node'" in str(exc)
+                if not reloading or attempt == 2:
+                    raise
+                self.page.wait_for_load_state("networkidle")
+
     def look(self, name: str) -> None:
         """Screenshot the page and, in Chinese, collect any string of ours shown in English."""
         self.page.wait_for_load_state("networkidle")
         self.shots += 1
         self.page.screenshot(path=self.folder / f"{self.shots:02d}-{name}.png", full_page=True)
-        assert self.page.evaluate("document.documentElement.lang") == self.lang
-        if self.page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+        assert self.evaluate("document.documentElement.lang") == self.lang
+        if self.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
             self.too_wide.append(name)  # a horizontal scroll bar on a 1366 px wide window
         if not self.patterns:
             return
-        for text in self.page.evaluate(VISIBLE_TEXT):
+        for text in self.evaluate(VISIBLE_TEXT):
             cleaned = text.strip(" ›»|:：.。…()（）")
             if any(p.match(cleaned) for p in self.patterns):
                 self.untranslated.setdefault(name, []).append(text)

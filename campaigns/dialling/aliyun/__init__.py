@@ -3,7 +3,7 @@
 - `api`: constants, request and result types (plain Python);
 - `signing`: the one `sign()` (plain Python; the simulator checks signatures with it);
 - `client`: `VoiceClient` (IvrCall, QueryCallDetailByCallId), how answers are classified,
-  and `voice_client()`, the process's client from settings.
+  (the process's client from settings is `campaigns.accounts.voice_client()`).
 """
 
 from campaigns.dialling.aliyun.api import (
@@ -25,7 +25,6 @@ from campaigns.dialling.aliyun.client import (
     classify_response,
     classify_transport_error,
     outcome_for_code,
-    voice_client,
 )
 from campaigns.dialling.aliyun.signing import canonical_query, percent_encode, sign, string_to_sign, utc_timestamp
 
@@ -51,5 +50,4 @@ __all__ = [
     "sign",
     "string_to_sign",
     "utc_timestamp",
-    "voice_client",
 ]

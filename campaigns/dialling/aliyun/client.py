@@ -13,7 +13,6 @@ Rules kept here:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import threading
@@ -316,8 +315,8 @@ class VoiceClient:
         if not isinstance(data, dict) or not data:
             return None
         try:
-            duration = int(data.get("duration"))
-        except (TypeError, ValueError):
+            duration = int(data["duration"])
+        except (KeyError, TypeError, ValueError):
             duration = None
         return CallDetail(
             call_id=call_id,
@@ -330,26 +329,3 @@ class VoiceClient:
             callee=str(data.get("callee") or ""),
             raw=data,
         )
-
-
-_client_lock = threading.Lock()
-_client: VoiceClient | None = None
-_client_settings: tuple[str, str, str] | None = None  # (key id, digest of the secret, endpoint)
-
-
-def voice_client() -> VoiceClient:
-    """The process's client, from settings ALIYUN_ACCESS_KEY_ID / _SECRET / ALIYUN_VOICE_ENDPOINT."""
-    from django.conf import settings
-
-    global _client, _client_settings
-    key_id, secret, endpoint = (
-        settings.ALIYUN_ACCESS_KEY_ID,
-        settings.ALIYUN_ACCESS_KEY_SECRET,
-        settings.ALIYUN_VOICE_ENDPOINT,
-    )
-    wanted = (key_id, hashlib.sha256(secret.encode()).hexdigest(), endpoint)
-    with _client_lock:
-        if _client is None or _client_settings != wanted:
-            _client = VoiceClient(key_id, secret, endpoint, timeout=(3.05, settings.ALIYUN_READ_TIMEOUT))
-            _client_settings = wanted
-        return _client

@@ -230,11 +230,12 @@ class Api:
     def _frequency_ok(self, called: str) -> bool:
         """Aliyun's per-called-number control; records the dial when allowed (lock held)."""
         now = time.monotonic()
+        scale = self.config.frequency_time_scale
         recent = self._recent_dials[called]
-        while recent and recent[0] <= now - FREQUENCY_RULES[-1][0]:
+        while recent and recent[0] <= now - FREQUENCY_RULES[-1][0] * scale:
             recent.popleft()
         for window, allowed in FREQUENCY_RULES:
-            if sum(1 for t in recent if t > now - window) >= allowed:
+            if sum(1 for t in recent if t > now - window * scale) >= allowed:
                 return False
         recent.append(now)
         return True

@@ -32,6 +32,7 @@ class SimulatorConfig:
     blocked_numbers: frozenset[str] = frozenset()  # answered with isv.COMPLAINT_REJECT
     max_concurrent: int = 1000  # per caller number, calls in progress
     frequency_limit: bool = False  # per called number 1/min, 5/h, 20/day (isv.BUSINESS_LIMIT_CONTROL)
+    frequency_time_scale: float = 1.0  # shrinks those windows (0.25: 1 per 15 s...) for tests that wait them out
     outcome_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_OUTCOMES))
     call_duration_scale: float = 1.0
     fault_timeout_rate: float = 0.0

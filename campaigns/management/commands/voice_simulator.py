@@ -74,6 +74,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--frequency-limit", action="store_true", help="Aliyun's per-called-number control: 1/min, 5/h, 20/day."
         )
+        parser.add_argument(
+            "--frequency-time-scale",
+            type=float,
+            default=1.0,
+            help="Factor on those windows (0.25: 1 per 15 s, 5 per 15 min, 20 per 6 h), for tests.",
+        )
         for name, weight in DEFAULT_OUTCOMES.items():
             parser.add_argument(
                 f"--{name.replace('_', '-')}",
@@ -124,6 +130,7 @@ class Command(BaseCommand):
             blocked_numbers=options["blocked_numbers"],
             max_concurrent=options["max_concurrent"],
             frequency_limit=options["frequency_limit"],
+            frequency_time_scale=options["frequency_time_scale"],
             outcome_weights={name: options[f"weight_{name}"] for name in DEFAULT_OUTCOMES},
             call_duration_scale=options["call_duration_scale"],
             fault_timeout_rate=options["fault_timeout_rate"],

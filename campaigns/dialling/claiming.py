@@ -1,0 +1,135 @@
+"""Claiming calls to dial: which caller numbers have room (their concurrency, counted from the
+calls in flight), and the conditional UPDATE that takes up to a batch of queued calls for one
+dial job (`claim`), spread over the numbers with room and their accounts' budgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from campaigns import accounts, transitions
+from campaigns.dialling import claimers
+from campaigns.models import Call, CallerNumber, Campaign
+
+S = Call.Status
+
+CLAIM_BATCH = 20
+# A claim on a campaign with more caller numbers than this locks only this many of them.
+NUMBERS_PER_CLAIM = 4
+# Calls placed longer ago than this no longer hold a slot of their caller number.
+CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
+
+
+def caller_capacity(campaign: Campaign, now: dt.datetime, numbers: list[CallerNumber] | None = None) -> dict[int, int]:
+    """Free concurrent-call slots of the campaign's active caller numbers, or of `numbers` (all
+    campaigns count)."""
+    if numbers is None:
+        numbers = list(campaign.caller_numbers.filter(active=True))
+    caps = [(number.pk, number.concurrency(now)) for number in numbers]
+    busy = dict(
+        Call.objects.filter(caller_number_id__in=[n for n, _cap in caps])
+        .filter(
+            Q(status=S.CLAIMED) | Q(status__in=[S.SENDING, S.PLACED, S.UNKNOWN], sent_at__gte=now - CONCURRENCY_HORIZON)
+        )
+        .values_list("caller_number_id")
+        .annotate(n=Count("id"))
+        .values_list("caller_number_id", "n")
+    )
+    return {number: cap - busy.get(number, 0) for number, cap in caps if cap > busy.get(number, 0)}
+
+
+def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None = None) -> list[Call]:
+    """Atomically take up to `limit` due calls for this worker, each with a caller number.
+
+    A campaign with several numbers of one account is claimed a few numbers at a time (those
+    no other claim holds), so its dial threads claim side by side; only when those have no
+    room does a claim look at all of them, waiting for the others' claims.
+    """
+    now = now or timezone.now()
+    token = claimers.claim_token()
+    ids = _claim(campaign, limit, now, token, few=True)
+    if ids is None:
+        ids = _claim(campaign, limit, now, token, few=False)
+    if not ids:
+        return []
+    return list(
+        Call.objects.filter(pk__in=ids, status=S.CLAIMED, claim_token=token)
+        .select_related("contact", "caller_number")
+        .order_by("pk")
+    )
+
+
+def _claim(campaign: Campaign, limit: int, now: dt.datetime, token: str, few: bool) -> list[int] | None:
+    """The ids claimed; None when `few` numbers were tried and had no room (all may have)."""
+    with transaction.atomic():
+        # Locking caller numbers serialises capacity checks between workers.
+        numbers, partial = lock_caller_numbers(campaign, few)
+        capacity = caller_capacity(campaign, now, numbers)
+        room = min(limit, sum(capacity.values()))
+        if room <= 0:
+            return None if partial else []
+        due = (
+            Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at__lte=now)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due[:room])
+        if not ids:
+            return []
+        weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
+        transitions.do_claim_calls(spread(ids, capacity, weights), token, now)
+    return ids
+
+
+def lock_caller_numbers(campaign: Campaign, few: bool) -> tuple[list[CallerNumber], bool]:
+    """The campaign's active caller numbers, locked, and whether that is only some of them:
+    with `few`, up to NUMBERS_PER_CLAIM that no other claim holds, picked at random, when the
+    numbers all belong to one account (its calls may go through any of them); otherwise all,
+    in id order, waiting for other claims."""
+    active = CallerNumber.objects.filter(campaigns=campaign, active=True)
+    if few and connection.features.has_select_for_update_skip_locked:
+        shape = active.aggregate(numbers=Count("id"), accounts=Count(Coalesce("account_id", 0), distinct=True))
+        if shape["accounts"] == 1 and shape["numbers"] > NUMBERS_PER_CLAIM:
+            free = list(active.select_for_update(skip_locked=True).order_by("?")[:NUMBERS_PER_CLAIM])
+            if free:
+                return free, True
+    return list(active.select_for_update().order_by("pk")), False
+
+
+def spread(
+    call_ids: list[int], capacity: dict[int, int], weights: dict[int, float] | None = None
+) -> dict[int, list[int]]:
+    """Hand calls to caller numbers within their free capacity, in proportion to `weights`
+    (smooth weighted round-robin; equal weights: plain round-robin, most free first)."""
+    free = dict(capacity)
+    weight = {number: (weights or {}).get(number, 1.0) for number in free}
+    credit = dict.fromkeys(free, 0.0)
+    order = {number: rank for rank, number in enumerate(sorted(free, key=lambda n: -free[n]))}
+    assignments: dict[int, list[int]] = {}
+    for call_id in call_ids:
+        open_numbers = [number for number in free if free[number] > 0]
+        if not open_numbers:
+            break
+        for number in open_numbers:
+            credit[number] += weight[number]
+        chosen = max(open_numbers, key=lambda n: (credit[n], -order[n]))
+        credit[chosen] -= sum(weight[number] for number in open_numbers)
+        free[chosen] -= 1
+        assignments.setdefault(chosen, []).append(call_id)
+    return assignments
+
+
+def account_weights(numbers: list[CallerNumber]) -> dict[int, float]:
+    """Each number's share of its account's QPS budget, so a campaign whose numbers span
+    accounts hands each account as many calls as its budget can send."""
+    routes = accounts.routes_by_account({number.account_id for number in numbers})
+    per_account: dict[int | None, int] = {}
+    for number in numbers:
+        per_account[number.account_id] = per_account.get(number.account_id, 0) + 1
+    return {number.pk: routes[number.account_id].qps / per_account[number.account_id] for number in numbers}
