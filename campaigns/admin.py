@@ -38,6 +38,7 @@ from campaigns.models import (
     default_weekdays,
 )
 from campaigns.permissions import may_export_results
+from campaigns.privacy_admin import MaskedNumbersAdmin
 from results.aggregates import progress
 
 State = Campaign.State
@@ -112,7 +113,7 @@ class NoCallDayAdmin(AuditedAdmin):
 
 
 @admin.register(DoNotCall)
-class DoNotCallAdmin(AuditedAdmin):
+class DoNotCallAdmin(MaskedNumbersAdmin, AuditedAdmin):
     list_display = ["phone", "reason", "created_at"]
     search_fields = ["phone", "reason"]
 
@@ -398,7 +399,7 @@ class CampaignAdmin(AuditedAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(AuditedAdmin):
+class CallAdmin(MaskedNumbersAdmin, AuditedAdmin):
     list_display = ["phone", "campaign", "attempt", "status", "answer_label", "out_id", "sent_at"]
     list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]

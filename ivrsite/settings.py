@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "campaigns.privacy.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ivrsite.csp.ContentSecurityPolicyMiddleware",
@@ -219,6 +220,13 @@ if AUDIT_RETENTION_DAYS < 3 * 365:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS: audit events are kept at least 1095 days (three years)")
+
+# Personal data (README "Personal data"). The key of the hash that replaces erased and expired
+# numbers; empty: derived from DJANGO_SECRET_KEY (set it in production: rotating that key would
+# let an erased number be imported again without its do-not-call tombstone).
+PERSONAL_DATA_HASH_KEY = os.environ.get("PERSONAL_DATA_HASH_KEY", "")
+# Days after a campaign ends until its contacts' names, variables and numbers are removed.
+PERSONAL_DATA_RETENTION_DAYS = envint("PERSONAL_DATA_RETENTION_DAYS", 180)
 
 LOGGING = {
     "version": 1,

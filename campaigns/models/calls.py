@@ -102,7 +102,9 @@ class Call(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.phone} #{self.attempt} ({self.get_status_display()})"
+        from campaigns.privacy import mask_phone
+
+        return f"{mask_phone(self.phone)} #{self.attempt} ({self.get_status_display()})"
 
     @property
     def is_final(self) -> bool:

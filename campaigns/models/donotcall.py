@@ -27,7 +27,9 @@ class DoNotCall(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.phone
+        from campaigns.privacy import mask_phone
+
+        return mask_phone(self.phone)
 
     def clean(self) -> None:
         from campaigns.contacts.phones import InvalidNumber, normalize
