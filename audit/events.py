@@ -40,6 +40,9 @@ EVENTS = {
     "download.rejected_rows": _("rejected import rows downloaded"),
     "download.audit": _("audit trail downloaded"),
     "audit.purged": _("audit events past their retention removed"),
+    # personal data (campaigns.person, campaigns.retention)
+    "person.erased": _("a person's data erased"),
+    "download.person": _("a person's data downloaded (subject-access copy)"),
 }
 
 

@@ -77,7 +77,10 @@ class Contact(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         from campaigns.contacts.variables import remember_variables
+        from campaigns.models.donotcall import DoNotCall
 
+        if not self.do_not_call and DoNotCall.erased_among([self.phone]):
+            self.do_not_call = True
         with transaction.atomic():
             super().save(*args, **kwargs)
             remember_variables(self.contact_list_id, self.variables or {})
