@@ -42,6 +42,7 @@ EVENTS = {
     "audit.purged": _("audit events past their retention removed"),
     # personal data (campaigns.person, campaigns.retention)
     "person.erased": _("a person's data erased"),
+    "personal_data.removed": _("personal data past its retention removed"),
     "download.person": _("a person's data downloaded (subject-access copy)"),
 }
 

@@ -21,6 +21,7 @@ from campaigns import (
     admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_followups,
+    retention,
 )
 from campaigns.actions import calls as call_actions
 from campaigns.actions import campaigns as campaign_actions
@@ -156,6 +157,7 @@ class CampaignForm(forms.ModelForm):
             "name", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
             "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps", "max_attempts",
             "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
+            "retention_days", "keep_personal_data", "keep_reason",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -185,7 +187,9 @@ class CampaignAdmin(AuditedAdmin):
     list_filter = ["state"]
     search_fields = ["name"]
     filter_horizontal = ["contact_lists", "caller_numbers"]
-    readonly_fields = ["state", "reason", "next_calling_day", "started_at", "finished_at", "created_at"]
+    readonly_fields = [
+        "state", "reason", "next_calling_day", "started_at", "finished_at", "created_at", "personal_data",
+    ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
         (
@@ -203,6 +207,10 @@ class CampaignAdmin(AuditedAdmin):
                     "expected_call_seconds",
                 ]
             },
+        ),
+        (
+            gettext_lazy("Personal data"),
+            {"fields": ["personal_data", "retention_days", "keep_personal_data", "keep_reason"]},
         ),
         (gettext_lazy("History"), {"fields": ["created_at", "started_at", "finished_at"]}),
     ]
@@ -245,6 +253,10 @@ class CampaignAdmin(AuditedAdmin):
             labels = ", ".join(dict.fromkeys(d.label for d in skipped))
             text = _("%(date)s, after the no-call days (%(labels)s)") % {"date": text, "labels": labels}
         return text
+
+    @admin.display(description=gettext_lazy("personal data"))
+    def personal_data(self, obj: Campaign) -> str:
+        return retention.status_text(obj)
 
     @admin.display(description=gettext_lazy("reason"))
     def reason(self, obj: Campaign) -> str:

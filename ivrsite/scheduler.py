@@ -69,13 +69,14 @@ HOUSEKEEPING_EVERY_SECONDS = 3600
 
 
 def enqueue_housekeeping() -> bool:
-    """Once an hour across all dispatchers: delete expired uploads (campaigns.contacts.uploads)."""
-    from campaigns.contacts.uploads import delete_expired_uploads
+    """Once an hour across all dispatchers: delete expired uploads (campaigns.contacts.uploads) and
+    personal data past its campaign's retention (campaigns.retention)."""
+    from campaigns.retention import housekeeping
 
     queue = django_rq.get_queue("default")
     if not queue.connection.set("ivrsite:housekeeping:lock", "1", nx=True, ex=HOUSEKEEPING_EVERY_SECONDS):
         return False
-    queue.enqueue(delete_expired_uploads, job_id="housekeeping", result_ttl=300, failure_ttl=3600)
+    queue.enqueue(housekeeping, job_id="housekeeping", result_ttl=300, failure_ttl=3600)
     return True
 
 

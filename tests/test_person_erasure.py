@@ -9,7 +9,6 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -17,6 +16,7 @@ from campaigns.models import Call, Campaign, Contact, ContactList, DoNotCall, Im
 from campaigns.privacy import hashed_phone
 from receipts.models import PendingPush, Receipt, RejectedPush
 from results import aggregates, crosstab
+from tests.personal_data import figures_of, tables_quoting
 from tests.results_fixtures import finished_campaign
 
 pytestmark = pytest.mark.django_db
@@ -49,25 +49,6 @@ def stored(staff_client, caller, menu):
     assert response.status_code == 302
     crosstab.refresh(campaign, "referrer")
     return campaign
-
-
-def tables_quoting(number: str) -> dict[str, int]:
-    """Every table of the database, each row read back whole as text."""
-    found = {}
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            quoted = connection.ops.quote_name(table)
-            cursor.execute(f"SELECT count(*) FROM {quoted} t WHERE t::text LIKE %s", [f"%{number}%"])  # noqa: S608
-            (count,) = cursor.fetchone()
-            if count:
-                found[table] = count
-    return found
-
-
-def figures_of(campaign) -> dict:
-    """What the dashboard shows, less when it was computed."""
-    data = aggregates.dashboard_data(campaign)
-    return {key: value for key, value in data.items() if key not in ("as_of", "as_of_local", "compute_ms")}
 
 
 def run(*args: str) -> str:
