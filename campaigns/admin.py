@@ -21,6 +21,7 @@ from campaigns import (
     admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_followups,
+    consent,
     retention,
 )
 from campaigns.actions import calls as call_actions
@@ -154,7 +155,7 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
-            "name", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
+            "name", "purpose", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
             "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps", "max_attempts",
             "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
             "retention_days", "keep_personal_data", "keep_reason",
@@ -191,7 +192,7 @@ class CampaignAdmin(AuditedAdmin):
         "state", "reason", "next_calling_day", "started_at", "finished_at", "created_at", "personal_data",
     ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
+        (None, {"fields": ["name", "purpose", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
         (
             gettext_lazy("Calling window"),
             {"fields": WINDOW_FIELDS},
@@ -341,9 +342,11 @@ class CampaignAdmin(AuditedAdmin):
                 )
             return HttpResponseRedirect(change_url)
         problems = campaign_actions.check_ready(campaign) if action == "start" else []
+        consent_counts = consent.counts(campaign) if action == "start" else None
         forecast_text = forecast_summary(campaign_forecast(campaign), Window.of(campaign)) if action == "start" else {}
         context = {
             "forecast_text": forecast_text,
+            "consent": consent_counts,
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "campaign": campaign,

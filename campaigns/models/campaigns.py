@@ -49,7 +49,19 @@ class Campaign(models.Model):
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
 
+    class Purpose(models.TextChoices):
+        SURVEY = "survey", _("survey")
+        SERVICE = "service", _("service notice")
+        MARKETING = "marketing", _("marketing")
+
     name = models.CharField(_("name"), max_length=200)
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=10,
+        choices=Purpose.choices,
+        default=Purpose.SURVEY,
+        help_text=_("Marketing calls only contacts with recorded consent, and its menu must offer an opt-out key."),
+    )
     contact_lists = models.ManyToManyField(ContactList, related_name="campaigns", verbose_name=_("contact lists"))
     caller_numbers = models.ManyToManyField(CallerNumber, related_name="campaigns", verbose_name=_("caller numbers"))
     menu = models.ForeignKey(MenuTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("menu"))
