@@ -18,6 +18,7 @@ from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.record import record
 from campaigns import spreadsheets
+from campaigns.privacy import mask_text, may_see_numbers, shown_in_text
 
 EXPORT_COLUMNS = [
     ("at", _("when")),
@@ -48,18 +49,30 @@ class EventFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor_name", "actor_kind", "event_label", "object_repr", "campaign_id", "rows", "ip"]
+    list_display = ["at", "actor_name", "actor_kind", "event_label", "object_shown", "campaign_id", "rows", "ip"]
     list_filter = [EventFilter, "actor_kind", ("at", admin.DateFieldListFilter)]
     search_fields = ["actor_name", "object_repr", "object_id", "object_type"]
     date_hierarchy = "at"
     list_per_page = 100
     show_full_result_count = False  # the table grows for years: no COUNT(*) of all of it per page
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    # What it names and what changed may quote a number: shown masked to staff who may not see them.
+    readonly_fields = [
+        {"object_repr": "object_shown", "changes": "changes_shown"}.get(f.name, f.name) for f in AuditEvent._meta.fields
+    ]
+    fields = readonly_fields
     change_list_template = "admin/audit/auditevent/change_list.html"
 
     @admin.display(description=_("event"), ordering="event")
     def event_label(self, obj: AuditEvent) -> str:
         return obj.event_label
+
+    @admin.display(description=_("object"), ordering="object_repr")
+    def object_shown(self, obj: AuditEvent) -> str:
+        return shown_in_text(obj.object_repr)
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, obj: AuditEvent) -> str:
+        return shown_in_text(json.dumps(obj.changes, ensure_ascii=False)) if obj.changes else "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -85,7 +98,10 @@ class AuditEventAdmin(admin.ModelAdmin):
         count = queryset.count()
         record(Actor.of_request(request), "download.audit", rows=count, object_type="audit.auditevent")
         header = [str(title) for _name, title in EXPORT_COLUMNS]
-        rows = ([_cell(item, name) for name, _title in EXPORT_COLUMNS] for item in queryset.iterator(chunk_size=2000))
+        shown = str if may_see_numbers(request.user) else mask_text
+        rows = (
+            [shown(_cell(item, name)) for name, _title in EXPORT_COLUMNS] for item in queryset.iterator(chunk_size=2000)
+        )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         return spreadsheets.csv_response(itertools.chain([header], rows), f"audit-{stamp}.csv")
 

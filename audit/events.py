@@ -42,6 +42,10 @@ EVENTS = {
     "download.audit": _("audit trail downloaded"),
     "download.reference": _("reference table downloaded (caller numbers, no-call days, do-not-call list)"),
     "audit.purged": _("audit events past their retention removed"),
+    # personal data (campaigns.person, campaigns.retention)
+    "person.erased": _("a person's data erased"),
+    "personal_data.removed": _("personal data past its retention removed"),
+    "download.person": _("a person's data downloaded (subject-access copy)"),
 }
 
 

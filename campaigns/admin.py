@@ -22,6 +22,8 @@ from campaigns import (
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_followups,
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
+    consent,
+    retention,
 )
 from campaigns.actions import calls as call_actions
 from campaigns.actions import campaigns as campaign_actions
@@ -38,6 +40,7 @@ from campaigns.models import (
     default_weekdays,
 )
 from campaigns.permissions import may_export_results, may_see_contacts
+from campaigns.privacy_admin import MaskedNumbersAdmin
 from results.aggregates import progress
 
 State = Campaign.State
@@ -102,9 +105,10 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
-            "name", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
+            "name", "purpose", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
             "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps", "max_attempts",
             "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
+            "retention_days", "keep_personal_data", "keep_reason",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -134,9 +138,11 @@ class CampaignAdmin(AuditedAdmin):
     list_filter = ["state"]
     search_fields = ["name"]
     filter_horizontal = ["contact_lists", "caller_numbers"]
-    readonly_fields = ["state", "reason", "next_calling_day", "started_at", "finished_at", "created_at"]
+    readonly_fields = [
+        "state", "reason", "next_calling_day", "started_at", "finished_at", "created_at", "personal_data",
+    ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["name", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
+        (None, {"fields": ["name", "purpose", "contact_lists", "caller_numbers", "menu", "state", "reason"]}),
         (
             gettext_lazy("Calling window"),
             {"fields": WINDOW_FIELDS},
@@ -152,6 +158,10 @@ class CampaignAdmin(AuditedAdmin):
                     "expected_call_seconds",
                 ]
             },
+        ),
+        (
+            gettext_lazy("Personal data"),
+            {"fields": ["personal_data", "retention_days", "keep_personal_data", "keep_reason"]},
         ),
         (gettext_lazy("History"), {"fields": ["created_at", "started_at", "finished_at"]}),
     ]
@@ -198,6 +208,10 @@ class CampaignAdmin(AuditedAdmin):
             labels = ", ".join(dict.fromkeys(d.label for d in skipped))
             text = _("%(date)s, after the no-call days (%(labels)s)") % {"date": text, "labels": labels}
         return text
+
+    @admin.display(description=gettext_lazy("personal data"))
+    def personal_data(self, obj: Campaign) -> str:
+        return retention.status_text(obj)
 
     @admin.display(description=gettext_lazy("reason"))
     def reason(self, obj: Campaign) -> str:
@@ -283,9 +297,11 @@ class CampaignAdmin(AuditedAdmin):
                 )
             return HttpResponseRedirect(change_url)
         problems = campaign_actions.check_ready(campaign) if action == "start" else []
+        consent_counts = consent.counts(campaign) if action == "start" else None
         forecast_text = forecast_summary(campaign_forecast(campaign), campaign.window) if action == "start" else {}
         context = {
             "forecast_text": forecast_text,
+            "consent": consent_counts,
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "campaign": campaign,
@@ -353,7 +369,7 @@ class CampaignAdmin(AuditedAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(ReadOnlyAdmin):
+class CallAdmin(MaskedNumbersAdmin, ReadOnlyAdmin):
     """A call's fields are written by `campaigns.transitions` only (setting a settled call back
     to queued would dial that person again): the page is read-only, and what staff may decide
     about a call is an operator action below."""

@@ -33,7 +33,9 @@ from campaigns import reasons, spreadsheets
 from campaigns.actions.lists import record_import
 from campaigns.contacts import import_files, import_jobs, importing, resources, uploads
 from campaigns.models import Contact, ContactList, ImportJob
-from campaigns.permissions import may_export_contacts, may_import_contacts
+from campaigns.permissions import may_export_contacts, may_import_contacts, refusal
+from campaigns.privacy import shown_in_text
+from campaigns.privacy_admin import MaskedNumbersAdmin
 
 PREVIEW_ROWS = 1000
 SHOWN_REJECTED = 500
@@ -92,7 +94,9 @@ class ContactListAdmin(AuditedAdmin):
             extra_context["import_job"] = job
             # Rejected rows quote what the file held (numbers of a sort): contact data.
             if job is not None and request.user.has_perm("campaigns.view_contact"):
-                extra_context["rejected_rows"] = job.rejected_rows(SHOWN_REJECTED)
+                extra_context["rejected_rows"] = [
+                    {**row, "reason": shown_in_text(row["reason"])} for row in job.rejected_rows(SHOWN_REJECTED)
+                ]
                 extra_context["rejected_more"] = max(0, job.rejected_count - SHOWN_REJECTED)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -251,7 +255,7 @@ class ContactListAdmin(AuditedAdmin):
     def export_view(self, request: HttpRequest, list_id: int, fmt: str) -> HttpResponse:
         contact_list = get_object_or_404(ContactList, pk=list_id)
         if not may_export_contacts(request.user):
-            raise PermissionDenied
+            raise refusal()
         if fmt == "csv":
             return resources.csv_response(contact_list, Actor.of_request(request))
         if fmt == "xlsx":
@@ -264,7 +268,7 @@ class ContactListAdmin(AuditedAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(AuditedAdmin):
+class ContactAdmin(MaskedNumbersAdmin, AuditedAdmin):
     list_display = ["phone", "name", "contact_list", "do_not_call"]
     list_filter = ["contact_list", "do_not_call"]
     search_fields = ["phone", "name"]
@@ -317,7 +321,9 @@ class ImportJobAdmin(AuditedAdmin):
             '<table id="rejected-rows"><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{}',
             _("Row"),
             _("Reason"),
-            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", ((r["row"], r["reason"]) for r in rows)),
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td></tr>", ((r["row"], shown_in_text(r["reason"])) for r in rows)
+            ),
             format_html(
                 "<p>{}</p>",
                 ngettext("…and %(counter)s more rejected row.", "…and %(counter)s more rejected rows.", more)

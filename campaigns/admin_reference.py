@@ -17,6 +17,8 @@ from audit.admin_base import AuditedAdmin
 from audit.record import record
 from campaigns import do_not_call, reasons
 from campaigns.models import CallerNumber, DoNotCall, NoCallDay
+from campaigns.privacy import may_see_numbers
+from campaigns.privacy_admin import MaskedNumbersAdmin
 from campaigns.reference_resources import CallerNumberResource, DoNotCallResource, NoCallDayResource
 
 
@@ -107,9 +109,14 @@ class DoNotCallForm(forms.ModelForm):
 
 
 @admin.register(DoNotCall)
-class DoNotCallAdmin(ReferenceTableAdmin):
+class DoNotCallAdmin(MaskedNumbersAdmin, ReferenceTableAdmin):
     """Numbers are added (one by one or from a file: the import needs *add*, the export, which
-    is personal data, *view*) and removed; an entry is not edited: its reason is the record."""
+    is personal data, *view* and *see full phone numbers*) and removed; an entry is not edited:
+    its reason is the record."""
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        """The list is people's numbers: exported only by staff who may see them in full."""
+        return super().has_export_permission(request) and may_see_numbers(request.user)
 
     form = DoNotCallForm
     list_display = ["phone", "reason_text", "campaign", "created_at"]

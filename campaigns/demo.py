@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 
 from campaigns.accounts import VoiceAccount
@@ -82,3 +84,13 @@ def load_demo_data(contacts: int = 200, second_account: tuple[str, str, int, str
         if campaign.state == Campaign.State.DRAFT:
             campaign.caller_numbers.add(number)
     return campaign
+
+
+def demo_login(password: str) -> AbstractBaseUser:
+    """The demo's login: a Campaign manager (who may see full numbers), not a superuser."""
+    user, _ = get_user_model().objects.get_or_create(username="demo", defaults={"email": "demo@example.com"})
+    user.is_staff, user.is_superuser = True, False
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name="Campaign manager")])
+    return user

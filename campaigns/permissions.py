@@ -7,6 +7,8 @@ call data (the call pages need `view_call`). So:
 
 - a contact list export (CSV/XLSX) needs `view_contactlist` and `view_contact`;
 - a campaign's results export needs `view_campaign`, `view_contact` and `view_call`;
+- both, and every other per-person export, need `see_full_phone_numbers` too (an export is
+  the numbers in full: `campaigns.privacy`); a refusal says so (`refusal`);
 - any later export of contacts or calls (segments, cross-tabs per number) asks
   `may_export_contacts` / `may_export_results` below, never the page's own permission alone.
 
@@ -25,9 +27,13 @@ What a page shows follows the same rule (SECURITY.md, "What each role can see"):
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
-CONTACT_EXPORT_PERMISSIONS = ("campaigns.view_contactlist", "campaigns.view_contact")
-RESULTS_EXPORT_PERMISSIONS = ("campaigns.view_campaign", "campaigns.view_contact", "campaigns.view_call")
+from campaigns.privacy import SEE_NUMBERS
+
+CONTACT_EXPORT_PERMISSIONS = ("campaigns.view_contactlist", "campaigns.view_contact", SEE_NUMBERS)
+RESULTS_EXPORT_PERMISSIONS = ("campaigns.view_campaign", "campaigns.view_contact", "campaigns.view_call", SEE_NUMBERS)
 
 
 PEOPLE_PERMISSIONS = ("campaigns.view_contact", "campaigns.view_call")
@@ -54,3 +60,13 @@ def may_export_contacts(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def may_export_results(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user.is_active and user.is_staff and user.has_perms(RESULTS_EXPORT_PERMISSIONS)
+
+
+def refusal() -> PermissionDenied:
+    """The 403 of a per-person export, with what it takes."""
+    return PermissionDenied(
+        _(
+            "This download names people (full phone numbers). It needs the permission “See full phone "
+            "numbers” and the view permissions of the contacts and calls; ask an administrator."
+        )
+    )

@@ -98,6 +98,7 @@ def _from(event: str, table: dict[str, Transition] = CALL_TRANSITIONS) -> list[s
 # wins when a number is in several lists (the first chunk to see a number holds its lowest
 # id); a number marked do-not-call in any list or on the do-not-call list is enrolled as
 # `dnc` and never dialled (a later chunk's do-not-call contact turns a queued call to dnc).
+# A marketing campaign enrols only contacts with recorded consent (`campaigns.consent`).
 # A chunk done twice changes nothing: one attempt per number and campaign is unique.
 _ENROL_SQL = """
 INSERT INTO campaigns_call (
@@ -112,6 +113,7 @@ SELECT %s, MIN(c.id), c.phone, 1, TRUE,
 FROM campaigns_contact c
 WHERE c.contact_list_id IN (SELECT contactlist_id FROM campaigns_campaign_contact_lists WHERE campaign_id = %s)
   AND c.id >= %s AND c.id < %s
+  AND (%s OR COALESCE(c.variables->>'consent_source', '') <> '' OR COALESCE(c.variables->>'consent_time', '') <> '')
 GROUP BY c.phone
 ON CONFLICT (campaign_id, phone, attempt) DO UPDATE SET status = 'dnc'
 WHERE excluded.status = 'dnc' AND campaigns_call.status = 'queued'
@@ -151,7 +153,8 @@ def do_enrol_contacts(campaign: Campaign, low: int, high: int, now: dt.datetime 
     if not list(Campaign.objects.select_for_update().filter(pk=campaign.pk, state=State.STARTING).values("pk")):
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk, low, high])
+        anyone = campaign.purpose != Campaign.Purpose.MARKETING
+        cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk, low, high, anyone])
         return cursor.rowcount
 
 

@@ -12,12 +12,18 @@ from django.utils import timezone
 
 from audit.retention import purge_expired
 from campaigns.contacts.uploads import delete_expired_uploads
+from campaigns.retention import remove_expired_personal_data
 from receipts.retention import prune_webhook_leftovers
 
 log = logging.getLogger(__name__)
 
 # Each takes `now` and returns what it removed (a count, or counts by kind).
-TASKS: list[Callable[[dt.datetime], object]] = [delete_expired_uploads, purge_expired, prune_webhook_leftovers]
+TASKS: list[Callable[[dt.datetime], object]] = [
+    delete_expired_uploads,
+    purge_expired,
+    prune_webhook_leftovers,
+    remove_expired_personal_data,
+]
 
 
 def run(now: dt.datetime | None = None) -> dict[str, object]:

@@ -26,7 +26,13 @@ import traceback
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-SECRET_SETTINGS = ("ALIYUN_ACCESS_KEY_SECRET", "RECEIPT_TOKEN", "SECRET_KEY", "ACCOUNT_SECRETS_KEY")
+SECRET_SETTINGS = (
+    "ALIYUN_ACCESS_KEY_SECRET",
+    "RECEIPT_TOKEN",
+    "SECRET_KEY",
+    "ACCOUNT_SECRETS_KEY",
+    "PERSONAL_DATA_HASH_KEY",
+)
 SECRET_MASK = "[secret]"  # noqa: S105 - what replaces a secret, not one
 # Shorter "secrets" (a test's DJANGO_SECRET_KEY=x) would mask half of every line.
 MIN_SECRET_LENGTH = 8

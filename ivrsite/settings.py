@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "campaigns.privacy.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ivrsite.csp.ContentSecurityPolicyMiddleware",
@@ -263,6 +264,12 @@ if AUDIT_RETENTION_DAYS < 3 * 365:
 
 # Error pages and reports hide passwords inside URLs (REDIS_URL, DATABASE_URL) as well.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "ivrsite.error_reports.CredentialsFilter"
+# Personal data (README "Personal data"). The key of the hash that replaces erased and expired
+# numbers; empty: derived from DJANGO_SECRET_KEY (set it in production: rotating that key would
+# let an erased number be imported again without its do-not-call tombstone).
+PERSONAL_DATA_HASH_KEY = os.environ.get("PERSONAL_DATA_HASH_KEY", "")
+# Days after a campaign ends until its contacts' names, variables and numbers are removed.
+PERSONAL_DATA_RETENTION_DAYS = envint("PERSONAL_DATA_RETENTION_DAYS", 180)
 
 LOGGING = {
     "version": 1,

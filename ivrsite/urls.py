@@ -4,6 +4,7 @@ from django.urls import URLPattern, include, path
 from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 
+from campaigns.person_views import find_person_view
 from ivrsite.admin_rq import superusers_only
 from ivrsite.view_on_site import view_on_site
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("admin/rq/", include((rq_patterns, "django_rq"))),
     # Ahead of the admin's own route of the same path (and name, so its links land here).
     path("admin/r/<int:content_type_id>/<path:object_id>/", view_on_site, name="view_on_site"),
+    path("admin/person/", find_person_view, name="admin-find-person"),
     path("admin/", admin.site.urls),
     path("receipts/", include("receipts.urls")),
     path("receipts/", include("results.urls")),

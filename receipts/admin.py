@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin_readonly import ReadOnlyAdmin
 from campaigns.permissions import may_see_people
+from campaigns.privacy import shown_in_text
 from receipts.models import PendingPush, Receipt, RejectedPush
 
 # What a user without *view call* and *view contact* does not see here (SECURITY.md): the
 # elements and bodies as received hold caller and callee numbers; a call's link names its phone.
-PEOPLE_FIELDS = {"raw_pretty", "body_pretty", "body", "detail"}
+PEOPLE_FIELDS = {"raw_pretty", "body_pretty", "body", "detail", "detail_shown"}
 
 
 class LinkedFilter(admin.SimpleListFilter):
@@ -86,20 +87,24 @@ class ReceiptAdmin(EvidenceAdmin):
 
     @admin.display(description=_("raw element"))
     def raw_pretty(self, obj: Receipt) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.raw, ensure_ascii=False, indent=2))
+        return format_html("<pre>{}</pre>", shown_in_text(json.dumps(obj.raw, ensure_ascii=False, indent=2)))
 
 
 @admin.register(RejectedPush)
 class RejectedPushAdmin(EvidenceAdmin):
-    list_display = ["received_at", "reason", "size", "detail", "remote_addr"]
+    list_display = ["received_at", "reason", "size", "detail_shown", "remote_addr"]
     list_filter = ["reason", "received_at"]
     date_hierarchy = "received_at"
-    fields = ["received_at", "reason", "detail", "size", "content_type", "remote_addr", "body_pretty"]
+    fields = ["received_at", "reason", "detail_shown", "size", "content_type", "remote_addr", "body_pretty"]
     readonly_fields = fields
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, obj: RejectedPush) -> str:
+        return shown_in_text(obj.detail)
 
     @admin.display(description=_("body"))
     def body_pretty(self, obj: RejectedPush) -> str:
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', obj.body)
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', shown_in_text(obj.body))
 
 
 @admin.register(PendingPush)

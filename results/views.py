@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,8 @@ from audit.actors import Actor
 from campaigns import segments, spreadsheets
 from campaigns.followups import may_follow_up
 from campaigns.models import Campaign
-from campaigns.permissions import may_export_results
+from campaigns.permissions import may_export_results, refusal
+from campaigns.privacy import shown_data
 from results import aggregates, analysis, chain_exports, crosstab, exports
 
 
@@ -44,7 +45,8 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
     by = request.GET.get("by") or None
-    data = _data(campaign, list_id, by, pool_small=not may_export_results(request.user))
+    # Chart tables name variable values (a cross-tab by a number column would list numbers).
+    data = shown_data(request.user, _data(campaign, list_id, by, pool_small=not may_export_results(request.user)))
     query = {k: v for k, v in (("list", list_id), ("by", data["by"])) if v}
     user = request.user
     context = {
@@ -86,7 +88,8 @@ def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     # The poll redraws figures and charts; the picker's variable names stay as the page drew them.
     by = request.GET.get("by") or None
     pool_small = not may_export_results(request.user)
-    return JsonResponse(_data(campaign, list_id, by, list_variables=False, pool_small=pool_small))
+    data = _data(campaign, list_id, by, list_variables=False, pool_small=pool_small)
+    return JsonResponse(shown_data(request.user, data))
 
 
 @staff_member_required
@@ -94,7 +97,7 @@ def dashboard_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
 def export_results(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
     """Numbers, names and answers: personal data (see campaigns.permissions)."""
     if not may_export_results(request.user):
-        raise PermissionDenied
+        raise refusal()
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     list_id = _filters(request, campaign)
     if fmt == "csv":
@@ -126,7 +129,7 @@ def segment_action(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def export_segment(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if not may_export_results(request.user):
-        raise PermissionDenied
+        raise refusal()
     rows = chain_exports.segment_rows(campaign, _segments(request))
     return _download(request, campaign, rows, "segment", fmt)
 
@@ -136,7 +139,7 @@ def export_segment(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResp
 def export_chain(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if not may_export_results(request.user):
-        raise PermissionDenied
+        raise refusal()
     return _download(request, campaign, chain_exports.chain_rows(campaign), "chain", fmt)
 
 
@@ -159,4 +162,4 @@ def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
     chart = analysis.crosstab_chart(campaign, by, pool_small=not may_export_results(request.user))
     if chart["pending"]:
         return HttpResponse(_("The breakdown is being computed; try again in a moment."), status=503)
-    return crosstab.csv_response(campaign, chart, Actor.of_request(request))
+    return crosstab.csv_response(campaign, shown_data(request.user, chart), Actor.of_request(request))

@@ -52,3 +52,18 @@ def test_the_purge_keeps_recent_events(settings):
     record(ACTOR, "campaign.started")
     assert purge_expired() == 0
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite drops its trigger for the erasure")
+def test_an_erasure_may_rewrite_what_an_event_names_and_nothing_else():
+    from audit.retention import erasure_allowed
+
+    event = record(ACTOR, "object.added", object_repr="13900000002", changes={"phone": [None, "13900000002"]})
+    with pytest.raises(DatabaseError), transaction.atomic(), erasure_allowed():
+        AuditEvent.objects.filter(pk=event.pk).update(actor_name="someone else")
+    with pytest.raises(DatabaseError), transaction.atomic():  # the exception lasts one transaction only
+        AuditEvent.objects.filter(pk=event.pk).update(object_repr="#hash")
+    with transaction.atomic(), erasure_allowed():
+        AuditEvent.objects.filter(pk=event.pk).update(object_repr="#hash", changes={"phone": [None, "#hash"]})
+    event.refresh_from_db()
+    assert (event.object_repr, event.changes, event.actor_name) == ("#hash", {"phone": [None, "#hash"]}, "pytest")

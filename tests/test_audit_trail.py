@@ -105,7 +105,7 @@ def test_a_list_download_records_its_rows(staff_client, contact_list):
 
 
 def test_do_not_call_edits_in_the_admin_are_events(staff_client):
-    staff_client.post(reverse("admin:campaigns_donotcall_add"), {"phone": "13800138000", "reason": "asked"})
+    staff_client.post(reverse("admin:campaigns_donotcall_add"), {"phone": "13800138000", "typed_reason": "asked"})
     entry = DoNotCall.objects.get()
     staff_client.post(reverse("admin:campaigns_donotcall_delete", args=[entry.pk]), {"post": "yes"})
 

@@ -97,6 +97,7 @@ def test_weekdays_and_retry_outcomes_are_checkboxes(staff_client, campaign):
 
     form = {
         "name": campaign.name,
+        "purpose": "survey",
         "contact_lists": [campaign.contact_lists.first().pk],
         "caller_numbers": [campaign.caller_numbers.first().pk],
         "menu": campaign.menu_id,

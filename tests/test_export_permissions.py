@@ -41,7 +41,7 @@ def test_results_export_needs_contact_and_call_permissions(django_user_model, ru
 
 
 def test_results_export_with_every_permission_it_needs(django_user_model, placed_calls, running_campaign):
-    client = staff_with(django_user_model, "view_campaign", "view_contact", "view_call")
+    client = staff_with(django_user_model, "view_campaign", "view_contact", "view_call", "see_full_phone_numbers")
     url = reverse("results:export", args=[running_campaign.pk, "csv"])
     assert url in client.get(reverse("results:dashboard", args=[running_campaign.pk])).content.decode()
     response = client.get(url)
@@ -61,7 +61,7 @@ def test_list_export_needs_the_contact_permission(django_user_model, contact_lis
 
 
 def test_list_export_with_the_contact_permission(django_user_model, contact_list):
-    client = staff_with(django_user_model, "view_contactlist", "view_contact")
+    client = staff_with(django_user_model, "view_contactlist", "view_contact", "see_full_phone_numbers")
     url = reverse("admin:campaigns_contactlist_export", args=[contact_list.pk, "csv"])
     assert url in client.get(reverse("admin:campaigns_contactlist_change", args=[contact_list.pk])).content.decode()
     response = client.get(url)
@@ -86,6 +86,21 @@ def test_rejected_rows_quote_the_file_so_they_need_the_contact_permission(django
     for url in pages:
         response = refused.get(url)
         assert response.status_code == 200 and "8888-7777" not in response.content.decode(), url
-    allowed = staff_with(django_user_model, "view_contactlist", "view_importjob", "view_contact")
+    allowed = staff_with(
+        django_user_model, "view_contactlist", "view_importjob", "view_contact", "see_full_phone_numbers"
+    )
     for url in pages:
         assert "8888-7777" in allowed.get(url).content.decode(), url
+
+
+def test_the_contact_and_call_permissions_without_seeing_numbers_download_nothing(django_user_model, placed_calls):
+    """Issue 22: a per-person export is the numbers in full, so it needs "See full phone numbers" too."""
+    client = staff_with(django_user_model, "view_campaign", "view_contact", "view_call", "view_contactlist")
+    campaign = placed_calls[0].campaign
+    for url in [
+        reverse("results:export", args=[campaign.pk, "csv"]),
+        reverse("admin:campaigns_contactlist_export", args=[campaign.contact_lists.get().pk, "csv"]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "See full phone numbers" in body(response) and "13800130000" not in body(response)

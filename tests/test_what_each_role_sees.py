@@ -37,7 +37,7 @@ def test_receipt_pages_hide_numbers_and_raw_elements_from_a_receipt_viewer(login
 
 
 def test_receipt_pages_show_raw_elements_to_who_may_see_calls_and_contacts(login_with, received):
-    client = login_with("view_receipt", "view_call", "view_contact")
+    client = login_with("view_receipt", "view_call", "view_contact", "see_full_phone_numbers")
     response = client.get(reverse("admin:receipts_receipt_change", args=[Receipt.objects.get().pk]))
     assert received.phone in response.text and CALLER in response.text
 
@@ -56,7 +56,7 @@ def test_call_pages_hide_phones_names_and_answers_from_a_call_viewer(login_with,
 
 
 def test_call_pages_show_phones_to_who_may_view_contacts(login_with, received):
-    client = login_with("view_call", "view_contact")
+    client = login_with("view_call", "view_contact", "see_full_phone_numbers")
     assert received.phone in client.get(reverse("admin:campaigns_call_change", args=[received.pk])).text
 
 

@@ -45,6 +45,7 @@ def _require(campaign: Campaign, event: str) -> None:
 
 def check_ready(campaign: Campaign) -> list[str]:
     """What stops a draft from starting, as messages for staff (empty: ready)."""
+    from campaigns.consent import problems as consent_problems
     from campaigns.followups import start_problems
 
     problems = start_problems(campaign)
@@ -60,7 +61,7 @@ def check_ready(campaign: Campaign) -> list[str]:
     unknown = used - carried_variables(campaign, used)
     if unknown:
         problems.append(_("The menu uses variables no contact has: %(names)s.") % {"names": ", ".join(sorted(unknown))})
-    return problems
+    return problems + consent_problems(campaign)
 
 
 def carried_variables(campaign: Campaign, names: set[str]) -> set[str]:

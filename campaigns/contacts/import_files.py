@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import IO
 
 from campaigns import reasons
+from campaigns.consent import CONSENT_ALIASES
 from campaigns.contacts.contact_hours import HOURS_ALIASES
 
 PHONE_ALIASES = (
@@ -321,7 +322,11 @@ def map_columns(header: list[str]) -> Columns:
     for index, title in enumerate(header):
         if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
             continue
-        label = HOURS_ALIASES.get(keys[index]) or " ".join(drop_controls(str(title)).replace("\ufeff", "").split())
+        label = (
+            HOURS_ALIASES.get(keys[index])
+            or CONSENT_ALIASES.get(keys[index])
+            or " ".join(drop_controls(str(title)).replace("\ufeff", "").split())
+        )
         label = label or f"column_{index + 1}"
         unique = label
         if unique in seen:

@@ -44,7 +44,8 @@ class Writer:
                     contact_list_id=self.list_id, phone__in=phones
                 ).values_list("phone", "name", "variables", "do_not_call")
             }
-            return existing, set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
+            dnc = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
+            return existing, dnc | DoNotCall.erased_among(phones)
         # One array parameter, not thousands of placeholders: binding those cost more than the lookup.
         with connection.cursor() as cursor:
             cursor.execute(
@@ -58,7 +59,7 @@ class Writer:
             }
             cursor.execute(f"SELECT phone FROM {DoNotCall._meta.db_table} WHERE phone = ANY(%s)", [phones])  # noqa: S608
             dnc = {phone for (phone,) in cursor.fetchall()}
-        return existing, dnc
+        return existing, dnc | DoNotCall.erased_among(phones)
 
     def _create_staging(self, cursor) -> None:
         if self.staging_ready:
@@ -101,7 +102,12 @@ class Writer:
                 "ON CONFLICT (contact_list_id, phone) DO NOTHING RETURNING phone",
                 [self.list_id, *self.keys, now, now],
             )
-            return {phone for (phone,) in cursor.fetchall()}
+            inserted = {phone for (phone,) in cursor.fetchall()}
+        # An erased number is on the do-not-call list by its hash, which SQL cannot compute.
+        erased = DoNotCall.erased_among(inserted)
+        if erased:
+            Contact.objects.filter(contact_list_id=self.list_id, phone__in=erased).update(do_not_call=True)
+        return inserted
 
     def write(self, contacts: dict[str, tuple[str, dict, bool]]) -> None:
         if not contacts:

@@ -61,7 +61,19 @@ class Campaign(models.Model):
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
 
+    class Purpose(models.TextChoices):
+        SURVEY = "survey", _("survey")
+        SERVICE = "service", _("service notice")
+        MARKETING = "marketing", _("marketing")
+
     name = models.CharField(_("name"), max_length=200)
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=10,
+        choices=Purpose.choices,
+        default=Purpose.SURVEY,
+        help_text=_("Marketing calls only contacts with recorded consent, and its menu must offer an opt-out key."),
+    )
     contact_lists = models.ManyToManyField(ContactList, related_name="campaigns", verbose_name=_("contact lists"))
     caller_numbers = models.ManyToManyField(CallerNumber, related_name="campaigns", verbose_name=_("caller numbers"))
     menu = models.ForeignKey(MenuTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("menu"))
@@ -123,6 +135,19 @@ class Campaign(models.Model):
     )
     followup_segments = models.JSONField(_("segments of origin"), default=list, blank=True, editable=False)
 
+    # Personal data (campaigns.retention): names, variables and numbers go this long after it ends.
+    retention_days = models.PositiveIntegerField(
+        _("keep personal data (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Days after the campaign ends; blank: the default (PERSONAL_DATA_RETENTION_DAYS)."),
+    )
+    keep_personal_data = models.BooleanField(
+        _("keep personal data"), default=False, help_text=_("Never remove it automatically (say why).")
+    )
+    keep_reason = models.CharField(_("why it is kept"), max_length=300, blank=True)
+    personal_data_removed_at = models.DateTimeField(_("personal data removed"), null=True, blank=True, editable=False)
+
     objects = CampaignQuerySet.as_manager()
 
     class Meta:
@@ -138,6 +163,8 @@ class Campaign(models.Model):
         return zoneinfo.ZoneInfo(self.timezone)
 
     def clean(self) -> None:
+        if self.keep_personal_data and not self.keep_reason.strip():
+            raise ValidationError({"keep_reason": _("Say why its personal data is kept past the retention period.")})
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The campaign must end after it starts.")})
         bad = [w for w in self.weekdays or [] if w not in range(7)]
@@ -177,6 +204,14 @@ class Campaign(models.Model):
     def menu_options(self) -> list[dict]:
         """The options of `frozen_menu` (key, label, code, tts_params, and action/score if set)."""
         return list(self.frozen_menu.get("options", []))
+
+    @property
+    def personal_data_expires_at(self) -> dt.datetime | None:
+        """When its contacts' personal data is due for removal (None: not ended, or kept)."""
+        if self.keep_personal_data or self.finished_at is None:
+            return None
+        days = settings.PERSONAL_DATA_RETENTION_DAYS if self.retention_days is None else self.retention_days
+        return self.finished_at + dt.timedelta(days=days)
 
     @property
     def state_reason_text(self) -> str:

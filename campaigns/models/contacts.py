@@ -74,13 +74,21 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         constraints = [models.UniqueConstraint(fields=["contact_list", "phone"], name="contact_unique_per_list")]
+        # campaigns.privacy: without it every number shows masked and per-person exports are refused.
+        permissions = [("see_full_phone_numbers", "See full phone numbers")]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.phone}>" if self.name else self.phone
+        # Masked for everyone: titles, breadcrumbs, widgets and audit events name it this way.
+        from campaigns.privacy import mask_phone
+
+        return f"{self.name} <{mask_phone(self.phone)}>" if self.name else mask_phone(self.phone)
 
     def save(self, *args, **kwargs) -> None:
         from campaigns.contacts.variables import remember_variables
+        from campaigns.models.donotcall import DoNotCall
 
+        if not self.do_not_call and DoNotCall.erased_among([self.phone]):
+            self.do_not_call = True
         with transaction.atomic():
             super().save(*args, **kwargs)
             remember_variables(self.contact_list_id, self.variables or {})

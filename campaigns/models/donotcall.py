@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +33,21 @@ class DoNotCall(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.phone
+        from campaigns.privacy import mask_phone
+
+        return mask_phone(self.phone)
+
+    @classmethod
+    def erased_among(cls, phones: Iterable[str]) -> set[str]:
+        """The numbers among `phones` that were erased: the tombstone of their keyed hash is on the
+        list (`campaigns.person.erase`). One cheap query while nobody has been erased."""
+        from campaigns.privacy import HASH_PREFIX, hashed_phone, is_hashed
+
+        phones = [phone for phone in phones if phone and not is_hashed(phone)]
+        if not phones or not cls.objects.filter(phone__startswith=HASH_PREFIX).exists():
+            return set()
+        hashes = {hashed_phone(phone): phone for phone in phones}
+        return {hashes[h] for h in cls.objects.filter(phone__in=list(hashes)).values_list("phone", flat=True)}
 
     @property
     def reason_text(self) -> str:

@@ -37,6 +37,12 @@ class Command(BaseCommand):
         create.add_argument("--window", help="Daily hours HH:MM-HH:MM (start inclusive, end exclusive).")
         create.add_argument("--timezone", default="Asia/Shanghai")
         create.add_argument(
+            "--purpose",
+            choices=[p.value for p in Campaign.Purpose],
+            default=Campaign.Purpose.SURVEY.value,
+            help="Why it calls: marketing calls only contacts with recorded consent.",
+        )
+        create.add_argument(
             "--account", help="Aliyun account of the caller numbers this creates (default: the environment's)."
         )
         followup = sub.add_parser(
@@ -79,7 +85,9 @@ class Command(BaseCommand):
         except Campaign.DoesNotExist:
             raise CommandError(f"No campaign with id {campaign_id}.") from None
 
-    def do_create(self, name, lists, callers, menu, qps, max_attempts, retry_delay, window, timezone, account, **_):
+    def do_create(
+        self, name, lists, callers, menu, qps, max_attempts, retry_delay, window, timezone, account, purpose, **_
+    ):
         voice_account = None
         if account:
             voice_account = VoiceAccount.objects.filter(name=account).first()
@@ -102,6 +110,7 @@ class Command(BaseCommand):
             max_attempts=max_attempts,
             retry_delay_seconds=retry_delay,
             timezone=timezone,
+            purpose=purpose,
         )
         if window:
             match = WINDOW_RE.match(window)

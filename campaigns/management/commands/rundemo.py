@@ -6,11 +6,10 @@ import shutil
 import sys
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.demo import load_demo_data
+from campaigns.demo import demo_login, load_demo_data
 from ivrsite.embedded import EmbeddedRedis, find_redis_server, redis_answers
 
 DEMO_KEY_ID = "demo-access-key-id"
@@ -54,10 +53,7 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         password = secrets.token_urlsafe(9)
-        user, _ = get_user_model().objects.get_or_create(username="demo", defaults={"email": "demo@example.com"})
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
+        demo_login(password)
         campaign = load_demo_data(second_account=second and (*second, env["ALIYUN_VOICE_ENDPOINT"]))
 
         self.stdout.write(

@@ -1,0 +1,46 @@
+"""The staff roles (campaigns.roles) and the permission to see full phone numbers."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from campaigns.roles import ROLES, role_permissions
+
+
+def create_roles(apps, schema_editor):
+    # Permissions are normally created after every migration has run; the groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    every = list(Permission.objects.values_list("pk", "content_type__app_label", "codename"))
+    for name, (_description, patterns) in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(role_permissions(patterns, every))
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("audit", "0002_append_only"),
+        ("receipts", "0005_result_snapshot_holding_time_and_own_hours"),
+        ("campaigns", "0014_claim_token_names_its_worker"),
+    ]
+
+    operations = [
+        migrations.AlterModelOptions(
+            name="contact",
+            options={
+                "permissions": [("see_full_phone_numbers", "See full phone numbers")],
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
+            },
+        ),
+        migrations.RunPython(create_roles, remove_roles),
+    ]
