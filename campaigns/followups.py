@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.actors import Actor
 from audit.record import record
-from campaigns import reasons
+from campaigns import reasons, webhook_events
 from campaigns.contacts.variables import read_variable_names, variable_names_of
 from campaigns.models import Call, CallerNumber, Campaign, ContactList, FollowupBuild, MenuTemplate
 from campaigns.segments import Segment, describe, segment_calls, segment_sql
@@ -215,9 +215,11 @@ def run_followup_build(build_id: int) -> None:
         )
         raise
     _remember_copied_variables(build)
-    FollowupBuild.objects.filter(pk=build.pk).update(
-        status=FollowupBuild.Status.DONE, copied=copied, scanned=build.total, finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        FollowupBuild.objects.filter(pk=build.pk).update(
+            status=FollowupBuild.Status.DONE, copied=copied, scanned=build.total, finished_at=timezone.now()
+        )
+        webhook_events.followup_ready(build.campaign_id, build.campaign.followup_of_id, copied)
 
 
 def _remember_copied_variables(build: FollowupBuild) -> None:

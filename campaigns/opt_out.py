@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import transitions
+from campaigns import transitions, webhook_events
 from campaigns.models import OPT_OUT, Call, Contact, DoNotCall
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
         return 0
     phones = list(entries)
     DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
+    webhook_events.contacts_opted_out(calls)
     Contact.objects.filter(phone__in=phones, do_not_call=False).update(do_not_call=True)
     opted_out = transitions.do_opt_out_calls(phones, now)
     log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(phones), len(opted_out))

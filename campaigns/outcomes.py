@@ -85,3 +85,28 @@ def progress(campaign: Campaign) -> dict:
         "answers": answers,
         "by_status": counts,
     }
+
+
+def status_report(campaign: Campaign):
+    """`campaign status --json` (and the API's campaign status): the figures, the follow-up
+    links and the forecast; returns (figures, forecast)."""
+    from campaigns.forecast import campaign_forecast
+    from campaigns.models import Contact, FollowupBuild
+
+    figures = progress(campaign)
+    figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
+    if campaign.state == Campaign.State.DRAFT:
+        # No calls yet: the contacts it will enrol, one per number.
+        contacts = Contact.objects.filter(contact_list__campaigns=campaign)
+        figures["contacts"] = contacts.values("phone").distinct().count()
+    if campaign.followup_of_id:
+        build = FollowupBuild.objects.filter(campaign=campaign).first()
+        figures["followup_of"] = {
+            "id": campaign.followup_of_id,
+            "segments": campaign.followup_segments,
+            "copy": build.status if build else None,
+        }
+    figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
+    forecast = campaign_forecast(campaign)
+    figures["forecast"] = forecast.as_json()
+    return figures, forecast

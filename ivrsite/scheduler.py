@@ -92,6 +92,7 @@ def tick(now: dt.datetime | None = None) -> dict:
     from campaigns.enrolment import ensure_enrolment_queued
     from receipts.inbox import settle_pending
     from results.aggregates import refresh_requested
+    from webhooks.delivery import enqueue_due as enqueue_due_webhooks
 
     settled = settle_pending(max_seconds=SETTLE_SECONDS_PER_TICK)  # before completion checks below
     refresh_requested(max_seconds=SETTLE_SECONDS_PER_TICK)  # figures someone is looking at
@@ -101,6 +102,7 @@ def tick(now: dt.datetime | None = None) -> dict:
     for campaign in Campaign.objects.filter(state=Campaign.State.STARTING):
         ensure_enrolment_queued(campaign)
     summary["housekeeping"] = enqueue_housekeeping()
+    summary["webhooks"] = enqueue_due_webhooks(now)
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
         if do_complete_campaign(campaign, now):

@@ -10,7 +10,7 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import reasons
+from campaigns import reasons, webhook_events
 from campaigns.contacts.import_files import ImportFileError
 from campaigns.contacts.importing import ImportSummary, import_contacts
 from campaigns.models import ImportJob
@@ -85,4 +85,7 @@ def finish_job(
         job.error = error or {}
     if job.file and not keep_file:
         job.file.delete(save=False)
-    job.save()
+    with transaction.atomic():
+        job.save()
+        if summary is not None:
+            webhook_events.import_finished(job.contact_list_id, summary.as_dict(), "file")
