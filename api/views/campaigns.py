@@ -107,6 +107,7 @@ class CampaignActionView(APIView):
     def post(self, request, pk: int) -> Response:
         campaign = get_object_or_404(Campaign, pk=pk)
         ACTIONS[self.action_name](campaign, actor_of(request))
+        campaign.refresh_from_db()  # a start enrols in the background, which may have finished
         return Response(status_of(campaign))
 
 
