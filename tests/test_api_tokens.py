@@ -14,9 +14,7 @@ from tests.api_helpers import client_for
 
 
 def test_the_admin_shows_a_new_token_once_and_keeps_only_its_hash(staff_client, staff_user):
-    response = staff_client.post(
-        "/admin/api/apitoken/add/", {"user": staff_user.pk, "name": "CRM sync"}, follow=True
-    )
+    response = staff_client.post("/admin/api/apitoken/add/", {"user": staff_user.pk, "name": "CRM sync"}, follow=True)
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"] if "ivr_" in str(m)]
     assert len(shown) == 1
