@@ -30,9 +30,10 @@ def test_the_journey_through_the_api_with_signed_webhooks(tmp_path):
     for key, label in (("1", "满意"), ("2", "不满意")):
         MenuOption.objects.create(template=menu, key=key, label=label, code=f"TTS_{key}0")
 
-    with Receiver() as receiver, Stack(
-        database_url(), workers=1, simulator_args=("--call-duration-scale", "0.01"), log_dir=tmp_path
-    ) as stack:
+    with (
+        Receiver() as receiver,
+        Stack(database_url(), workers=1, simulator_args=("--call-duration-scale", "0.01"), log_dir=tmp_path) as stack,
+    ):
         api = requests.Session()
         api.headers["Authorization"] = f"Bearer {value}"
         base = f"{stack.url}/api/v1"
