@@ -66,6 +66,7 @@ bench-smoke: $(VENV)/.installed
 	--redis $(REDIS_URL_TEST)
 	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)guard_bench REDIS_URL=$(REDIS_URL_TEST) \
 	$(PY) bench/guard_bench.py --batches 20
+	TEST_DATABASE_NAME=$(BENCH_DB_PREFIX)api_upsert_bench $(PY) bench/api_upsert_bench.py 3000 --batch 1000
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
