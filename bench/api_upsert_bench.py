@@ -104,9 +104,9 @@ def main() -> None:
             "API_RATE_LIMIT": "100000/min",
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        command = [gunicorn, "ivrsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.clients)]
         web = subprocess.Popen(
-            [gunicorn, "ivrsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.clients)]
-            + ["--timeout", "300"],
+            [*command, "--timeout", "300"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -114,11 +114,11 @@ def main() -> None:
         )
         url = f"http://127.0.0.1:{port}/api/v1/lists/{through_api.pk}/contacts/"
         headers = {"Authorization": f"Bearer {value}", "Content-Type": "application/json"}
-        for _ in range(100):
+        for _ in range(300):  # gunicorn imports Django first (slow on a busy machine)
             try:
-                requests.get(f"http://127.0.0.1:{port}/api/v1/lists/", headers=headers, timeout=5)
+                requests.get(f"http://127.0.0.1:{port}/api/v1/lists/", headers=headers, timeout=30)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
 
         def post(body: bytes) -> dict:
