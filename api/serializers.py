@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -22,28 +21,20 @@ class ContactListSerializer(serializers.ModelSerializer):
 
 
 class ContactItemSerializer(serializers.Serializer):
+    """One contact: a phone or an external id at least (documentation; see `api.upsert`)."""
+
     phone = serializers.CharField(required=False, allow_blank=True, max_length=64)
     external_id = serializers.CharField(required=False, allow_null=True, max_length=100)
     name = serializers.CharField(required=False, allow_blank=True, max_length=400)
     variables = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
-    call_after = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    call_before = serializers.CharField(required=False, allow_blank=True, max_length=20)
-
-    def validate(self, attrs: dict) -> dict:
-        if not attrs.get("phone") and not attrs.get("external_id"):
-            raise serializers.ValidationError(_("Give a phone or an external id."))
-        return attrs
+    call_after = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="HH:MM")
+    call_before = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="HH:MM")
 
 
 class UpsertSerializer(serializers.Serializer):
-    contacts = ContactItemSerializer(many=True, allow_empty=False)
+    """The request's shape for the schema; `api.upsert.check_items` checks each item (fast)."""
 
-    def validate_contacts(self, value: list) -> list:
-        if len(value) > settings.API_UPSERT_MAX_ITEMS:
-            raise serializers.ValidationError(
-                _("At most %(max)d contacts per request.") % {"max": settings.API_UPSERT_MAX_ITEMS}
-            )
-        return value
+    contacts = ContactItemSerializer(many=True, allow_empty=False, max_length=10_000)
 
 
 class UpsertResultSerializer(serializers.Serializer):

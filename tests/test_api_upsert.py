@@ -92,3 +92,16 @@ def test_upsert_needs_the_contact_permissions(django_user_model, contact_list):
     response = upsert(client, contact_list, [{"phone": "13900000031"}])
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_malformed_item_is_rejected_alone(staff_user, contact_list):
+    client, _token = client_for(staff_user)
+    body = upsert(
+        client,
+        contact_list,
+        [{"phone": "13900000041"}, {"phone": ["13900000042"]}, "13900000043", {"name": "no number"}],
+    ).json()
+    assert body["created"] == 1
+    assert [(r["index"], r["code"]) for r in body["rejected"]] == [
+        (1, "contact.bad_item"), (2, "contact.bad_item"), (3, "contact.bad_item"),
+    ]  # fmt: skip

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -54,7 +57,12 @@ class UpsertContactsView(APIView):
     @idempotent
     def post(self, request, pk: int) -> Response:
         contact_list = get_object_or_404(ContactList, pk=pk)
-        serializer = UpsertSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = upsert_contacts(contact_list, serializer.validated_data["contacts"], actor=actor_of(request))
+        items = request.data.get("contacts") if isinstance(request.data, dict) else None
+        # The batch's shape here; each item's in `upsert_contacts`, refused one by one with a reason.
+        if not isinstance(items, list) or not items:
+            raise ValidationError({"contacts": [_("A non-empty list of contacts.")]})
+        if len(items) > settings.API_UPSERT_MAX_ITEMS:
+            message = _("At most %(max)d contacts per request.") % {"max": settings.API_UPSERT_MAX_ITEMS}
+            raise ValidationError({"contacts": [message]})
+        result = upsert_contacts(contact_list, items, actor=actor_of(request))
         return Response(result.as_dict())
