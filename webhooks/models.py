@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,12 @@ class WebhookEndpoint(models.Model):
     disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
     owner = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
