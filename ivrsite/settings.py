@@ -258,6 +258,8 @@ LOGGING = {
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 8)
 WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# A delivery job's hold on the messages it took: a job killed mid-batch leaves them due after this.
+WEBHOOK_LEASE_SECONDS = envint("WEBHOOK_LEASE_SECONDS", 60)
 
 # The REST API (api/): Django REST framework, tokens from the admin, errors in one shape.
 REST_FRAMEWORK = {

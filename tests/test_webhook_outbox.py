@@ -128,3 +128,19 @@ def test_replay_sends_again_with_the_same_webhook_id(post_receipts, placed_calls
         delivery.deliver(hook.pk)
     assert [h["webhook-id"] for h, _b in receiver.received] == [message.msg_id, message.msg_id]
     assert json.loads(receiver.received[0][1]) == json.loads(receiver.received[1][1])
+
+
+def test_a_worker_killed_mid_batch_leaves_its_messages_to_the_next_one(post_receipts, placed_calls):
+    """The lease: a job that took messages and died before recording them (kill -9) leaves them
+    due again once the lease runs out; they go out with the same webhook-id."""
+    with Receiver() as receiver:
+        hook = endpoint(receiver.url)
+        post_receipts([record(0, dtmf="1")])
+        leased = delivery._lease(hook.pk, timezone.now())  # ... and the worker dies here
+        assert len(leased) == 1
+        assert delivery.deliver(hook.pk) == 0  # leased: nobody else sends it meanwhile
+        WebhookMessage.objects.update(next_attempt_at=timezone.now())  # the lease ran out
+        assert delivery.deliver(hook.pk) == 1
+    [(headers, _body)] = receiver.received
+    assert headers["webhook-id"] == leased[0].msg_id
+    assert WebhookMessage.objects.get().status == "delivered"

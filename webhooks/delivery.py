@@ -33,7 +33,6 @@ S = WebhookMessage.Status
 # Seconds after each failed try before the next one (Standard Webhooks' example schedule):
 # eight tries over about 27 hours, then the message is given up.
 RETRY_SCHEDULE = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
-LEASE_SECONDS = 60
 BATCH = 200
 JOB_SECONDS = 30
 
@@ -62,7 +61,7 @@ def kick(endpoint_ids: list[int]) -> None:
 
         queue = django_rq.get_queue("webhooks")
         for endpoint_id in endpoint_ids:
-            if queue.connection.set(_lock_key(endpoint_id), "1", nx=True, ex=LEASE_SECONDS):
+            if queue.connection.set(_lock_key(endpoint_id), "1", nx=True, ex=settings.WEBHOOK_LEASE_SECONDS):
                 queue.enqueue(deliver, endpoint_id, result_ttl=0, failure_ttl=3600)
     except Exception:
         log.warning("could not queue webhook delivery; the dispatcher will", exc_info=True)
@@ -90,7 +89,7 @@ def _lease(endpoint_id: int, now: dt.datetime) -> list[WebhookMessage]:
         )
         if messages:
             WebhookMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
-                next_attempt_at=now + dt.timedelta(seconds=LEASE_SECONDS)
+                next_attempt_at=now + dt.timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
             )
     return messages
 
