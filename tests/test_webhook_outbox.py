@@ -144,3 +144,16 @@ def test_a_worker_killed_mid_batch_leaves_its_messages_to_the_next_one(post_rece
     [(headers, _body)] = receiver.received
     assert headers["webhook-id"] == leased[0].msg_id
     assert WebhookMessage.objects.get().status == "delivered"
+
+
+def test_an_opt_out_key_press_is_a_contact_opted_out_event(post_receipts, placed_calls, menu, running_campaign):
+    from campaigns.models import MenuOption
+
+    MenuOption.objects.create(template=menu, key="9", label="退订", code="TTS_200009", position=9, opt_out=True)
+    running_campaign.menu_snapshot = menu.snapshot()
+    running_campaign.save(update_fields=["menu_snapshot"])
+    hook = endpoint(events=["contact.opted_out", "call.settled"])
+    post_receipts([record(0, dtmf="9")])
+    events = {m.event_type: m.payload["data"] for m in hook.messages.all()}
+    assert events["contact.opted_out"]["phone"] == placed_calls[0].phone
+    assert events["call.settled"]["answer_label"] == "退订"
