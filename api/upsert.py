@@ -132,7 +132,7 @@ def upsert_contacts(contact_list: ContactList, items: list, *, actor: Actor) -> 
     """Merge the items into the list, in one transaction with its audit event and the
     import.finished webhook. Items: {"phone"?, "external_id"?, "name"?, "variables"?, "call_after"?,
     "call_before"?}; a rejected item is reported by its index, the others are written."""
-    from campaigns.contacts.phones import InvalidNumber, normalize
+    from campaigns.contacts.phones import InvalidNumber, is_plain_mobile, normalize
 
     items, refused = check_items(items)
     refused |= _resolve_external_ids(contact_list, [item if i not in refused else {} for i, item in enumerate(items)])
@@ -158,19 +158,22 @@ def upsert_contacts(contact_list: ContactList, items: list, *, actor: Actor) -> 
                 [_cell(item.get("phone")), _cell(item.get("name")), *(_cell(variables.get(k)) for k in variable_keys)],
             )
 
-    external: dict[str, str] = {}
+    external: dict[str, str] = {}  # phone → external id
+    claimed: dict[str, str] = {}  # external id → phone, within this batch
     for index, item in enumerate(items):
         if index in refused or item.get("external_id") in (None, "") or not item.get("phone"):
             continue
+        raw, external_id = str(item["phone"]), str(item["external_id"])
         try:
-            phone = normalize(str(item["phone"]))
+            phone = raw if is_plain_mobile(raw) else normalize(raw)
         except InvalidNumber:
             continue  # the import rejects it with its reason
-        owner = item.get("_owner")
+        owner = item.get("_owner") or claimed.get(external_id)
         if owner is not None and owner != phone:
-            refused[index] = reasons.reason("contact.external_id_taken", value=str(item["external_id"])[:40])
+            refused[index] = reasons.reason("contact.external_id_taken", value=external_id[:40])
         else:
-            external[phone] = str(item["external_id"])
+            external[phone] = external_id
+            claimed[external_id] = phone
     table = Table(header=header, rows=rows(), encoding="json", delimiter="", bytes_read=lambda: 0)
     with transaction.atomic():
         summary = import_table(contact_list, table, batch_size=len(items) or 1)

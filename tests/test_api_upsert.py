@@ -57,6 +57,10 @@ def test_an_item_keyed_by_external_id_updates_that_contact(staff_user, contact_l
     assert Contact.objects.get(contact_list=contact_list, external_id="crm-9").name == "新"
     taken = upsert(client, contact_list, [{"phone": "13900000008", "external_id": "crm-9"}]).json()
     assert [r["code"] for r in taken["rejected"]] == ["contact.external_id_taken"]
+    twice = [{"phone": "13900000006", "external_id": "crm-6"}, {"phone": "13900000007", "external_id": "crm-6"}]
+    body = upsert(client, contact_list, twice).json()
+    assert [(r["index"], r["code"]) for r in body["rejected"]] == [(1, "contact.external_id_taken")]
+    assert Contact.objects.get(contact_list=contact_list, external_id="crm-6").phone == "13900000006"
 
 
 def test_a_retry_with_the_same_idempotency_key_changes_nothing_and_answers_the_same(staff_user, contact_list):
