@@ -8,10 +8,27 @@ from rest_framework.permissions import BasePermission
 PHONE_PERMISSION = "campaigns.view_contact"
 
 
+def signed_in(request) -> bool:
+    """A token's user, or a staff member signed in to the admin (the browsable API)."""
+    from api.models import ApiToken
+
+    user = request.user
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_staff or isinstance(request.auth, ApiToken)
+
+
+class SignedIn(BasePermission):
+    """The schema and the docs page: for anyone who may use the API, nobody else."""
+
+    def has_permission(self, request, view) -> bool:
+        return signed_in(request)
+
+
 class ModelPermissions(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (user and user.is_authenticated and user.is_active):
+        if not signed_in(request):
             return False
         needed = getattr(view, "permissions_by_method", {}).get(request.method)
         if needed is None:

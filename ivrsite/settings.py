@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Contact lists, campaigns, results, do-not-call and outbound webhooks.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.SignedIn"],
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
