@@ -37,7 +37,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             _("The token (shown once, copy it now; only its hash is kept): %(token)s") % {"token": value},
         )
 
-    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request, queryset) -> None:
         actor = Actor.of_request(request)
         with transaction.atomic():
