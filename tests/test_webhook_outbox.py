@@ -5,6 +5,7 @@ an endpoint disabled after days of failures with a reason, replayed with the sam
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -157,3 +158,17 @@ def test_an_opt_out_key_press_is_a_contact_opted_out_event(post_receipts, placed
     events = {m.event_type: m.payload["data"] for m in hook.messages.all()}
     assert events["contact.opted_out"]["phone"] == placed_calls[0].phone
     assert events["call.settled"]["answer_label"] == "退订"
+
+
+def test_an_import_from_the_command_line_is_an_import_finished_event(contact_list, tmp_path):
+    from django.core.management import call_command
+
+    hook = endpoint(events=["import.finished"])
+    path = tmp_path / "名单.csv"
+    path.write_text("手机号,姓名\n13900000001,李四\n12345,坏号码\n", encoding="utf-8")
+    call_command("import_contacts", contact_list.name, str(path), stdout=io.StringIO())
+    [message] = hook.messages.all()
+    data = message.payload["data"]
+    assert (data["contact_list_id"], data["source"], data["created"], data["rejected_count"]) == (
+        contact_list.pk, "file", 1, 1,
+    )  # fmt: skip
