@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from campaigns.models import Campaign, ContactList
+from campaigns.models import Campaign, ContactList, MenuTemplate
 from campaigns.segments import SEGMENT_STATUSES
 from webhooks.events import EVENT_TYPES
 from webhooks.models import WebhookEndpoint
@@ -46,9 +46,7 @@ class UpsertResultSerializer(serializers.Serializer):
 
 class CampaignSerializer(serializers.ModelSerializer):
     contact_lists = serializers.PrimaryKeyRelatedField(many=True, queryset=ContactList.objects.all())
-    menu = serializers.SlugRelatedField(
-        slug_field="name", queryset=Campaign._meta.get_field("menu").related_model.objects
-    )
+    menu = serializers.SlugRelatedField(slug_field="name", queryset=MenuTemplate.objects.all())
     caller_numbers = serializers.ListField(child=serializers.CharField(max_length=32), write_only=True)
 
     class Meta:
