@@ -27,6 +27,12 @@ EVENTS = {
     "import.started": _("contact import started"),
     "contacts.imported": _("contacts imported"),
     "menu.loaded": _("menu loaded from a file"),
+    "contacts.upserted": _("contacts upserted through the API"),
+    # the API and its webhooks
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
+    "webhook.added": _("webhook endpoint added"),
+    "webhook.replayed": _("webhook messages sent again"),
     # everything the admin's forms change
     "object.added": _("added in the admin"),
     "object.changed": _("changed in the admin"),

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.actors import Actor
 from audit.record import record
-from campaigns import background, reasons
+from campaigns import background, reasons, webhook_events
 from campaigns.contacts.variables import read_variable_names, variable_names_of
 from campaigns.models import Call, CallerNumber, Campaign, ContactList, DoNotCall, FollowupBuild, MenuTemplate
 from campaigns.segments import Segment, describe, segment_calls
@@ -216,7 +216,9 @@ def run_followup_build(build_id: int) -> None:
         build.mark_failed(reasons.reason("followup.copy_failed", error=str(exc)))
         raise
     _remember_copied_variables(build)
-    build.mark_done(copied=copied, scanned=build.total)
+    with transaction.atomic():
+        build.mark_done(copied=copied, scanned=build.total)
+        webhook_events.followup_ready(build.campaign_id, build.campaign.followup_of_id, copied)
 
 
 def _remember_copied_variables(build: FollowupBuild) -> None:

@@ -11,7 +11,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import reasons
+from campaigns import reasons, webhook_events
 from campaigns.do_not_call import stop_calls_to
 from campaigns.models import OPT_OUT, Call, DoNotCall
 
@@ -46,6 +46,7 @@ def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
     if not entries:
         return 0
     DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
+    webhook_events.contacts_opted_out(calls)
     stopped = stop_calls_to(list(entries), now)
     log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(entries), stopped)
     return stopped

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.actors import DISPATCHER, Actor
 from audit.record import record
-from campaigns import reasons
+from campaigns import reasons, webhook_events
 from campaigns.bulk import among, bulk_update_where
 from campaigns.models import Call, Campaign, Contact, DoNotCall, with_campaigns
 from campaigns.reasons import Reason
@@ -122,6 +122,7 @@ WHERE excluded.status = 'dnc' AND campaigns_call.status = 'queued'
 
 def _record_state(actor: Actor, code: str, campaign: Campaign, before: str | None, after: str, **details) -> None:
     record(actor, code, campaign, changes={"state": [before, after]}, **details)
+    webhook_events.campaign_state_changed(campaign, before, after)
 
 
 @transaction.atomic
@@ -158,12 +159,14 @@ def do_enrol_contacts(campaign: Campaign, low: int, high: int, now: dt.datetime 
         return cursor.rowcount
 
 
+@transaction.atomic
 def do_finish_enrolment(campaign: Campaign, enrolled: int) -> bool:
     """starting → running, every contact enrolled. Accepts: starting. Lock: the campaign row."""
     running = Campaign.objects.filter(pk=campaign.pk, state__in=_from("enrolled", CAMPAIGN_TRANSITIONS)).update(
         state=State.RUNNING, contacts_enrolled=enrolled
     )
     if running:
+        webhook_events.campaign_state_changed(campaign, State.STARTING, State.RUNNING)
         log.info("campaign %s started: %s calls enrolled", campaign.pk, enrolled)
     return bool(running)
 

@@ -81,6 +81,7 @@ def tick(now: dt.datetime | None = None) -> dict:
     from campaigns.enrolment import ensure_enrolment_queued
     from receipts.inbox import settle_pending
     from results.aggregates import refresh_requested
+    from webhooks.delivery import enqueue_due as enqueue_due_webhooks
 
     now = now or timezone.now()
     running = list(Campaign.objects.filter(state=Campaign.State.RUNNING))
@@ -99,6 +100,7 @@ def tick(now: dt.datetime | None = None) -> dict:
         ensure_enrolment_queued(campaign)
     summary["housekeeping"] = enqueue_housekeeping()
     summary["vacuum"] = vacuum.maybe_vacuum()  # only when PostgreSQL's autovacuum is off
+    summary["webhooks"] = enqueue_due_webhooks(now)
     for campaign in running:
         summary["completed"] += do_complete_campaign(campaign, now)
     return summary

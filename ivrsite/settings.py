@@ -75,6 +75,11 @@ INSTALLED_APPS = [
     "receipts",
     "results",
     "audit",
+    "webhooks",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +143,7 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
     "dial": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
     "imports": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3 * 3600},
+    "webhooks": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
 RQ_SHOW_ADMIN_LINK = True
 RQ = {"WORKER_CLASS": "ivrsite.workers.HeartbeatWorker"}
@@ -145,6 +151,11 @@ RQ = {"WORKER_CLASS": "ivrsite.workers.HeartbeatWorker"}
 # taken for dead and its claimed calls are handed back (campaigns.dialling.claimers).
 WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 2)
 WORKER_HEARTBEAT_LAPSE_SECONDS = envint("WORKER_HEARTBEAT_LAPSE_SECONDS", 6)
+# API rate limits are counted here, shared by every web process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -292,3 +303,42 @@ LOGGING = {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Outbound webhooks (webhooks/): seconds to wait for an endpoint's answer, requests in flight
+# per endpoint, and the days of failing deliveries after which an endpoint is disabled.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 8)
+WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# A delivery job's hold on the messages it took: a job killed mid-batch leaves them due after this.
+WEBHOOK_LEASE_SECONDS = envint("WEBHOOK_LEASE_SECONDS", 60)
+
+# The REST API (api/): Django REST framework, tokens from the admin, errors in one shape.
+REST_FRAMEWORK = {
+    # Tokens for programs; the session of a staff user signed in to the admin for the browsable API.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ModelPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_RATE_LIMIT", "600/min")},
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ivrsite API",
+    "DESCRIPTION": "Contact lists, campaigns, results, do-not-call and outbound webhooks.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.SignedIn"],
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+# Contacts one upsert request may carry.
+API_UPSERT_MAX_ITEMS = envint("API_UPSERT_MAX_ITEMS", 10_000)

@@ -29,4 +29,5 @@ urlpatterns = [
     path("receipts/", include("receipts.urls")),
     path("receipts/", include("results.urls")),
     path("healthz/", include("campaigns.urls")),
+    path("api/v1/", include("api.urls")),
 ]

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
-from campaigns import opt_out
+from campaigns import opt_out, webhook_events
 from campaigns.bulk import among
 from campaigns.dialling import refusals
 from campaigns.models import Call, with_campaigns
@@ -268,6 +268,7 @@ def settle_calls(calls: dict[int, Call], now: dt.datetime, dirty: set[int] | fro
         if pk in dirty or status not in (None, call.status) or any(getattr(call, n) != v for n, v in before.items()):
             changes.append((call, status))
     newly_final = do_settle_by_receipts(changes, now)
+    webhook_events.calls_settled([calls[pk] for pk in newly_final], now)
     if refused:
         refusals.requeue_refused(refused, now)
     if opted_out:

@@ -157,7 +157,8 @@ class Stack:
         if self.procfile:
             return self.spawn_procfile(f"worker{n}", "worker")
         return self.spawn(
-            f"worker{n}", self.manage("rqworker", "dial", "imports", "default", "--name", f"w{n}-{time.time()}")
+            f"worker{n}",
+            self.manage("rqworker", "dial", "imports", "default", "webhooks", "--name", f"w{n}-{time.time()}"),
         )
 
     def start(self) -> Stack:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import time
 
-from campaigns import background, reasons
+from django.db import transaction
+
+from campaigns import background, reasons, webhook_events
 from campaigns.contacts.import_files import ImportFileError
 from campaigns.contacts.importing import ImportSummary, import_contacts
 from campaigns.models import ImportJob
@@ -70,13 +72,15 @@ def finish_job(
     if summary is None:
         job.mark_failed(error or {}, file=stored_file)
         return
-    job.mark_done(
-        processed_bytes=job.total_bytes,
-        rows=summary.total,
-        created=summary.created,
-        updated=summary.updated,
-        skipped=summary.skipped,
-        rejected_count=summary.rejected_count,
-        rejected=summary.rejected[:MAX_STORED_REJECTED],
-        file=stored_file,
-    )
+    with transaction.atomic():
+        job.mark_done(
+            processed_bytes=job.total_bytes,
+            rows=summary.total,
+            created=summary.created,
+            updated=summary.updated,
+            skipped=summary.skipped,
+            rejected_count=summary.rejected_count,
+            rejected=summary.rejected[:MAX_STORED_REJECTED],
+            file=stored_file,
+        )
+        webhook_events.import_finished(job.contact_list_id, summary.as_dict(), "file")

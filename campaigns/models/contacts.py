@@ -62,6 +62,8 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=20)
     name = models.CharField(_("name"), max_length=200, blank=True)
     variables = models.JSONField(_("variables"), default=dict, blank=True)
+    # The contact's id in the system it came from (a CRM, through the API); unique per list.
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
     do_not_call = models.BooleanField(
         _("do not call"), default=False, help_text=_("On the do-not-call list when imported.")
     )
@@ -73,7 +75,14 @@ class Contact(models.Model):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        constraints = [models.UniqueConstraint(fields=["contact_list", "phone"], name="contact_unique_per_list")]
+        constraints = [
+            models.UniqueConstraint(fields=["contact_list", "phone"], name="contact_unique_per_list"),
+            models.UniqueConstraint(
+                fields=["contact_list", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="contact_external_id_unique_per_list",
+            ),
+        ]
         # campaigns.privacy: without it every number shows masked and per-person exports are refused.
         permissions = [("see_full_phone_numbers", "See full phone numbers")]
 

@@ -13,10 +13,10 @@ from campaigns.accounts import VoiceAccount
 from campaigns.actions import campaigns as actions
 from campaigns.contacts.contact_hours import never_called
 from campaigns.followups import create_followup
-from campaigns.forecast import campaign_forecast, outside_window_messages
-from campaigns.models import CallerNumber, Campaign, Contact, ContactList, FollowupBuild, MenuTemplate
+from campaigns.forecast import outside_window_messages
+from campaigns.models import CallerNumber, Campaign, ContactList, MenuTemplate
 from campaigns.segments import SEGMENT_STATUSES, from_options
-from results.aggregates import progress
+from results.status import status_report
 
 WINDOW_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
@@ -180,24 +180,7 @@ class Command(BaseCommand):
 
     def do_status(self, id, as_json: bool = False, **_):
         campaign = self.get(id)
-        figures = progress(campaign, fresh=True)
-        figures.pop("as_of")
-        figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
-        if campaign.state == Campaign.State.DRAFT:
-            # No calls yet: the contacts it will enrol, one per number.
-            figures["contacts"] = (
-                Contact.objects.filter(contact_list__campaigns=campaign).values("phone").distinct().count()
-            )
-        if campaign.followup_of_id:
-            build = FollowupBuild.objects.filter(campaign=campaign).first()
-            figures["followup_of"] = {
-                "id": campaign.followup_of_id,
-                "segments": campaign.followup_segments,
-                "copy": build.status if build else None,
-            }
-        figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
-        forecast = campaign_forecast(campaign)
-        figures["forecast"] = forecast.as_json()
+        figures, forecast = status_report(campaign)
         if as_json:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return

@@ -1,0 +1,106 @@
+"""What the API reads and writes: one serializer per shape (request bodies validated here)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from campaigns.models import Campaign, ContactList, MenuTemplate
+from campaigns.segments import SEGMENT_STATUSES
+from webhooks.events import EVENT_TYPES
+from webhooks.models import WebhookEndpoint
+
+
+class ContactListSerializer(serializers.ModelSerializer):
+    contacts = serializers.IntegerField(read_only=True, source="contact_count")
+
+    class Meta:
+        model = ContactList
+        fields = ["id", "name", "description", "created_at", "contacts"]
+        read_only_fields = ["id", "created_at"]
+
+
+class ContactItemSerializer(serializers.Serializer):
+    """One contact: a phone or an external id at least (documentation; see `api.upsert`)."""
+
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    external_id = serializers.CharField(required=False, allow_null=True, max_length=100)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=400)
+    variables = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    call_after = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="HH:MM")
+    call_before = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="HH:MM")
+
+
+class UpsertSerializer(serializers.Serializer):
+    """The request's shape for the schema; `api.upsert.check_items` checks each item (fast)."""
+
+    contacts = ContactItemSerializer(many=True, allow_empty=False, max_length=10_000)
+
+
+class UpsertResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    rejected = serializers.ListField(child=serializers.DictField())
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    contact_lists = serializers.PrimaryKeyRelatedField(many=True, queryset=ContactList.objects.all())
+    menu = serializers.SlugRelatedField(slug_field="name", queryset=MenuTemplate.objects.all())
+    caller_numbers = serializers.ListField(child=serializers.CharField(max_length=32), write_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id", "name", "state", "contact_lists", "menu", "caller_numbers", "timezone", "starts_at", "ends_at",
+            "daily_start", "daily_end", "weekdays", "max_qps", "max_attempts", "retry_delay_seconds",
+            "retry_outcomes", "followup_of", "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "state", "followup_of", "created_at", "started_at", "finished_at"]
+
+
+class FollowupSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    answers = serializers.ListField(child=serializers.CharField(), required=False)
+    statuses = serializers.ListField(child=serializers.ChoiceField(choices=SEGMENT_STATUSES), required=False)
+    list_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("answers") and not attrs.get("statuses"):
+            raise serializers.ValidationError(_("Give answers or statuses."))
+        return attrs
+
+
+class ResultSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    phone = serializers.CharField()
+    name = serializers.CharField(allow_null=True)
+    variables = serializers.DictField(allow_null=True)
+    contact_list_id = serializers.IntegerField()
+    attempt = serializers.IntegerField()
+    status = serializers.CharField()
+    answer_key = serializers.CharField()
+    answer_label = serializers.CharField()
+    duration = serializers.IntegerField(allow_null=True)
+    settled_at = serializers.DateTimeField(allow_null=True)
+
+
+class ResultPageSerializer(serializers.Serializer):
+    results = ResultSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class PhonesSerializer(serializers.Serializer):
+    add = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=100_000)
+    remove = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=100_000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPES), allow_empty=False)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "description", "events", "active", "disabled_reason", "secret", "created_at"]
+        read_only_fields = ["id", "active", "disabled_reason", "secret", "created_at"]

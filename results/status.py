@@ -1,0 +1,30 @@
+"""A campaign's status as `campaign status --json` and the API print it: the figures (from the
+stored cube, refreshed first), the follow-up links and the forecast."""
+
+from __future__ import annotations
+
+from campaigns.forecast import Forecast, campaign_forecast
+from campaigns.models import Campaign, Contact, FollowupBuild
+from results.aggregates import progress
+
+
+def status_report(campaign: Campaign) -> tuple[dict, Forecast]:
+    """Returns (figures, forecast); figures["forecast"] is the forecast as JSON."""
+    figures = progress(campaign, fresh=True)
+    figures.pop("as_of")
+    figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
+    if campaign.state == Campaign.State.DRAFT:
+        # No calls yet: the contacts it will enrol, one per number.
+        contacts = Contact.objects.filter(contact_list__campaigns=campaign)
+        figures["contacts"] = contacts.values("phone").distinct().count()
+    if campaign.followup_of_id:
+        build = FollowupBuild.objects.filter(campaign=campaign).first()
+        figures["followup_of"] = {
+            "id": campaign.followup_of_id,
+            "segments": campaign.followup_segments,
+            "copy": build.status if build else None,
+        }
+    figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
+    forecast = campaign_forecast(campaign)
+    figures["forecast"] = forecast.as_json()
+    return figures, forecast

@@ -1,0 +1,60 @@
+"""Webhook endpoints (why one was disabled is on its page), their messages with the delivery
+log, and replay: selected messages are sent again with the same webhook-id."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.actors import Actor
+from audit.admin_base import AuditedAdmin
+from audit.record import record
+from webhooks.delivery import replay
+from webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(AuditedAdmin):
+    list_display = ["url", "active", "disabled_reason", "failing_since", "created_at"]
+    list_filter = ["active"]
+    readonly_fields = ["secret", "disabled_reason", "failing_since", "created_at"]
+    fields = ["url", "description", "events", "active", "secret", "disabled_reason", "failing_since", "created_at"]
+
+    def save_model(self, request, obj: WebhookEndpoint, form, change: bool) -> None:
+        if obj.active:
+            obj.disabled_reason = ""
+            obj.failing_since = None
+        super().save_model(request, obj, form, change)
+
+
+class AttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "status_code", "error", "duration_ms"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookMessage)
+class WebhookMessageAdmin(admin.ModelAdmin):
+    list_display = ["msg_id", "event_type", "endpoint", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_filter = ["status", "event_type", "endpoint"]
+    search_fields = ["msg_id"]
+    readonly_fields = [f.name for f in WebhookMessage._meta.fields]
+    inlines = [AttemptInline]
+    actions = ["replay_selected"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=gettext_lazy("Send again (same webhook-id)"), permissions=["change"])
+    def replay_selected(self, request, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            count = replay(ids)
+            record(Actor.of_request(request), "webhook.replayed", object_type="webhooks.webhookmessage", rows=count)
+        self.message_user(request, _("%(count)d messages will be sent again.") % {"count": count})
