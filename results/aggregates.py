@@ -30,6 +30,7 @@ from django.utils import timezone
 from campaigns.models import Call, Campaign
 from receipts.models import ResultSnapshot
 from results import charts
+from results.dispositions import compute_rates_cube
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -73,6 +74,7 @@ def refresh_snapshot(campaign: Campaign, now: dt.datetime | None = None) -> Resu
     cube = compute_cube(campaign)
     values = {
         "cube": cube,
+        "rates_cube": compute_rates_cube(campaign),
         "computed_at": now or timezone.now(),
         "compute_ms": int(1000 * (time.perf_counter() - started)),
         "refresh_requested_at": None,

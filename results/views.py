@@ -20,7 +20,7 @@ from campaigns import segments, spreadsheets
 from campaigns.followups import may_follow_up
 from campaigns.models import Campaign
 from campaigns.permissions import may_export_results
-from results import aggregates, analysis, chain_exports, crosstab, exports
+from results import aggregates, analysis, chain_exports, crosstab, exports, rates
 
 
 def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
@@ -58,12 +58,14 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "may_export": may_export_results(user),
         "may_follow_up": may_follow_up(user),
         "may_view_calls": user.has_perm("campaigns.view_call"),
+        "rate_sections": rates.sections(data["rates"]),
     }
     return render(request, "results/dashboard.html", context)
 
 
 def _data(campaign: Campaign, list_id: int | None, by: str | None, *, list_variables: bool = True) -> dict:
     data = aggregates.dashboard_data(campaign, contact_list_id=list_id)
+    data["rates"] = rates.campaign_rates(campaign, list_id)
     return analysis.merge(data, analysis.extras(campaign, list_id, by, list_variables=list_variables))
 
 

@@ -1,0 +1,132 @@
+"""Final dispositions in AAPOR's terms, mapped from our outcomes in one table, and the stored
+"rates cube" they are counted from.
+
+AAPOR Standard Definitions (10th edition, 2023) sort every case into complete (I), partial
+(P), refusal and break-off (R), non-contact (NC), other (O), unknown eligibility (UH: unknown
+if there is a respondent on the line at all; UO: reached, unknown if eligible) and not eligible
+(NE). `DISPOSITIONS` says where each of our outcomes goes; `results.rates` turns the groups
+into response, cooperation, refusal and contact rates.
+
+The rates cube is one GROUP BY over the campaign's calls, kept beside the dashboard's cube in
+`ResultSnapshot.rates_cube` (refreshed with it): (contact list, latest attempt?, attempt
+number, caller number, local day sent, status, answer key, quota full?, script variant) →
+count. Nothing here reads a call per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Value
+from django.db.models.functions import TruncDate
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import OPT_OUT, Call, Campaign
+
+S = Call.Status
+
+# AAPOR groups, in the order the tables show them.
+COMPLETE, PARTIAL, REFUSAL, NON_CONTACT, OTHER, UNKNOWN_HOUSEHOLD, UNKNOWN_OTHER, NOT_ELIGIBLE = (
+    "I",
+    "P",
+    "R",
+    "NC",
+    "O",
+    "UH",
+    "UO",
+    "NE",
+)
+GROUPS = (COMPLETE, PARTIAL, REFUSAL, NON_CONTACT, OTHER, UNKNOWN_HOUSEHOLD, UNKNOWN_OTHER, NOT_ELIGIBLE)
+
+# The reason code a call withdrawn by a full quota carries (campaigns.quotas).
+QUOTA_FULL_REASON = "call.quota_full"
+
+
+@dataclass(frozen=True)
+class Disposition:
+    outcome: str  # ours: a key of DISPOSITIONS
+    code: str  # AAPOR's code
+    group: str  # AAPOR's group (I, P, R, NC, O, UH, UO, NE)
+    name: Promise
+
+
+_TABLE = [
+    Disposition("complete", "1.1", COMPLETE, _("Complete: answered with a menu key")),
+    Disposition("partial", "1.2", PARTIAL, _("Partial: a survey broken off after its first answer")),
+    Disposition("opted_out", "2.11", REFUSAL, _("Refusal: pressed the opt-out key")),
+    Disposition("no_key", "3.21", UNKNOWN_OTHER, _("Answered without a key (a person or a machine)")),
+    Disposition("no_answer", "3.13", UNKNOWN_HOUSEHOLD, _("No answer")),
+    Disposition("busy", "3.12", UNKNOWN_HOUSEHOLD, _("Busy")),
+    Disposition("unreachable", "3.16", UNKNOWN_HOUSEHOLD, _("Unreachable (switched off, out of service area)")),
+    Disposition("failed", "3.16", UNKNOWN_HOUSEHOLD, _("Technical failure")),
+    Disposition("unknown", "3.90", UNKNOWN_HOUSEHOLD, _("Outcome unknown (no receipt)")),
+    Disposition("not_attempted", "3.11", UNKNOWN_HOUSEHOLD, _("Not attempted (yet)")),
+    Disposition("invalid", "4.31", NOT_ELIGIBLE, _("Non-working number")),
+    Disposition("dnc", "4.90", NOT_ELIGIBLE, _("On the do-not-call list: never dialled")),
+    Disposition("quota_full", "4.80", NOT_ELIGIBLE, _("Quota filled: not dialled")),
+]
+DISPOSITIONS: dict[str, Disposition] = {d.outcome: d for d in _TABLE}
+
+_BY_STATUS = {
+    S.NO_ANSWER: "no_answer",
+    S.BUSY: "busy",
+    S.UNREACHABLE: "unreachable",
+    S.FAILED: "failed",
+    S.UNKNOWN: "unknown",
+    S.INVALID: "invalid",
+    S.DNC: "dnc",
+    S.QUEUED: "not_attempted",
+    S.CLAIMED: "not_attempted",
+    S.SENDING: "not_attempted",
+    S.PLACED: "not_attempted",
+    S.CANCELLED: "not_attempted",
+}
+
+
+def opt_out_keys(snapshot: dict | None) -> frozenset[str]:
+    """The keys of a frozen menu whose option is the opt-out."""
+    return frozenset(o["key"] for o in (snapshot or {}).get("options", []) if o.get("action") == OPT_OUT)
+
+
+def outcome_of(status: str, answer_key: str, quota_full: bool, opt_outs: frozenset[str]) -> str:
+    """Our outcome for one call (a key of `DISPOSITIONS`)."""
+    if status == S.ANSWERED:
+        if not answer_key:
+            return "no_key"
+        return "opted_out" if answer_key in opt_outs else "complete"
+    if status == S.CANCELLED and quota_full:
+        return "quota_full"
+    return _BY_STATUS.get(status, "not_attempted")
+
+
+def disposition_of(call: Call, opt_outs: frozenset[str]) -> Disposition:
+    """The disposition of one call as it stands (an export's column)."""
+    quota_full = bool(call.note and call.note.get("code") == QUOTA_FULL_REASON)
+    return DISPOSITIONS[outcome_of(call.status, call.answer_key, quota_full, opt_outs)]
+
+
+# Rates cube row layout.
+LIST, LATEST, ATTEMPT, CALLER, DAY, STATUS, KEY, QUOTA_FULL, VARIANT, N = range(10)
+
+
+def compute_rates_cube(campaign: Campaign) -> list[list]:
+    """One scan of the campaign's calls, grouped; see the module docstring for the row layout."""
+    list_ids = list(campaign.contact_lists.values_list("pk", flat=True))
+    single = len(list_ids) == 1
+    list_expr = Value(list_ids[0], output_field=IntegerField()) if single else F("contact__contact_list_id")
+    rows = (
+        Call.objects.filter(campaign=campaign)
+        .annotate(
+            lst=list_expr,
+            day=TruncDate("sent_at", tzinfo=campaign.zone),
+            quota_full=ExpressionWrapper(Q(note__code=QUOTA_FULL_REASON), output_field=BooleanField()),
+        )
+        .values_list("lst", "is_latest", "attempt", "caller_number_id", "day", "status", "answer_key", "quota_full")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        [lst, bool(latest), attempt, caller, day.isoformat() if day else None, status, key, bool(quota), "", n]
+        for lst, latest, attempt, caller, day, status, key, quota, n in rows
+    ]
