@@ -67,6 +67,14 @@ def contact_ids(campaign: Campaign) -> tuple[int | None, int | None, int]:
     return figures["low"], figures["high"], figures["n"]
 
 
+def prepare_design(campaign: Campaign) -> None:
+    """What the survey's design asks of the enrolled calls before any is dialled: sample held
+    back for release in batches (`campaigns.quotas`)."""
+    from campaigns import quotas
+
+    quotas.hold_back(campaign)
+
+
 def run_enrolment(campaign_id: int) -> int:
     """The RQ job: enrol every contact of a `starting` campaign, then set it running.
 
@@ -85,5 +93,6 @@ def run_enrolment(campaign_id: int) -> int:
         written += rows
         Campaign.objects.filter(pk=campaign.pk).update(contacts_enrolled=min(written, total))
     enrolled = Call.objects.filter(campaign=campaign).count()
+    prepare_design(campaign)
     transitions.do_finish_enrolment(campaign, enrolled)
     return enrolled

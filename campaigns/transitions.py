@@ -74,6 +74,8 @@ CALL_TRANSITIONS: dict[str, Transition] = {
     "requeue_refused": _t([S.SENDING, S.PLACED, S.UNKNOWN], S.QUEUED, S.CANCELLED),
     # The callee pressed the opt-out key (in this campaign or another): never dialled.
     "opt_out": _t([S.QUEUED, S.CLAIMED], S.DNC),
+    # The call's quota cell has its completes (campaigns.quotas): not dialled, "quota full".
+    "quota_full": _t([S.QUEUED], S.CANCELLED),
 }
 CAMPAIGN_TRANSITIONS: dict[str, Transition] = {
     "start": _t([State.DRAFT], State.STARTING),
@@ -444,6 +446,19 @@ def do_opt_out_calls(phones: list[str], now: dt.datetime) -> list[int]:
     if ids:
         after_calls_settled(ids, now)
     return ids
+
+
+@transaction.atomic
+def do_withdraw_for_quota(campaign: Campaign, call_ids: list[int], now: dt.datetime) -> int:
+    """queued → cancelled, "quota full": their quota cell has its completes. A call a worker
+    claimed meanwhile still goes out (the quota is met ± the calls already placed). The campaign
+    completes if nothing is left to do. Accepts: queued. Lock: the calls' rows, for the UPDATE."""
+    withdrawn = Call.objects.filter(
+        campaign_id=campaign.pk, pk__in=among(call_ids, "bigint"), status__in=_from("quota_full")
+    ).update(status=S.CANCELLED, settled_at=now, note=reasons.reason("call.quota_full"))
+    if withdrawn:
+        _complete_running({campaign.pk}, now)
+    return withdrawn
 
 
 # What a receipt writes on a call besides its status.

@@ -17,6 +17,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.worker import Worker
 
+from campaigns import quotas
 from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
 from campaigns.transitions import do_complete_campaign, do_expire_calls
@@ -101,6 +102,7 @@ def tick(now: dt.datetime | None = None) -> dict:
     for campaign in Campaign.objects.filter(state=Campaign.State.STARTING):
         ensure_enrolment_queued(campaign)
     summary["housekeeping"] = enqueue_housekeeping()
+    summary["quotas"] = quotas.enforce_all(now)  # before completion: a full cell's calls are withdrawn
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
         if do_complete_campaign(campaign, now):

@@ -63,6 +63,7 @@ CALL_EVENTS = {
         S.QUEUED,
     ),
     "opt_out": (lambda c: transitions.do_opt_out_calls([c.phone], timezone.now()), S.DNC),
+    "quota_full": (lambda c: transitions.do_withdraw_for_quota(c.campaign, [c.pk], timezone.now()), S.CANCELLED),
     "recover_sending": (
         lambda c: transitions.do_recover_stale(timezone.now(), claimed_before=LONG_AGO, sent_before=timezone.now())[
             "unknown"

@@ -29,6 +29,7 @@ from campaigns.models.menus import (
     placeholders,
     render_tts_params,
 )
+from campaigns.models.quotas import Quota, SampleRelease
 
 __all__ = [
     "BUILTIN_CONTACT_FIELDS",
@@ -49,6 +50,8 @@ __all__ = [
     "MenuOption",
     "MenuTemplate",
     "NoCallDay",
+    "Quota",
+    "SampleRelease",
     "VoiceAccount",
     "code_kind",
     "default_retry_outcomes",
