@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from campaigns.models import Quota, SampleRelease
+from campaigns.models import Quota, SampleRelease, ScriptVariant
 
 
 class QuotaInline(admin.TabularInline):
@@ -19,4 +19,10 @@ class SampleReleaseInline(admin.TabularInline):
     readonly_fields = ["batches"]
 
 
-DESIGN_INLINES = [QuotaInline, SampleReleaseInline]
+class ScriptVariantInline(admin.TabularInline):
+    model = ScriptVariant
+    extra = 0
+    fields = ["name", "menu", "weight"]
+
+
+DESIGN_INLINES = [QuotaInline, SampleReleaseInline, ScriptVariantInline]

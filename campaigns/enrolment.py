@@ -68,10 +68,11 @@ def contact_ids(campaign: Campaign) -> tuple[int | None, int | None, int]:
 
 
 def prepare_design(campaign: Campaign) -> None:
-    """What the survey's design asks of the enrolled calls before any is dialled: sample held
-    back for release in batches (`campaigns.quotas`)."""
-    from campaigns import quotas
+    """What the survey's design asks of the enrolled calls before any is dialled: each its script
+    variant (`campaigns.experiments`), sample held back for release in batches (`campaigns.quotas`)."""
+    from campaigns import experiments, quotas
 
+    experiments.assign_variants(campaign)
     quotas.hold_back(campaign)
 
 

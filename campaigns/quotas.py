@@ -27,7 +27,8 @@ from django.db.models.functions import MD5
 from django.utils import timezone
 
 from campaigns import transitions
-from campaigns.models import OPT_OUT, Call, Campaign, Quota, SampleRelease
+from campaigns.models import Call, Campaign, Quota, SampleRelease
+from campaigns.opt_out import every_opt_out_key
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -38,8 +39,7 @@ WORKED = (S.ANSWERED, S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED, S.INVALID, S
 
 def completes(campaign: Campaign) -> Q:
     """The campaign's completed contacts: latest call answered with a menu key, not the opt-out."""
-    options = (campaign.menu_snapshot or {}).get("options", [])
-    opt_outs = [o["key"] for o in options if o.get("action") == OPT_OUT]
+    opt_outs = sorted(every_opt_out_key(campaign.menu_snapshot))
     return Q(campaign=campaign, is_latest=True, status=S.ANSWERED) & ~Q(answer_key="") & ~Q(answer_key__in=opt_outs)
 
 

@@ -638,6 +638,7 @@ def _next_attempt(call: Call, now: dt.datetime) -> Call:
         contact_id=call.contact_id,
         phone=call.phone,
         attempt=call.attempt + 1,
+        variant=call.variant,
         status=S.QUEUED,
         due_at=now + dt.timedelta(seconds=call.campaign.retry_delay_seconds),
     )

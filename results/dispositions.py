@@ -22,7 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import OPT_OUT, Call, Campaign
+from campaigns.models import Call, Campaign
 
 S = Call.Status
 
@@ -84,11 +84,6 @@ _BY_STATUS = {
 }
 
 
-def opt_out_keys(snapshot: dict | None) -> frozenset[str]:
-    """The keys of a frozen menu whose option is the opt-out."""
-    return frozenset(o["key"] for o in (snapshot or {}).get("options", []) if o.get("action") == OPT_OUT)
-
-
 def outcome_of(status: str, answer_key: str, quota_full: bool, opt_outs: frozenset[str]) -> str:
     """Our outcome for one call (a key of `DISPOSITIONS`)."""
     if status == S.ANSWERED:
@@ -122,11 +117,13 @@ def compute_rates_cube(campaign: Campaign) -> list[list]:
             day=TruncDate("sent_at", tzinfo=campaign.zone),
             quota_full=ExpressionWrapper(Q(note__code=QUOTA_FULL_REASON), output_field=BooleanField()),
         )
-        .values_list("lst", "is_latest", "attempt", "caller_number_id", "day", "status", "answer_key", "quota_full")
+        .values_list(
+            "lst", "is_latest", "attempt", "caller_number_id", "day", "status", "answer_key", "quota_full", "variant"
+        )
         .annotate(n=Count("pk"))
         .order_by()
     )
     return [
-        [lst, bool(latest), attempt, caller, day.isoformat() if day else None, status, key, bool(quota), "", n]
-        for lst, latest, attempt, caller, day, status, key, quota, n in rows
+        [lst, bool(latest), attempt, caller, day.isoformat() if day else None, status, key, bool(quota), variant, n]
+        for lst, latest, attempt, caller, day, status, key, quota, variant, n in rows
     ]

@@ -23,6 +23,7 @@ from audit.downloads import counted
 from campaigns import spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign, ContactList
+from campaigns.opt_out import every_opt_out_key
 from results import dispositions
 
 
@@ -36,17 +37,18 @@ class ResultResource(resources.ModelResource):
     answer_key = Field(attribute="answer_key", column_name=_("answer key"))
     answer_label = Field(attribute="answer_label", column_name=_("answer"))
     disposition = Field(column_name=_("AAPOR disposition"))
+    variant = Field(attribute="variant", column_name=_("script variant"))
 
     class Meta:
         model = Call
         fields = ("phone", "name", "status", "attempts", "last_call", "dtmf", "answer_key", "answer_label")
-        fields += ("disposition",)
+        fields += ("disposition", "variant")
         export_order = fields
 
     def __init__(self, campaign: Campaign, variable_names: list[str] | None = None) -> None:
         super().__init__()
         self.campaign = campaign
-        self.opt_out_keys = dispositions.opt_out_keys(campaign.menu_snapshot or campaign.menu.snapshot())
+        self.opt_out_keys = every_opt_out_key(campaign.menu_snapshot or campaign.menu.snapshot())
         self.variable_names = variable_names or []
         fields = dict(self.fields)
         ordered = {"phone": fields["phone"], "name": fields["name"]}

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable
 from django.utils.translation import gettext as _
 
 from campaigns.models import CallerNumber, Campaign, ContactList
-from results import aggregates
+from campaigns.opt_out import every_opt_out_key as opt_out_keys
+from results import aggregates, experiments
 from results.dispositions import (
     ATTEMPT,
     CALLER,
@@ -44,7 +45,6 @@ from results.dispositions import (
     UNKNOWN_HOUSEHOLD,
     UNKNOWN_OTHER,
     N,
-    opt_out_keys,
     outcome_of,
 )
 
@@ -135,7 +135,8 @@ def sections(tables: dict) -> list[tuple[str, list[dict]]]:
 
 def campaign_rates(campaign: Campaign, contact_list_id: int | None = None, now: dt.datetime | None = None) -> dict:
     """`rate_tables` from the campaign's stored cube (refreshed as the dashboard's is)."""
-    if campaign.state == Campaign.State.DRAFT:
-        return rate_tables(campaign, [], contact_list_id)
-    snapshot = aggregates.current_snapshot(campaign, now)
-    return rate_tables(campaign, snapshot.rates_cube, contact_list_id)
+    cube = [] if campaign.state == Campaign.State.DRAFT else aggregates.current_snapshot(campaign, now).rates_cube
+    tables = rate_tables(campaign, cube, contact_list_id)
+    listed = [r for r in cube if contact_list_id is None or r[LIST] == contact_list_id]
+    tables["experiment"] = experiments.comparison(campaign, listed)
+    return tables

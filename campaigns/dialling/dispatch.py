@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from campaigns import accounts, reasons, transitions
 from campaigns.dialling import aliyun, callee_protection, guard, pacing, rates, refusals
+from campaigns.experiments import snapshot_for
 from campaigns.models import Call, CallerNumber, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
@@ -366,7 +367,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                 if not mark_sending(call, timezone.now()):
                     report.released += release([call])
                     continue
-                request = build_request(call, campaign.menu_snapshot)
+                request = build_request(call, snapshot_for(call.variant, campaign.menu_snapshot))
                 client = router.client_for(call)
                 signed = client.prepare_ivr_call(request)
                 pacer = router.pacer(call)
