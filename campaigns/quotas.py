@@ -3,7 +3,7 @@
 A **quota** asks for a number of completes (answered with a menu key other than the opt-out)
 from one cell: the contacts whose variable has a value (`city` = 杭州), or the whole campaign.
 Once a cell has them, its calls not made yet are withdrawn ("quota full",
-`transitions.do_withdraw_for_quota`); calls already claimed or placed still finish, so a cell
+`transitions.do_withdraw_calls`); calls already claimed or placed still finish, so a cell
 ends at its target plus at most the calls in flight when it filled.
 
 **Sample release** holds a campaign's calls back at enrolment (due at `HELD`, a date no
@@ -80,7 +80,7 @@ def enforce_quotas(campaign: Campaign, now: dt.datetime) -> int:
         if item["full"]:
             ids = list(_queued_in_cell(campaign, item["quota"]).values_list("pk", flat=True))
             if ids:
-                withdrawn += transitions.do_withdraw_for_quota(campaign, ids, now)
+                withdrawn += transitions.do_withdraw_calls(campaign, ids, "quota_full", now)
     if withdrawn:
         log.info("campaign %s: %s calls withdrawn, their quota is full", campaign.pk, withdrawn)
     return withdrawn

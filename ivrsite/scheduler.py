@@ -22,6 +22,7 @@ from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
 from campaigns.transitions import do_complete_campaign, do_expire_calls
 from ivrsite import housekeeping
+from surveys import scheduling
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -103,6 +104,7 @@ def tick(now: dt.datetime | None = None) -> dict:
         ensure_enrolment_queued(campaign)
     summary["housekeeping"] = enqueue_housekeeping()
     summary["quotas"] = quotas.enforce_all(now)  # before completion: a full cell's calls are withdrawn
+    summary["surveys"] = scheduling.advance_all(now)  # next questions after their answers
     for campaign in Campaign.objects.filter(state=Campaign.State.RUNNING):
         expire_ended(campaign, now)
         if do_complete_campaign(campaign, now):

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "receipts",
     "results",
     "audit",
+    "surveys",
 ]
 
 MIDDLEWARE = [

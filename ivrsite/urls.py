@@ -27,4 +27,5 @@ urlpatterns = [
     path("receipts/", include("receipts.urls")),
     path("receipts/", include("results.urls")),
     path("healthz/", include("campaigns.urls")),
+    path("surveys/", include("surveys.urls")),
 ]

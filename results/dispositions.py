@@ -9,7 +9,7 @@ into response, cooperation, refusal and contact rates.
 
 The rates cube is one GROUP BY over the campaign's calls, kept beside the dashboard's cube in
 `ResultSnapshot.rates_cube` (refreshed with it): (contact list, latest attempt?, attempt
-number, caller number, local day sent, status, answer key, quota full?, script variant) →
+number, caller number, local day sent, status, answer key, why withdrawn, script variant) →
 count. Nothing here reads a call per row.
 """
 
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Value
+from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -39,8 +40,8 @@ COMPLETE, PARTIAL, REFUSAL, NON_CONTACT, OTHER, UNKNOWN_HOUSEHOLD, UNKNOWN_OTHER
 )
 GROUPS = (COMPLETE, PARTIAL, REFUSAL, NON_CONTACT, OTHER, UNKNOWN_HOUSEHOLD, UNKNOWN_OTHER, NOT_ELIGIBLE)
 
-# The reason code a call withdrawn by a full quota carries (campaigns.quotas).
-QUOTA_FULL_REASON = "call.quota_full"
+# The reason codes of withdrawn calls (campaigns.transitions.WITHDRAWN_BECAUSE) → our outcome.
+WITHDRAWN = {"call.quota_full": "quota_full", "call.branch_not_taken": "off_branch"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ _TABLE = [
     Disposition("invalid", "4.31", NOT_ELIGIBLE, _("Non-working number")),
     Disposition("dnc", "4.90", NOT_ELIGIBLE, _("On the do-not-call list: never dialled")),
     Disposition("quota_full", "4.80", NOT_ELIGIBLE, _("Quota filled: not dialled")),
+    Disposition("off_branch", "4.90", NOT_ELIGIBLE, _("Not on this branch of the survey: not dialled")),
 ]
 DISPOSITIONS: dict[str, Disposition] = {d.outcome: d for d in _TABLE}
 
@@ -84,25 +86,25 @@ _BY_STATUS = {
 }
 
 
-def outcome_of(status: str, answer_key: str, quota_full: bool, opt_outs: frozenset[str]) -> str:
-    """Our outcome for one call (a key of `DISPOSITIONS`)."""
+def outcome_of(status: str, answer_key: str, withdrawn: str | None, opt_outs: frozenset[str]) -> str:
+    """Our outcome for one call (a key of `DISPOSITIONS`); `withdrawn`: a cancelled call's reason code."""
     if status == S.ANSWERED:
         if not answer_key:
             return "no_key"
         return "opted_out" if answer_key in opt_outs else "complete"
-    if status == S.CANCELLED and quota_full:
-        return "quota_full"
+    if status == S.CANCELLED and withdrawn in WITHDRAWN:
+        return WITHDRAWN[withdrawn]
     return _BY_STATUS.get(status, "not_attempted")
 
 
 def disposition_of(call: Call, opt_outs: frozenset[str]) -> Disposition:
     """The disposition of one call as it stands (an export's column)."""
-    quota_full = bool(call.note and call.note.get("code") == QUOTA_FULL_REASON)
-    return DISPOSITIONS[outcome_of(call.status, call.answer_key, quota_full, opt_outs)]
+    withdrawn = (call.note or {}).get("code") if call.status == S.CANCELLED else None
+    return DISPOSITIONS[outcome_of(call.status, call.answer_key, withdrawn, opt_outs)]
 
 
-# Rates cube row layout.
-LIST, LATEST, ATTEMPT, CALLER, DAY, STATUS, KEY, QUOTA_FULL, VARIANT, N = range(10)
+# Rates cube row layout (WITHDRAWN: a cancelled call's reason code, else None).
+LIST, LATEST, ATTEMPT, CALLER, DAY, STATUS, KEY, WITHDRAWN_BY, VARIANT, N = range(10)
 
 
 def compute_rates_cube(campaign: Campaign) -> list[list]:
@@ -115,15 +117,15 @@ def compute_rates_cube(campaign: Campaign) -> list[list]:
         .annotate(
             lst=list_expr,
             day=TruncDate("sent_at", tzinfo=campaign.zone),
-            quota_full=ExpressionWrapper(Q(note__code=QUOTA_FULL_REASON), output_field=BooleanField()),
+            withdrawn=Case(When(status=S.CANCELLED, then=KeyTextTransform("code", "note")), default=None),
         )
         .values_list(
-            "lst", "is_latest", "attempt", "caller_number_id", "day", "status", "answer_key", "quota_full", "variant"
+            "lst", "is_latest", "attempt", "caller_number_id", "day", "status", "answer_key", "withdrawn", "variant"
         )
         .annotate(n=Count("pk"))
         .order_by()
     )
     return [
-        [lst, bool(latest), attempt, caller, day.isoformat() if day else None, status, key, bool(quota), variant, n]
-        for lst, latest, attempt, caller, day, status, key, quota, variant, n in rows
+        [lst, bool(latest), attempt, caller, day.isoformat() if day else None, status, key, withdrawn, variant, n]
+        for lst, latest, attempt, caller, day, status, key, withdrawn, variant, n in rows
     ]

@@ -20,10 +20,10 @@ from results.dispositions import (
     NOT_ELIGIBLE,
     OTHER,
     PARTIAL,
-    QUOTA_FULL,
     REFUSAL,
     STATUS,
     VARIANT,
+    WITHDRAWN_BY,
     N,
     outcome_of,
 )
@@ -57,7 +57,7 @@ def comparison(campaign: Campaign, cube: list[list]) -> dict | None:
     for r in cube:
         if not r[LATEST] or r[VARIANT] not in names:
             continue
-        group = DISPOSITIONS[outcome_of(r[STATUS], r[KEY], r[QUOTA_FULL], opt_outs)].group
+        group = DISPOSITIONS[outcome_of(r[STATUS], r[KEY], r[WITHDRAWN_BY], opt_outs)].group
         groups[r[VARIANT]][group] += r[N]
         if group == COMPLETE:
             menu = snapshot.get("variants", {}).get(r[VARIANT], snapshot)

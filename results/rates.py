@@ -39,11 +39,11 @@ from results.dispositions import (
     NOT_ELIGIBLE,
     OTHER,
     PARTIAL,
-    QUOTA_FULL,
     REFUSAL,
     STATUS,
     UNKNOWN_HOUSEHOLD,
     UNKNOWN_OTHER,
+    WITHDRAWN_BY,
     N,
     outcome_of,
 )
@@ -55,7 +55,7 @@ def group_counts(rows: Iterable[list], opt_outs: frozenset[str]) -> Counter:
     """AAPOR group → cases, over rates-cube rows."""
     groups: Counter = Counter()
     for r in rows:
-        groups[DISPOSITIONS[outcome_of(r[STATUS], r[KEY], r[QUOTA_FULL], opt_outs)].group] += r[N]
+        groups[DISPOSITIONS[outcome_of(r[STATUS], r[KEY], r[WITHDRAWN_BY], opt_outs)].group] += r[N]
     return groups
 
 
@@ -99,7 +99,7 @@ def rate_tables(campaign: Campaign, cube: list[list], contact_list_id: int | Non
 
     outcomes: Counter = Counter()
     for r in latest:
-        outcomes[outcome_of(r[STATUS], r[KEY], r[QUOTA_FULL], opt_outs)] += r[N]
+        outcomes[outcome_of(r[STATUS], r[KEY], r[WITHDRAWN_BY], opt_outs)] += r[N]
     dispositions = [
         {"code": d.code, "group": d.group, "name": str(d.name), "outcome": d.outcome, "count": outcomes[d.outcome]}
         for d in DISPOSITIONS.values()

@@ -135,12 +135,13 @@ def test_each_outcome_maps_to_one_disposition(caller, menu):
 
 def test_the_outcome_of_an_answer_depends_on_its_key():
     opt_outs = frozenset({"9"})
-    assert outcome_of(Call.Status.ANSWERED, "1", False, opt_outs) == "complete"
-    assert outcome_of(Call.Status.ANSWERED, "9", False, opt_outs) == "opted_out"
-    assert outcome_of(Call.Status.ANSWERED, "", False, opt_outs) == "no_key"
-    assert outcome_of(Call.Status.DNC, "", False, opt_outs) == "dnc"
-    assert outcome_of(Call.Status.CANCELLED, "", True, opt_outs) == "quota_full"
-    assert outcome_of(Call.Status.CANCELLED, "", False, opt_outs) == "not_attempted"
+    assert outcome_of(Call.Status.ANSWERED, "1", None, opt_outs) == "complete"
+    assert outcome_of(Call.Status.ANSWERED, "9", None, opt_outs) == "opted_out"
+    assert outcome_of(Call.Status.ANSWERED, "", None, opt_outs) == "no_key"
+    assert outcome_of(Call.Status.DNC, "", None, opt_outs) == "dnc"
+    assert outcome_of(Call.Status.CANCELLED, "", "call.quota_full", opt_outs) == "quota_full"
+    assert outcome_of(Call.Status.CANCELLED, "", "call.branch_not_taken", opt_outs) == "off_branch"
+    assert outcome_of(Call.Status.CANCELLED, "", "call.window_ended", opt_outs) == "not_attempted"
 
 
 @pytest.mark.parametrize(
