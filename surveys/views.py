@@ -20,9 +20,11 @@ from surveys.models import Survey
 def survey_tree(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=survey_id)
     root = survey.questions.filter(parent__isnull=True).select_related("campaign").first()
+    nodes, survey_rates = tree.tree(survey)
     context = {
         "survey": survey,
-        "nodes": tree.tree(survey),
+        "nodes": nodes,
+        "rates": survey_rates,
         "root_campaign": root.campaign if root else None,
         "may_export": may_export_results(request.user),
         "title": _("Survey: %(name)s") % {"name": survey.name},
