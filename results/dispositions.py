@@ -9,8 +9,10 @@ into response, cooperation, refusal and contact rates.
 
 The rates cube is one GROUP BY over the campaign's calls, kept beside the dashboard's cube in
 `ResultSnapshot.rates_cube` (refreshed with it): (contact list, latest attempt?, attempt
-number, caller number, local day sent, status, answer key, why withdrawn, script variant) →
-count. Nothing here reads a call per row.
+number, caller number, status, answer key, why withdrawn, script variant) →
+count. Nothing here reads a call per row. (Per day comes from the dashboard's cube, whose UTC
+hours sent turn into the campaign's local days without a time-zone conversion per call: that
+conversion tripled this scan's time on a million calls.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import TruncDate
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -103,8 +104,12 @@ def disposition_of(call: Call, opt_outs: frozenset[str]) -> Disposition:
     return DISPOSITIONS[outcome_of(call.status, call.answer_key, withdrawn, opt_outs)]
 
 
-# Rates cube row layout (WITHDRAWN: a cancelled call's reason code, else None).
-LIST, LATEST, ATTEMPT, CALLER, DAY, STATUS, KEY, WITHDRAWN_BY, VARIANT, N = range(10)
+# Rates cube row layout (WITHDRAWN_BY: a cancelled call's reason code, else None).
+LIST, LATEST, ATTEMPT, CALLER, STATUS, KEY, WITHDRAWN_BY, VARIANT, N = range(9)
+# The statuses of an attempt that was dialled (a case of its own per attempt, caller and day).
+DIALLED = frozenset(
+    {S.SENDING, S.PLACED, S.UNKNOWN, S.ANSWERED, S.NO_ANSWER, S.BUSY, S.UNREACHABLE, S.FAILED, S.INVALID}
+)
 
 
 def compute_rates_cube(campaign: Campaign) -> list[list]:
@@ -116,16 +121,13 @@ def compute_rates_cube(campaign: Campaign) -> list[list]:
         Call.objects.filter(campaign=campaign)
         .annotate(
             lst=list_expr,
-            day=TruncDate("sent_at", tzinfo=campaign.zone),
             withdrawn=Case(When(status=S.CANCELLED, then=KeyTextTransform("code", "note")), default=None),
         )
-        .values_list(
-            "lst", "is_latest", "attempt", "caller_number_id", "day", "status", "answer_key", "withdrawn", "variant"
-        )
+        .values_list("lst", "is_latest", "attempt", "caller_number_id", "status", "answer_key", "withdrawn", "variant")
         .annotate(n=Count("pk"))
         .order_by()
     )
     return [
-        [lst, bool(latest), attempt, caller, day.isoformat() if day else None, status, key, withdrawn, variant, n]
-        for lst, latest, attempt, caller, day, status, key, withdrawn, variant, n in rows
+        [lst, bool(latest), attempt, caller, status, key, withdrawn, variant, n]
+        for lst, latest, attempt, caller, status, key, withdrawn, variant, n in rows
     ]

@@ -12,7 +12,8 @@ UH and UO unknown eligibility (not-eligible cases, NE, are left out of every den
 
 Overall and per list, each contact is one case, counted by its latest attempt (its final
 disposition). Per attempt number, per day and per caller number, each dial attempt made is a
-case with its own outcome (attempts never sent have no day or caller number).
+case with its own outcome; the day is the campaign's local date of the hour it was sent (from the
+dashboard's cube, which counts calls per UTC hour sent).
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import CallerNumber, Campaign, ContactList
 from campaigns.opt_out import every_opt_out_key as opt_out_keys
-from results import aggregates, experiments
+from results import aggregates, charts, experiments
 from results.dispositions import (
     ATTEMPT,
     CALLER,
     COMPLETE,
-    DAY,
+    DIALLED,
     DISPOSITIONS,
     KEY,
     LATEST,
@@ -45,6 +46,7 @@ from results.dispositions import (
     UNKNOWN_OTHER,
     WITHDRAWN_BY,
     N,
+    compute_rates_cube,
     outcome_of,
 )
 
@@ -90,12 +92,28 @@ def _breakdown(rows: list[list], key: Callable[[list], object], opt_outs: frozen
     return {value: group_counts(value_rows, opt_outs) for value, value_rows in by.items()}
 
 
-def rate_tables(campaign: Campaign, cube: list[list], contact_list_id: int | None = None) -> dict:
-    """The dispositions and every rate table, JSON-ready; `contact_list_id` narrows to one list."""
+def _by_local_day(campaign: Campaign, cube: list[list], opt_outs: frozenset[str]) -> dict[str, Counter]:
+    """AAPOR groups of the attempts sent, per local day, from the dashboard cube's UTC hours sent."""
+    by_day: dict[str, Counter] = defaultdict(Counter)
+    zone = campaign.zone
+    for r in cube:
+        if r[charts.SENT_HOUR] is None:
+            continue
+        day = dt.datetime.fromtimestamp(r[charts.SENT_HOUR], zone).date().isoformat()
+        group = DISPOSITIONS[outcome_of(r[charts.STATUS], r[charts.KEY], None, opt_outs)].group
+        by_day[day][group] += r[charts.N]
+    return by_day
+
+
+def rate_tables(
+    campaign: Campaign, rates_cube: list[list], cube: list[list], contact_list_id: int | None = None
+) -> dict:
+    """The dispositions and every rate table, JSON-ready, from the rates cube and the dashboard's
+    cube (for the days); `contact_list_id` narrows to one list."""
     opt_outs = opt_out_keys(campaign.menu_snapshot or campaign.menu.snapshot())
-    rows = [r for r in cube if contact_list_id is None or r[LIST] == contact_list_id]
+    rows = [r for r in rates_cube if contact_list_id is None or r[LIST] == contact_list_id]
     latest = [r for r in rows if r[LATEST]]
-    attempts = [r for r in rows if r[DAY] is not None]
+    attempts = [r for r in rows if r[STATUS] in DIALLED]
 
     outcomes: Counter = Counter()
     for r in latest:
@@ -109,7 +127,9 @@ def rate_tables(campaign: Campaign, cube: list[list], contact_list_id: int | Non
     list_names = dict(ContactList.objects.filter(campaigns=campaign).values_list("pk", "name"))
     by_list = _breakdown(latest, lambda r: r[LIST], opt_outs)
     by_attempt = _breakdown(attempts, lambda r: r[ATTEMPT], opt_outs)
-    by_day = _breakdown(attempts, lambda r: r[DAY], opt_outs)
+    by_day = _by_local_day(
+        campaign, [r for r in cube if contact_list_id is None or r[charts.LIST] == contact_list_id], opt_outs
+    )
     by_caller = _breakdown(attempts, lambda r: r[CALLER], opt_outs)
     caller_names = dict(CallerNumber.objects.filter(pk__in=[k for k in by_caller if k]).values_list("pk", "number"))
     return {
@@ -133,10 +153,16 @@ def sections(tables: dict) -> list[tuple[str, list[dict]]]:
     ]
 
 
+def computed_now(campaign: Campaign) -> dict:
+    """`rate_tables` from cubes computed now (scans the calls: for tests and scripts, not pages)."""
+    return rate_tables(campaign, compute_rates_cube(campaign), aggregates.compute_cube(campaign))
+
+
 def campaign_rates(campaign: Campaign, contact_list_id: int | None = None, now: dt.datetime | None = None) -> dict:
     """`rate_tables` from the campaign's stored cube (refreshed as the dashboard's is)."""
-    cube = [] if campaign.state == Campaign.State.DRAFT else aggregates.current_snapshot(campaign, now).rates_cube
-    tables = rate_tables(campaign, cube, contact_list_id)
-    listed = [r for r in cube if contact_list_id is None or r[LIST] == contact_list_id]
+    snapshot = None if campaign.state == Campaign.State.DRAFT else aggregates.current_snapshot(campaign, now)
+    rates_cube, cube = (snapshot.rates_cube, snapshot.cube) if snapshot else ([], [])
+    tables = rate_tables(campaign, rates_cube, cube, contact_list_id)
+    listed = [r for r in rates_cube if contact_list_id is None or r[LIST] == contact_list_id]
     tables["experiment"] = experiments.comparison(campaign, listed)
     return tables

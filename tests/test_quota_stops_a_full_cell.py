@@ -13,8 +13,7 @@ from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Campaign, Contact, ContactList, Quota, SampleRelease
 from ivrsite.scheduler import tick
-from results.dispositions import compute_rates_cube
-from results.rates import rate_tables
+from results.rates import computed_now
 from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
 from tests.receipt_elements import record
@@ -77,9 +76,7 @@ def test_a_full_city_stops_while_the_other_goes_on(caller, menu, redis_conn, pos
     assert not withdrawn.exclude(contact__variables__city="杭州").exists()
     assert len(client.requests) == PER_CITY + hangzhou  # nobody withdrawn was dialled
     assert max(batches) <= 20
-    dispositions = {
-        d["outcome"]: d["count"] for d in rate_tables(campaign, compute_rates_cube(campaign))["dispositions"]
-    }
+    dispositions = {d["outcome"]: d["count"] for d in computed_now(campaign)["dispositions"]}
     assert dispositions == {"complete": PER_CITY + hangzhou, "quota_full": PER_CITY - hangzhou}
 
 

@@ -16,7 +16,7 @@ from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch
 from campaigns.models import Call, Contact, MenuOption
 from results import rates
-from results.dispositions import compute_rates_cube, outcome_of
+from results.dispositions import outcome_of
 from tests.actors import OPERATOR
 from tests.results_fixtures import finished_campaign
 from tests.test_results_export import read_csv
@@ -94,7 +94,7 @@ def test_rates_of_a_simulated_campaign_match_a_hand_count(simulated, post_receip
     assert overall["I"] and overall["R"] and overall["UO"] and overall["UH"]
 
     campaign.refresh_from_db()
-    tables = rates.rate_tables(campaign, compute_rates_cube(campaign))
+    tables = rates.computed_now(campaign)
 
     assert {k: tables["overall"][k] for k in rates.RATE_NAMES} == by_hand(overall)
     assert tables["overall"]["cases"] == CONTACTS
@@ -118,7 +118,7 @@ def test_each_outcome_maps_to_one_disposition(caller, menu):
     Call.objects.filter(campaign=campaign, phone="13900000006").update(
         status=Call.Status.CANCELLED, note={"code": "call.quota_full", "params": {}}
     )
-    tables = rates.rate_tables(campaign, compute_rates_cube(campaign))
+    tables = rates.computed_now(campaign)
     counts = {d["outcome"]: d["count"] for d in tables["dispositions"]}
     # results_fixtures.OUTCOMES, each contact by its latest attempt, by hand:
     assert counts == {
@@ -173,5 +173,5 @@ def test_the_export_has_a_disposition_per_contact(staff_client, caller, menu):
 def test_a_day_is_the_campaigns_local_day(caller, menu):
     campaign = finished_campaign(caller, menu)
     Call.objects.filter(campaign=campaign).update(sent_at=dt.datetime(2026, 11, 2, 17, 30, tzinfo=dt.UTC))
-    tables = rates.rate_tables(campaign, compute_rates_cube(campaign))
+    tables = rates.computed_now(campaign)
     assert [row["label"] for row in tables["by_day"]] == ["2026-11-03"]  # 01:30 in Shanghai
