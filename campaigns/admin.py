@@ -20,11 +20,11 @@ from audit.models import AuditEvent
 from campaigns import (
     admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
+    admin_design,  # noqa: F401  (quotas, sample release, script variants)
     admin_followups,
 )
 from campaigns.actions import calls as call_actions
 from campaigns.actions import campaigns as campaign_actions
-from campaigns.admin_design import DESIGN_INLINES
 from campaigns.forecast import Window, campaign_forecast, live_rate
 from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
@@ -181,7 +181,6 @@ WINDOW_FIELDS = [
 @admin.register(Campaign)
 class CampaignAdmin(AuditedAdmin):
     form = CampaignForm
-    inlines = DESIGN_INLINES
     list_display = ["name", "state_badge", "dialled_of_total", "answered", "pending", "unknown", "created_at"]
     list_filter = ["state"]
     search_fields = ["name"]

@@ -1,28 +1,28 @@
-"""The survey design on a campaign's admin page: quotas, sample release and script variants."""
+"""A campaign's survey design in the admin, each its own audited table (not inlines of the
+campaign's form, whose posts stay as they are): quotas, sample release and script variants."""
 
 from django.contrib import admin
 
+from audit.admin_base import AuditedAdmin
 from campaigns.models import Quota, SampleRelease, ScriptVariant
 
 
-class QuotaInline(admin.TabularInline):
-    model = Quota
-    extra = 0
-    fields = ["variable", "value", "target"]
+@admin.register(Quota)
+class QuotaAdmin(AuditedAdmin):
+    list_display = ["campaign", "variable", "value", "target"]
+    list_filter = ["campaign"]
+    autocomplete_fields = ["campaign"]
 
 
-class SampleReleaseInline(admin.TabularInline):
-    model = SampleRelease
-    extra = 0
-    max_num = 1
-    fields = ["percent", "batches"]
+@admin.register(SampleRelease)
+class SampleReleaseAdmin(AuditedAdmin):
+    list_display = ["campaign", "percent", "batches"]
     readonly_fields = ["batches"]
+    autocomplete_fields = ["campaign"]
 
 
-class ScriptVariantInline(admin.TabularInline):
-    model = ScriptVariant
-    extra = 0
-    fields = ["name", "menu", "weight"]
-
-
-DESIGN_INLINES = [QuotaInline, SampleReleaseInline, ScriptVariantInline]
+@admin.register(ScriptVariant)
+class ScriptVariantAdmin(AuditedAdmin):
+    list_display = ["campaign", "name", "menu", "weight"]
+    list_filter = ["campaign"]
+    autocomplete_fields = ["campaign"]
