@@ -13,6 +13,8 @@ EVENTS = {
     "campaign.cancelled": _("campaign cancelled"),
     "campaign.completed": _("campaign completed"),
     "followup.created": _("follow-up created"),
+    "survey.loaded": _("survey loaded from a file"),
+    "survey.started": _("survey started"),
     # calls
     "calls.settled_by_operator": _("unknown calls settled by an operator"),
     # do-not-call

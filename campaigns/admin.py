@@ -20,6 +20,7 @@ from audit.models import AuditEvent
 from campaigns import (
     admin_accounts,  # noqa: F401  (Aliyun accounts)
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
+    admin_design,  # noqa: F401  (quotas, sample release, script variants)
     admin_followups,
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
     consent,

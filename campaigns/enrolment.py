@@ -16,6 +16,7 @@ the do-not-call list, is enrolled as `dnc` and never dialled.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.db.models import Count, Max, Min
 
@@ -58,6 +59,22 @@ def contact_ids(campaign: Campaign) -> tuple[int | None, int | None, int]:
     return figures["low"], figures["high"], figures["n"]
 
 
+# Steps other apps add (from their AppConfig.ready) to run on the enrolled calls before the
+# campaign runs, e.g. surveys holding a later question's calls until their answers arrive.
+BEFORE_RUNNING: list[Callable[[Campaign], object]] = []
+
+
+def prepare_design(campaign: Campaign) -> None:
+    """What the survey's design asks of the enrolled calls before any is dialled: each its script
+    variant (`campaigns.experiments`), sample held back for release in batches (`campaigns.quotas`)."""
+    from campaigns import experiments, quotas
+
+    experiments.assign_variants(campaign)
+    quotas.hold_back(campaign)
+    for step in BEFORE_RUNNING:
+        step(campaign)
+
+
 def run_enrolment(campaign_id: int) -> int:
     """The RQ job: enrol every contact of a `starting` campaign, then set it running.
 
@@ -76,5 +93,6 @@ def run_enrolment(campaign_id: int) -> int:
         written += rows
         Campaign.objects.filter(pk=campaign.pk).update(contacts_enrolled=min(written, total))
     enrolled = Call.objects.filter(campaign=campaign).count()
+    prepare_design(campaign)
     transitions.do_finish_enrolment(campaign, enrolled)
     return enrolled

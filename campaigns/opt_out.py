@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns import reasons, webhook_events
 from campaigns.do_not_call import stop_calls_to
+from campaigns.experiments import snapshot_for
 from campaigns.models import OPT_OUT, Call, DoNotCall
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,15 @@ def opt_out_keys(snapshot: dict | None) -> set[str]:
     return {o["key"] for o in (snapshot or {}).get("options", []) if o.get("action") == OPT_OUT}
 
 
+def every_opt_out_key(snapshot: dict | None) -> frozenset[str]:
+    """The opt-out keys of a campaign's frozen menu and of its script variants' menus."""
+    menus = [snapshot, *(snapshot or {}).get("variants", {}).values()]
+    return frozenset(key for menu in menus for key in opt_out_keys(menu))
+
+
 def pressed_opt_out(call: Call) -> str:
     """The opt-out key among the keys the callee pressed, or ""."""
-    keys = opt_out_keys(call.campaign.menu_snapshot)
+    keys = opt_out_keys(snapshot_for(call.variant, call.campaign.menu_snapshot))
     return next((key for key in call.dtmf or "" if key in keys), "")
 
 

@@ -31,6 +31,8 @@ MESSAGES = {
     "call.worker_lost": _("The worker stopped while sending this call."),
     "call.window_ended": _("The campaign's calling window ended."),
     "call.retry_withdrawn": _("Not retried: a later receipt settled the attempt before it."),
+    "call.quota_full": _("Not dialled: its quota is full."),
+    "call.branch_not_taken": _("Not dialled: the contact's answer led elsewhere in the survey."),
     "followup.copy_failed": _("Copying the contacts stopped on an unexpected error: %(error)s"),
     # Why a call was not made now (campaigns.dialling.callee_protection, campaigns.dialling.refusals, opt-out).
     "call.contact_hours": _("The contact asked to be called at other hours."),

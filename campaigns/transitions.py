@@ -76,6 +76,10 @@ CALL_TRANSITIONS: dict[str, Transition] = {
     "requeue_refused": _t([S.SENDING, S.PLACED, S.UNKNOWN], S.QUEUED, S.CANCELLED),
     # The callee pressed the opt-out key (in this campaign or another): never dialled.
     "opt_out": _t([S.QUEUED, S.CLAIMED], S.DNC),
+    # The call's quota cell has its completes (campaigns.quotas): not dialled, "quota full".
+    "quota_full": _t([S.QUEUED], S.CANCELLED),
+    # A survey question the contact's answer did not lead to (surveys.scheduling): not dialled.
+    "off_branch": _t([S.QUEUED], S.CANCELLED),
 }
 CAMPAIGN_TRANSITIONS: dict[str, Transition] = {
     "start": _t([State.DRAFT], State.STARTING),
@@ -483,6 +487,24 @@ def do_opt_out_calls(phones: list[str], now: dt.datetime) -> list[int]:
     return ids
 
 
+# Why a queued call is withdrawn, by event: its quota cell is full (campaigns.quotas), or its
+# survey question is on a branch the contact's answer did not take (surveys.scheduling).
+WITHDRAWN_BECAUSE = {"quota_full": "call.quota_full", "off_branch": "call.branch_not_taken"}
+
+
+@transaction.atomic
+def do_withdraw_calls(campaign: Campaign, call_ids: list[int], event: str, now: dt.datetime) -> int:
+    """queued → cancelled, for the reason `event` names (`WITHDRAWN_BECAUSE`). A call a worker
+    claimed meanwhile still goes out (a quota is met ± the calls already placed). The campaign
+    completes if nothing is left to do. Accepts: queued. Lock: the calls' rows, for the UPDATE."""
+    withdrawn = Call.objects.filter(
+        campaign_id=campaign.pk, pk__in=among(call_ids, "bigint"), status__in=_from(event)
+    ).update(status=S.CANCELLED, settled_at=now, note=reasons.reason(WITHDRAWN_BECAUSE[event]))
+    if withdrawn:
+        _complete_running({campaign.pk}, now)
+    return withdrawn
+
+
 # What a receipt writes on a call besides its status.
 RECEIPT_FIELDS = ["call_id", "status_code", "dtmf", "answer_key", "answer_label", "duration"]
 RECEIPT_FIELDS += ["answered_at", "ended_at", "settled_at"]
@@ -660,6 +682,7 @@ def _next_attempt(call: Call, now: dt.datetime) -> Call:
         contact_id=call.contact_id,
         phone=call.phone,
         attempt=call.attempt + 1,
+        variant=call.variant,
         status=S.QUEUED,
         due_at=now + dt.timedelta(seconds=call.campaign.retry_delay_seconds),
     )

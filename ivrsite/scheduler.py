@@ -15,12 +15,13 @@ from django.conf import settings
 from django.utils import timezone
 from rq.worker import Worker
 
-from campaigns import background, vacuum
+from campaigns import background, quotas, vacuum
 from campaigns.dialling.claimers import recover_dead_workers
 from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
 from campaigns.transitions import do_complete_campaign, do_expire_calls
 from ivrsite import housekeeping
+from surveys import scheduling
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -101,6 +102,8 @@ def tick(now: dt.datetime | None = None) -> dict:
     summary["housekeeping"] = enqueue_housekeeping()
     summary["vacuum"] = vacuum.maybe_vacuum()  # only when PostgreSQL's autovacuum is off
     summary["webhooks"] = enqueue_due_webhooks(now)
+    summary["quotas"] = quotas.enforce_all(now)  # before completion: a full cell's calls are withdrawn
+    summary["surveys"] = scheduling.advance_all(now)  # next questions after their answers
     for campaign in running:
         summary["completed"] += do_complete_campaign(campaign, now)
     return summary

@@ -30,4 +30,5 @@ urlpatterns = [
     path("receipts/", include("results.urls")),
     path("healthz/", include("campaigns.urls")),
     path("api/v1/", include("api.urls")),
+    path("surveys/", include("surveys.urls")),
 ]

@@ -28,6 +28,7 @@ from django.utils import timezone
 from campaigns import opt_out, webhook_events
 from campaigns.bulk import among
 from campaigns.dialling import refusals
+from campaigns.experiments import snapshot_for
 from campaigns.models import Call, with_campaigns
 from campaigns.outcomes import KEY_PRESS_STATUS, answer_for_keys, status_for_receipt
 from campaigns.transitions import RECEIPT_FIELDS, do_settle_by_receipts
@@ -298,7 +299,7 @@ def apply_receipts(call: Call, receipts: list[Receipt]) -> str | None:
     # The record's dtmf is the whole call's keys when present; otherwise the key presses in time order.
     dtmf = (record.dtmf if record and record.dtmf else "".join(r.dtmf for r in presses))[:64]
     call.dtmf = dtmf
-    call.answer_key, call.answer_label = answer_for_keys(call.campaign.menu_snapshot, dtmf)
+    call.answer_key, call.answer_label = answer_for_keys(snapshot_for(call.variant, call.campaign.menu_snapshot), dtmf)
     call.answer_label = call.answer_label[:200]
     status = None
     if record is not None:

@@ -88,6 +88,8 @@ class ResultSnapshot(models.Model):
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="result_snapshot", verbose_name=_("campaign")
     )
     cube = models.JSONField(_("counts"), default=list)
+    # Counts by attempt, caller number, day and disposition (results.dispositions), for the rates.
+    rates_cube = models.JSONField(_("counts for the rates"), default=list)
     computed_at = models.DateTimeField(_("computed"))
     compute_ms = models.PositiveIntegerField(_("compute time (ms)"), default=0)
     refresh_requested_at = models.DateTimeField(_("refresh requested"), null=True, blank=True)

@@ -29,6 +29,7 @@ from campaigns.forecast import holding_from_receipts
 from campaigns.models import Call, Campaign
 from receipts.models import ResultSnapshot
 from results import charts, snapshots
+from results.dispositions import compute_rates_cube
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -71,6 +72,7 @@ def refresh_snapshot(campaign: Campaign, now: dt.datetime | None = None) -> Resu
     def figures() -> dict:
         return {
             "cube": compute_cube(campaign),
+            "rates_cube": compute_rates_cube(campaign),
             "holding_seconds": holding_from_receipts(campaign),
             "own_hours": contact_hours.as_json(contact_hours.own_hours_counts(campaign)),
         }

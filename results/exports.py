@@ -23,6 +23,8 @@ from audit.downloads import counted
 from campaigns import spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign, ContactList
+from campaigns.opt_out import every_opt_out_key
+from results import dispositions
 
 
 class ResultResource(resources.ModelResource):
@@ -34,15 +36,19 @@ class ResultResource(resources.ModelResource):
     dtmf = Field(attribute="dtmf", column_name=_("keys pressed"))
     answer_key = Field(attribute="answer_key", column_name=_("answer key"))
     answer_label = Field(attribute="answer_label", column_name=_("answer"))
+    disposition = Field(column_name=_("AAPOR disposition"))
+    variant = Field(attribute="variant", column_name=_("script variant"))
 
     class Meta:
         model = Call
         fields = ("phone", "name", "status", "attempts", "last_call", "dtmf", "answer_key", "answer_label")
+        fields += ("disposition", "variant")
         export_order = fields
 
     def __init__(self, campaign: Campaign, variable_names: list[str] | None = None) -> None:
         super().__init__()
         self.campaign = campaign
+        self.opt_out_keys = every_opt_out_key(campaign.menu_snapshot or campaign.menu.snapshot())
         self.variable_names = variable_names or []
         fields = dict(self.fields)
         ordered = {"phone": fields["phone"], "name": fields["name"]}
@@ -55,6 +61,10 @@ class ResultResource(resources.ModelResource):
 
     def dehydrate_status(self, call: Call) -> str:
         return str(call.get_status_display())
+
+    def dehydrate_disposition(self, call: Call) -> str:
+        disposition = dispositions.disposition_of(call, self.opt_out_keys)
+        return f"{disposition.code} {disposition.name}"
 
     def dehydrate_last_call(self, call: Call) -> str:
         when = call.ended_at or call.answered_at or call.sent_at

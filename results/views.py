@@ -21,7 +21,7 @@ from campaigns.followups import may_follow_up
 from campaigns.models import Campaign
 from campaigns.permissions import may_export_results, refusal
 from campaigns.privacy import shown_data
-from results import aggregates, analysis, chain_exports, crosstab, exports
+from results import aggregates, analysis, chain_exports, crosstab, exports, rates
 
 
 def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
@@ -60,6 +60,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "may_export": may_export_results(user),
         "may_follow_up": may_follow_up(user),
         "may_view_calls": user.has_perm("campaigns.view_call"),
+        "rate_sections": rates.sections(data["rates"]),
     }
     return render(request, "results/dashboard.html", context)
 
@@ -69,6 +70,7 @@ def _data(
 ) -> dict:
     """`pool_small`: cross-tab values of few contacts go to "other" (unless the user may export results)."""
     data = aggregates.dashboard_data(campaign, contact_list_id=list_id)
+    data["rates"] = rates.campaign_rates(campaign, list_id)
     extras = analysis.extras(campaign, list_id, by, list_variables=list_variables, pool_small=pool_small)
     return analysis.merge(data, extras)
 

@@ -33,6 +33,10 @@ def withdraw_retry(call: Call) -> bool:
     return bool(transitions.do_withdraw_retries([call.pk], timezone.now()))
 
 
+def withdraw(call: Call, event: str) -> int:
+    return transitions.do_withdraw_calls(call.campaign, [call.pk], event, timezone.now())
+
+
 # event → (how to make it happen to one call, the status it moves an accepting call to)
 CALL_EVENTS = {
     "claim": (lambda c: transitions.do_claim_calls({c.caller_number_id: [c.pk]}, TOKEN, timezone.now()), S.CLAIMED),
@@ -67,6 +71,14 @@ CALL_EVENTS = {
         S.QUEUED,
     ),
     "opt_out": (lambda c: transitions.do_opt_out_calls([c.phone], timezone.now()), S.DNC),
+    "quota_full": (
+        lambda c: transitions.do_withdraw_calls(c.campaign, [c.pk], "quota_full", timezone.now()),
+        S.CANCELLED,
+    ),
+    "off_branch": (
+        lambda c: transitions.do_withdraw_calls(c.campaign, [c.pk], "off_branch", timezone.now()),
+        S.CANCELLED,
+    ),
     "recover_sending": (
         lambda c: transitions.do_recover_stale(timezone.now(), claimed_before=LONG_AGO, sent_before=timezone.now())[
             "unknown"

@@ -28,6 +28,7 @@ from audit.actors import DISPATCHER
 from campaigns import accounts, reasons, transitions
 from campaigns.dialling import aliyun, callee_protection, guard, pacing, rates, refusals
 from campaigns.dialling.claiming import CLAIM_BATCH, claim
+from campaigns.experiments import snapshot_for
 from campaigns.models import Call, Campaign, render_tts_params
 
 log = logging.getLogger(__name__)
@@ -292,7 +293,7 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
                 if not mark_sending(call, timezone.now()):
                     report.released += release([call])
                     continue
-                request = build_request(call, campaign.menu_snapshot)
+                request = build_request(call, snapshot_for(call.variant, campaign.menu_snapshot))
                 signed = client.prepare_ivr_call(request)
                 pacer = router.pacer(call)
                 slot = pacer.next_slot(limits)

@@ -19,6 +19,7 @@ from campaigns.models.calls import Call, with_campaigns
 from campaigns.models.campaigns import Campaign, NoCallDay, default_retry_outcomes, default_weekdays
 from campaigns.models.contacts import Contact, ContactList, ContactQuerySet
 from campaigns.models.donotcall import DoNotCall
+from campaigns.models.experiments import ScriptVariant
 from campaigns.models.followups import FollowupBuild
 from campaigns.models.imports import ImportJob
 from campaigns.models.menus import (
@@ -29,6 +30,7 @@ from campaigns.models.menus import (
     placeholders,
     render_tts_params,
 )
+from campaigns.models.quotas import Quota, SampleRelease
 
 __all__ = [
     "BUILTIN_CONTACT_FIELDS",
@@ -49,6 +51,9 @@ __all__ = [
     "MenuOption",
     "MenuTemplate",
     "NoCallDay",
+    "Quota",
+    "SampleRelease",
+    "ScriptVariant",
     "VoiceAccount",
     "code_kind",
     "default_retry_outcomes",

@@ -76,6 +76,8 @@ class Call(models.Model):
     dtmf = models.CharField(_("keys pressed"), max_length=64, blank=True)
     answer_key = models.CharField(_("answer key"), max_length=1, blank=True)
     answer_label = models.CharField(_("answer"), max_length=200, blank=True)
+    # The script variant the contact hears (campaigns.experiments): the same on every attempt.
+    variant = models.CharField(_("script variant"), max_length=40, blank=True, default="", db_default="")
     duration = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     # `<RQ worker name>/<random>` inside an RQ worker (`campaigns.dialling.claimers`), else `<random>`.
