@@ -83,30 +83,41 @@ def _masked_strings(data: Any) -> Any:
     return data
 
 
-_viewer_sees_numbers: ContextVar[bool] = ContextVar("viewer_sees_numbers", default=True)
+# The request being served, for display code that gets none; whether its user may see numbers is
+# worked out on first use (most requests, the receipt webhook's among them, never ask).
+_request: ContextVar[HttpRequest | None] = ContextVar("privacy_request", default=None)
+
+
+def _viewer_sees_numbers() -> bool:
+    request = _request.get()
+    if request is None:
+        return True  # a command or a worker: no viewer to hide numbers from
+    if not hasattr(request, "_sees_numbers"):
+        request._sees_numbers = may_see_numbers(getattr(request, "user", None))
+    return request._sees_numbers
 
 
 def shown(number: str) -> str:
     """`number` as the user of the request being served may see it."""
-    return number if _viewer_sees_numbers.get() else mask_phone(number)
+    return number if _viewer_sees_numbers() else mask_phone(number)
 
 
 def shown_in_text(text: str) -> str:
-    return text if _viewer_sees_numbers.get() else mask_text(text)
+    return text if _viewer_sees_numbers() else mask_text(text)
 
 
 class ViewerMiddleware:
-    """Notes, for the admin's display methods, whether the request's user may see numbers."""
+    """Notes the request being served, for the admin's display methods (`shown`, `shown_in_text`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _viewer_sees_numbers.set(may_see_numbers(getattr(request, "user", None)))
+        token = _request.set(request)
         try:
             return self.get_response(request)
         finally:
-            _viewer_sees_numbers.reset(token)
+            _request.reset(token)
 
 
 def hash_key() -> bytes:

@@ -45,6 +45,19 @@ ROLES: dict[str, tuple[str, list[str]]] = {
 }
 
 
+def create_missing_roles(apps, only_missing: bool = True) -> None:
+    """Each role's group with its permissions (`apps`: a migration's or the global registry).
+    After every `migrate` (post_migrate) only groups that do not exist are made: an administrator's
+    changes to a group stay; a flushed test database gets its roles back."""
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    every = list(permission_model.objects.values_list("pk", "content_type__app_label", "codename"))
+    for name, (_description, patterns) in ROLES.items():
+        group, created = group_model.objects.get_or_create(name=name)
+        if created or not only_missing:
+            group.permissions.set(role_permissions(patterns, every))
+
+
 def role_permissions(patterns: list[str], permissions: list[tuple[int, str, str]]) -> set[int]:
     """The ids of `permissions` ((id, app_label, codename) rows) the patterns name."""
     chosen: set[int] = set()

@@ -3,7 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from campaigns.roles import ROLES, role_permissions
+from campaigns.roles import ROLES, create_missing_roles
 
 
 def create_roles(apps, schema_editor):
@@ -12,12 +12,7 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    every = list(Permission.objects.values_list("pk", "content_type__app_label", "codename"))
-    for name, (_description, patterns) in ROLES.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.set(role_permissions(patterns, every))
+    create_missing_roles(apps, only_missing=False)
 
 
 def remove_roles(apps, schema_editor):
