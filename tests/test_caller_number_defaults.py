@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from campaigns import reasons
 from campaigns.dialling import refusals
-from campaigns.dialling.dispatch import caller_capacity
+from campaigns.dialling.claiming import caller_capacity
 from campaigns.models import CallerNumber, Campaign
 
 pytestmark = pytest.mark.django_db

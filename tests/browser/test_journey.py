@@ -253,7 +253,9 @@ def test_journey(lang, stack, chromium_browser, results_dir):
     page.select_option("#id_menu", label="满意度回访" + suffix)
     page.fill("#id_daily_start", "00:00:00")
     page.fill("#id_daily_end", "00:00:00")
-    page.fill("#id_max_qps", "3")
+    # Slow enough (30 calls take 30 s) that Pause lands mid-campaign even on a machine busy with
+    # a second test worker: at 3 calls/s it sometimes finished before the page showed Pause.
+    page.fill("#id_max_qps", "1")
     page.fill("#id_max_attempts", "1")
     j.look("campaign-add")
     page.locator("input[name=_continue]").click()
@@ -281,7 +283,7 @@ def test_journey(lang, stack, chromium_browser, results_dir):
     # enrolment ends; CI once saw it not do so within 15 s (zh-hans), so give it one reload.
     pause = page.locator("a.transition-pause")
     try:
-        pause.wait_for(timeout=10_000)
+        pause.wait_for(timeout=8_000)
     except PlaywrightTimeoutError:
         page.reload()
     pause.click()
