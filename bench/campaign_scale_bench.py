@@ -30,11 +30,11 @@ import sys
 import time
 from pathlib import Path
 
-from tests.actors import OPERATOR
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from tests.actors import OPERATOR  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
