@@ -85,8 +85,9 @@ def parse_args() -> argparse.Namespace:
 # --- what the sampler reads every second -------------------------------------------------
 
 
-def rss_mb(stack: Stack) -> dict[str, float]:
-    """Resident memory of the workers (pool, its workers and their work horses) and of web, in MB."""
+def pss_mb(stack: Stack) -> dict[str, float]:
+    """Proportional set size of the workers (pool, its workers and their work horses) and of web,
+    in MB: pages a fork shares with its parent are counted once, not once per process."""
     table = machinery.process_table()
     totals: dict[str, float] = {}
     for name, process in stack.processes.items():
@@ -95,10 +96,10 @@ def rss_mb(stack: Stack) -> dict[str, float]:
             continue
         for pid in machinery.descendants(process.pid, table):
             try:
-                status = Path(f"/proc/{pid}/status").read_text()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             except (FileNotFoundError, ProcessLookupError):
                 continue
-            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            kb = next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
             totals[role] = totals.get(role, 0.0) + kb / 1024
     return {role: round(mb, 1) for role, mb in totals.items()}
 
@@ -138,7 +139,7 @@ class Sampler(threading.Thread):
                         "vacuums": vacuums,
                         "deadlocks": deadlocks,
                         "lock_waiters": waiting,
-                        "rss": rss_mb(self.stack),
+                        "rss": pss_mb(self.stack),
                         "load": os.getloadavg()[0],
                     }
                 )
@@ -353,7 +354,7 @@ def report(result: dict) -> None:
         f"{result['samples']} one-second samples (at most {result['max_lock_waiters']} at once)",
         f"campaigns_call: {result['dead_tuples_end']:,} dead tuples at the end, "
         f"{result['vacuums_of_campaigns_call']} vacuums during the run",
-        f"memory MB at start {result['memory_mb_start']}, at end {result['memory_mb_end']}",
+        f"memory (PSS) MB at start {result['memory_mb_start']}, at end {result['memory_mb_end']}",
         f"CPU seconds per 1,000 calls: {result['cpu_seconds_per_1000_calls']}",
         f"PostgreSQL: {pg['server']}; campaigns_call reloptions {pg['campaigns_call_reloptions']}",
         f"load average at the end {result['load_average_end']}",
