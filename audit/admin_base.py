@@ -4,14 +4,12 @@ user did too, but it can be edited and deleted, and it keeps neither values nor 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 
 from audit.actors import Actor
-from audit.record import HIDDEN, event, record, record_all
+from audit.record import HIDDEN, event, jsonable, record, record_all
 
 
 def _hidden(name: str) -> bool:
@@ -26,18 +24,8 @@ def form_changes(form, change: bool) -> dict[str, list]:
         after = form.cleaned_data.get(name)
         if _hidden(name):
             before, after = (HIDDEN if before else None), HIDDEN
-        changes[name] = [_value(before), _value(after)]
+        changes[name] = [jsonable(before), jsonable(after)]
     return changes
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return str(value)
-    if isinstance(value, models.QuerySet | list | tuple | set):
-        return [_value(item) for item in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
 
 
 class AuditedAdmin(admin.ModelAdmin):

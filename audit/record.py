@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,19 +15,24 @@ from audit.models import AuditEvent
 HIDDEN = "••••••"  # a secret's value in a change: only that it changed
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON keeps it (dates and decimals as text)."""
-    try:
-        json.dumps(value)
-        return value
-    except TypeError:
+def jsonable(value: Any) -> Any:
+    """A value as an event's JSON keeps it: objects by their name, collections item by item,
+    anything else JSON cannot hold (dates, decimals) as text."""
+    if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return [jsonable(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
     """{field: [before, after]} for the fields whose value changed."""
     return {
-        name: [_plain(before.get(name)), _plain(after.get(name))]
+        name: [jsonable(before.get(name)), jsonable(after.get(name))]
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     }
