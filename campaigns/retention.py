@@ -116,11 +116,3 @@ def status_text(campaign: Campaign) -> str:
 
 def _date(campaign: Campaign, when: dt.datetime) -> str:
     return formats.date_format(timezone.localtime(when, campaign.zone), "DATE_FORMAT")
-
-
-def housekeeping() -> None:
-    """The hourly job (ivrsite.scheduler.enqueue_housekeeping): uploads and personal data past their periods."""
-    from campaigns.contacts.uploads import delete_expired_uploads
-
-    delete_expired_uploads()
-    remove_expired_personal_data()
