@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from audit.actors import Actor
 from audit.record import record
-from campaigns import reasons, transitions
+from campaigns import reasons
 from campaigns.contacts.phones import InvalidNumber, normalize
+from campaigns.do_not_call import stop_calls_to
 from campaigns.models import Contact, DoNotCall
 
 
@@ -33,10 +34,10 @@ def do_add_to_do_not_call(phones: list[str], reason: str, *, actor: Actor) -> in
     if not phones:
         return 0
     known = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
-    added = [DoNotCall(phone=phone, reason=reason[:200]) for phone in phones if phone not in known]
+    stored = reasons.typed(reason[:200])
+    added = [DoNotCall(phone=phone, reason=stored) for phone in phones if phone not in known]
     DoNotCall.objects.bulk_create(added, ignore_conflicts=True)
-    Contact.objects.filter(phone__in=phones, do_not_call=False).update(do_not_call=True)
-    transitions.do_opt_out_calls(phones, timezone.now())
+    stop_calls_to(phones, timezone.now())
     if added:
         record(
             actor, "donotcall.added", object_type="campaigns.donotcall", rows=len(added), reason=reasons.typed(reason)

@@ -46,7 +46,8 @@ class DoNotCallNumberView(APIView):
         if refusal:
             return refusal
         entry = DoNotCall.objects.filter(phone=number).first()
-        return Response({"phone": number, "do_not_call": entry is not None, "reason": entry.reason if entry else ""})
+        reason = entry.reason_text if entry else ""
+        return Response({"phone": number, "do_not_call": entry is not None, "reason": reason})
 
     @extend_schema(request=None, responses=CheckSerializer)
     def put(self, request, phone: str) -> Response:
