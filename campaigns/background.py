@@ -15,10 +15,13 @@ for one of them to queue the job once per period; the scheduler would be one mor
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -40,18 +43,33 @@ def enqueue_on_commit(queue: str, func: Callable, *args: Any, **options: Any) ->
     transaction.on_commit(lambda: get_queue(queue).enqueue(func, *args, **options))
 
 
-def job_status(queue: str, job_id: str) -> JobStatus | None:
-    """The RQ status of the job with this id (None: no such job, e.g. Redis lost it)."""
+def job_alive(queue: str, job_id: str, now: dt.datetime | None = None) -> bool:
+    """Whether the job with this id still runs or will run: queued and in its queue's list,
+    started with a worker heartbeat within WORKER_HEARTBEAT_LAPSE_SECONDS, or deferred or
+    scheduled. A job whose hash outlived what held it (a Redis restarted under a running job,
+    a worker that quit mid-job) says `queued` or `started` for ever; it is not alive."""
+    rq_queue = get_queue(queue)
     try:
-        return Job.fetch(job_id, connection=get_queue(queue).connection).get_status()
+        job = Job.fetch(job_id, connection=rq_queue.connection)
     except NoSuchJobError:
-        return None
+        return False
+    status = job.get_status()
+    if status == JobStatus.QUEUED:
+        return rq_queue.connection.lpos(rq_queue.key, job_id) is not None
+    if status == JobStatus.STARTED:
+        lapse = dt.timedelta(seconds=settings.WORKER_HEARTBEAT_LAPSE_SECONDS)
+        beat = job.last_heartbeat
+        if beat is None:
+            return False
+        beat = beat if beat.tzinfo else beat.replace(tzinfo=dt.UTC)
+        return (now or timezone.now()) - beat <= lapse
+    return status in ACTIVE_JOB_STATES
 
 
 def ensure_queued(queue: str, func: Callable, *args: Any, job_id: str, **options: Any) -> bool:
-    """Queue `func(*args)` under `job_id` unless a job with that id is queued or running;
+    """Queue `func(*args)` under `job_id` unless a job with that id is alive (`job_alive`);
     returns whether it queued one (its previous one failed, finished or was lost)."""
-    if job_status(queue, job_id) in ACTIVE_JOB_STATES:
+    if job_alive(queue, job_id):
         return False
     get_queue(queue).enqueue(func, *args, job_id=job_id, **options)
     return True

@@ -202,10 +202,16 @@ class Stack:
             pass
         process.wait(timeout=30)
 
-    def restart_redis(self) -> None:
-        """Kill Redis outright and start an empty one on the same port: every queued job is lost."""
+    def restart_redis(self, down_seconds: float = 0.0) -> None:
+        """Kill Redis outright and, after `down_seconds`, start an empty one on the same port:
+        every queued job is lost."""
         self.kill("redis")
+        time.sleep(down_seconds)
         self.start_redis()
+
+    def dead_processes(self) -> list[str]:
+        """The stack's processes that have exited."""
+        return [name for name, process in self.processes.items() if process.poll() is not None]
 
     def simulator_stats(self) -> dict:
         return requests.get(f"{self.simulator_url}/__simulator/stats", timeout=5).json()

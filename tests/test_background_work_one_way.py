@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from campaigns import background, reasons
@@ -73,6 +74,45 @@ def test_ensure_queued_adds_a_job_only_when_none_with_its_id_is_waiting(queues_l
     assert not background.ensure_queued("default", work, 1, job_id="ensure-test")
     redis_conn.flushdb()  # Redis restarted empty: the job is gone
     assert background.ensure_queued("default", work, 1, job_id="ensure-test")
+
+
+def test_ensure_queued_replaces_a_job_whose_hash_outlived_what_held_it(queues_left_for_a_worker):
+    """A hash saying `queued` with no entry in its queue's list, or `started` with no worker
+    heartbeat for longer than the lapse, will never run: it is queued again."""
+    from rq.job import Job, JobStatus
+
+    redis_conn = queues_left_for_a_worker
+    assert background.ensure_queued("default", work, 1, job_id="orphan")
+    redis_conn.delete("rq:queue:default")  # the list went, the hash stayed
+    assert background.ensure_queued("default", work, 1, job_id="orphan")
+    assert not background.ensure_queued("default", work, 1, job_id="orphan")
+
+    job = Job.fetch("orphan", connection=redis_conn)
+    redis_conn.lrem("rq:queue:default", 0, "orphan")
+    beat = timezone.now() - dt.timedelta(seconds=2)
+    job.set_status(JobStatus.STARTED)
+    job.heartbeat(beat, ttl=60)
+    assert not background.ensure_queued("default", work, 1, job_id="orphan")  # a live worker runs it
+    job.heartbeat(timezone.now() - dt.timedelta(seconds=settings.WORKER_HEARTBEAT_LAPSE_SECONDS + 1), ttl=60)
+    assert background.ensure_queued("default", work, 1, job_id="orphan")
+    assert redis_conn.lrange("rq:queue:default", 0, -1) == [b"orphan"]
+
+
+def test_a_worker_outlives_an_unreachable_redis_and_registers_again(redis_conn):
+    from redis import Redis
+    from rq.worker import Worker
+
+    from ivrsite.workers import HeartbeatWorker
+
+    worker = HeartbeatWorker(["default"], connection=redis_conn, name="w-back")
+    worker.connection = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)  # Redis down
+    worker.heartbeat()  # logged, not raised
+    worker.connection = redis_conn
+    worker.register_birth()
+    redis_conn.flushdb()  # Redis restarted empty
+    assert Worker.count(connection=redis_conn) == 0
+    worker.heartbeat()
+    assert Worker.count(connection=redis_conn) == 1
 
 
 def test_a_periodic_job_is_queued_once_per_period_across_callers(queues_left_for_a_worker):

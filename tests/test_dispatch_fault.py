@@ -41,8 +41,10 @@ def sent_count(campaign: Campaign) -> int:
 
 
 def describe(stack: Stack, campaign: Campaign) -> str:
-    stuck = list(campaign.calls.exclude(status__in=[*Call.FINAL, S.UNKNOWN]).values("status", "out_id", "call_id")[:5])
-    return f"stuck calls: {stuck}; simulator: {stack.simulator_stats()}"
+    stuck = list(
+        campaign.calls.exclude(status__in=[*Call.FINAL, S.UNKNOWN]).values("status", "out_id", "call_id", "due_at")[:5]
+    )
+    return f"stuck calls: {stuck}; exited: {stack.dead_processes()}; simulator: {stack.simulator_stats()}"
 
 
 def settled(campaign: Campaign) -> bool:
@@ -69,7 +71,9 @@ def kill_a_worker(stack: Stack) -> None:
 
 
 def restart_redis(stack: Stack) -> None:
-    stack.restart_redis()  # every queued job and pacing key is gone
+    # Down for longer than a worker's heartbeat interval (a busy worker must outlive a failed
+    # heartbeat), then back empty: every queued job, pacing key and worker registration is gone.
+    stack.restart_redis(down_seconds=3)
 
 
 def lose_database_connections(stack: Stack) -> None:
@@ -120,3 +124,4 @@ def test_fault_mid_campaign_loses_nobody_and_calls_nobody_twice(running_campaign
                 message=lambda: describe(stack, campaign),
             )
         assert_nobody_lost_or_called_twice(stack, campaign)
+        assert stack.dead_processes() == []  # no fault took a worker, the dispatcher or web down
