@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("stack"),
+    pytest.mark.xdist_group("browser"),
 ]
 
 CONTACTS = 24
