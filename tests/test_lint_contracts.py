@@ -96,7 +96,8 @@ def test_no_module_is_over_the_size_limit():
     assert module_sizes.problems(ROOT) == []
 
 
-def test_a_module_over_the_limit_fails_and_a_shrunk_exception_must_leave_the_list(tree):
+def test_a_module_over_the_limit_fails_and_a_shrunk_exception_must_leave_the_list(tree, monkeypatch):
+    monkeypatch.setitem(module_sizes.KNOWN_EXCEPTIONS, "campaigns/transitions.py", "being split")
     (tree / "receipts/huge.py").write_text("x = 1\n" * (module_sizes.MAX_LINES + 1))
     (tree / "campaigns/transitions.py").write_text("x = 1\n")
     found = module_sizes.problems(tree)

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("campaigns", "receipts", "ivrsite")
-OWNER = Path("campaigns/transitions.py")
+OWNER = Path("campaigns/transitions")
 # Other models have a status too; a write whose value is theirs is not ours to police.
 OTHER_MODELS = ("ImportJob.", "FollowupBuild.")
 WRITES = {"update", "create", "bulk_create", "get_or_create", "update_or_create"}
@@ -64,7 +64,7 @@ def app_modules() -> list[Path]:
     for app in APPS:
         for path in sorted((ROOT / app).rglob("*.py")):
             relative = path.relative_to(ROOT)
-            if "migrations" not in relative.parts and relative != OWNER:
+            if "migrations" not in relative.parts and OWNER not in relative.parents:
                 paths.append(relative)
     return paths
 
@@ -78,8 +78,10 @@ def test_no_module_but_transitions_writes_a_status_or_state():
     assert not offences, "write these through campaigns.transitions:\n" + "\n".join(offences)
 
 
-def test_the_scan_reads_the_transitions_module_itself_as_writing():
-    assert len(state_writes((ROOT / OWNER).read_text(encoding="utf-8"))) > 10
+def test_the_scan_reads_the_transitions_package_itself_as_writing():
+    modules = sorted((ROOT / OWNER).glob("*.py"))
+    writes = {path.name: len(state_writes(path.read_text(encoding="utf-8"))) for path in modules}
+    assert writes["campaigns.py"] > 3 and writes["dialling.py"] > 5 and writes["settling.py"] > 5, writes
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,8 @@ import sys
 from pathlib import Path
 
 MAX_LINES = 450
-PACKAGES = ("campaigns", "receipts", "results", "audit", "ivrsite", "tools")
-KNOWN_EXCEPTIONS = {
-    "campaigns/transitions.py": "being split into the actions layer (issue 20 item 1)",
-}
+PACKAGES = ("campaigns", "receipts", "results", "audit", "ivrsite", "surveys", "api", "webhooks", "tools")
+KNOWN_EXCEPTIONS: dict[str, str] = {}  # "path": "why", while it is being split
 
 
 def line_counts(root: Path) -> dict[str, int]:
