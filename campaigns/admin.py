@@ -22,8 +22,10 @@ from campaigns import (
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_design,  # noqa: F401  (quotas, sample release, script variants)
     admin_followups,
+    admin_menus,
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
     consent,
+    menu_variables,
     retention,
 )
 from campaigns.actions import calls as call_actions
@@ -34,8 +36,6 @@ from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
     Call,
     Campaign,
-    MenuOption,
-    MenuTemplate,
     NoCallDay,
     default_retry_outcomes,
     default_weekdays,
@@ -69,19 +69,6 @@ TRANSITIONS = {
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),
 }
-
-
-class MenuOptionInline(admin.TabularInline):
-    model = MenuOption
-    extra = 1
-    fields = ["position", "key", "label", "code", "tts_params", "opt_out", "score"]
-
-
-@admin.register(MenuTemplate)
-class MenuTemplateAdmin(AuditedAdmin):
-    list_display = ["name", "start_code", "play_times", "timeout_ms", "updated_at"]
-    search_fields = ["name", "start_code"]
-    inlines = [MenuOptionInline]
 
 
 class CampaignForm(forms.ModelForm):
@@ -175,6 +162,10 @@ class CampaignAdmin(AuditedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # One that began calling is the record of who was called: staff cancel it instead.
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.has_dialled)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        admin_menus.warn_campaign_gaps(request, form.instance)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -298,6 +289,7 @@ class CampaignAdmin(AuditedAdmin):
                 )
             return HttpResponseRedirect(change_url)
         problems = campaign_actions.check_ready(campaign) if action == "start" else []
+        variable_gaps = menu_variables.campaign_gaps(campaign) if problems else []
         consent_counts = consent.counts(campaign) if action == "start" else None
         forecast_text = forecast_summary(campaign_forecast(campaign), campaign.window) if action == "start" else {}
         context = {
@@ -310,6 +302,7 @@ class CampaignAdmin(AuditedAdmin):
             "label": label,
             "question": question,
             "problems": problems,
+            "variable_gaps": variable_gaps,
             "allowed": campaign.state in campaign_actions.allowed(action),
             "figures": progress(campaign),
             "title": _("%(action)s campaign") % {"action": label},
