@@ -25,6 +25,7 @@ from campaigns import (
     admin_menus,
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
     consent,
+    costs,
     menu_variables,
     retention,
 )
@@ -291,9 +292,11 @@ class CampaignAdmin(AuditedAdmin):
         problems = campaign_actions.check_ready(campaign) if action == "start" else []
         variable_gaps = menu_variables.campaign_gaps(campaign) if problems else []
         consent_counts = consent.counts(campaign) if action == "start" else None
-        forecast_text = forecast_summary(campaign_forecast(campaign), campaign.window) if action == "start" else {}
+        forecast = campaign_forecast(campaign) if action == "start" else None
+        forecast_text = forecast_summary(forecast, campaign.window) if forecast else {}
         context = {
             "forecast_text": forecast_text,
+            "cost": costs.forecast_estimate(campaign, forecast) if forecast else None,
             "consent": consent_counts,
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -318,9 +321,11 @@ class CampaignAdmin(AuditedAdmin):
                 for name, (_f, label, _q) in TRANSITIONS.items()
                 if campaign.state in campaign_actions.allowed(name)
             ]
-            extra_context["figures"] = progress(campaign)
+            extra_context["figures"] = figures = progress(campaign)
             forecast = campaign_forecast(campaign)
             extra_context["forecast"] = forecast
+            extra_context["cost"] = costs.forecast_estimate(campaign, forecast) if forecast.calls_left else None
+            extra_context["spend"] = costs.spend(figures["billed_minutes"]) if campaign.state != State.DRAFT else None
             extra_context["forecast_text"] = forecast_summary(forecast, campaign.window)
             extra_context["live_rate"] = live_rate(campaign)
             extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
@@ -368,7 +373,7 @@ class CallAdmin(MaskedNumbersAdmin, ReadOnlyAdmin):
     to queued would dial that person again): the page is read-only, and what staff may decide
     about a call is an operator action below."""
 
-    list_display = ["phone", "campaign", "attempt", "status", "answer_label", "out_id", "sent_at"]
+    list_display = ["phone", "campaign", "attempt", "status", "answer_label", "duration", "out_id", "sent_at"]
     list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]
     list_select_related = ["campaign"]

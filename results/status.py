@@ -3,6 +3,7 @@ stored cube, refreshed first), the follow-up links and the forecast."""
 
 from __future__ import annotations
 
+from campaigns import costs
 from campaigns.forecast import Forecast, campaign_forecast
 from campaigns.models import Campaign, Contact, FollowupBuild
 from results.aggregates import progress
@@ -27,4 +28,7 @@ def status_report(campaign: Campaign) -> tuple[dict, Forecast]:
     figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
     forecast = campaign_forecast(campaign)
     figures["forecast"] = forecast.as_json()
+    minutes, spent = costs.spend(figures["billed_minutes"])
+    expected = costs.forecast_estimate(campaign, forecast)
+    figures["cost"] = {"billed_minutes": minutes, "spent": str(spent), "estimate_left": str(expected.amount)}
     return figures, forecast

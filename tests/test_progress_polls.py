@@ -60,6 +60,7 @@ def test_polled_figures_count_each_contact_once_by_its_latest_attempt(calls, run
         "by_status": {S.ANSWERED: 2, S.BUSY: 1, S.QUEUED: 1, S.UNKNOWN: 1},
         "holding_seconds": None,  # too few calls have ended to tell
         "own_hours": [],  # no contact asked for its own hours
+        "billed_minutes": {},  # no receipt reported a duration
     }
 
 
