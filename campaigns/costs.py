@@ -73,12 +73,12 @@ def spend(minutes_by_account: dict[str, int]) -> tuple[int, Decimal]:
 def campaign_price(campaign: Campaign) -> Decimal:
     """The price per minute of the campaign's calls: its active caller numbers' accounts' prices,
     weighted by the numbers' concurrency (the environment's price when it has no number)."""
-    numbers = list(campaign.caller_numbers.filter(active=True).values_list("account_id", "max_concurrent_calls"))
+    numbers = [(n.account_id, n.configured_concurrency) for n in campaign.caller_numbers.filter(active=True)]
     if not numbers:
         return default_price()
     routes = routes_by_account({account for account, _cap in numbers})
-    weight = sum(max(1, cap) for _account, cap in numbers)
-    price = sum(routes[account].price_per_minute * max(1, cap) for account, cap in numbers) / weight
+    weight = sum(cap for _account, cap in numbers)
+    price = sum(routes[account].price_per_minute * cap for account, cap in numbers) / weight
     return Decimal(price).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
