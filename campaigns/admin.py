@@ -328,6 +328,7 @@ class CampaignAdmin(AuditedAdmin):
             extra_context["spend"] = costs.spend(figures["billed_minutes"]) if campaign.state != State.DRAFT else None
             extra_context["forecast_text"] = forecast_summary(forecast, campaign.window)
             extra_context["live_rate"] = live_rate(campaign)
+            extra_context["opt_outs"] = campaign.opt_outs.count()
             extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
             extra_context["history"] = list(AuditEvent.objects.filter(campaign_id=campaign.pk)[:12])
             extra_context["may_view_audit"] = request.user.has_perm("audit.view_auditevent")

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from campaigns import costs
 from campaigns.contacts import contact_hours
+from campaigns.enrolment import numbers_to_call
 from campaigns.forecast import holding_from_receipts
 from campaigns.models import Call, Campaign
 from receipts.models import ResultSnapshot
@@ -173,6 +174,9 @@ def progress(campaign: Campaign, now: dt.datetime | None = None, fresh: bool = F
         if r[charts.LATEST] and r[charts.STATUS] == Call.Status.ANSWERED and r[charts.KEY]:
             answers[labels.get(r[charts.KEY], r[charts.KEY])] += r[charts.N]
     figures = {key: head[key] for key in ("contacts", "dialled", "answered", "unknown", "failed", "dnc", "pending")}
+    if campaign.state == Campaign.State.DRAFT:
+        # Not "0": the numbers it will call, do-not-call and duplicates left out (two counts).
+        figures["contacts"] = numbers_to_call(campaign)
     return {
         "state": campaign.state,
         **figures,
