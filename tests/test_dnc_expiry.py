@@ -121,7 +121,10 @@ def test_staff_re_add_a_number_whose_entry_expired(staff_client):
 
 def test_the_csv_import_and_export_carry_the_expiry(staff_client, running_campaign):
     DoNotCall.objects.create(phone="13900000003", expires_at=PAST, reason={"text": "old"})
-    rows = "phone,reason,expires\n13900000001,限期,2099-06-01 08:00:00\n13900000002,永久,\n13900000003,再次,2099-01-01 00:00:00\n"
+    rows = (
+        "phone,reason,expires\n13900000001,限期,2099-06-01 08:00:00\n13900000002,永久,\n"
+        "13900000003,再次,2099-01-01 00:00:00\n"
+    )
     page = preview(staff_client, "donotcall", rows).content.decode()
     assert confirm(staff_client, "donotcall", page).status_code == 302
 

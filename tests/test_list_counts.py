@@ -58,7 +58,7 @@ def test_a_draft_shows_how_many_it_will_call(staff_client, campaign, contact_lis
 
     page = page_of(staff_client, reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
     # 5 + 2 contacts, one number twice, one on the do-not-call list: 5 numbers to call.
-    assert '<dt>Will call</dt><dd data-campaign="%d" data-figure="contacts">5</dd>' % campaign.pk in page
+    assert f'<dt>Will call</dt><dd data-campaign="{campaign.pk}" data-figure="contacts">5</dd>' in page
     listing = page_of(staff_client, reverse("admin:campaigns_campaign_changelist"))
     assert 'data-figure="contacts">5</span>' in listing
     polled = staff_client.get(reverse("admin:campaigns_campaign_progress") + f"?ids={campaign.pk}").json()
