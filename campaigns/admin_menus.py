@@ -10,8 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from audit.admin_base import AuditedAdmin
-from campaigns import menu_variables
-from campaigns.models import Campaign, MenuOption, MenuTemplate
+from campaigns import menu_variables, tts
+from campaigns.models import Campaign, MenuOption, MenuTemplate, TtsTemplate
+from campaigns.privacy import shown_phone, shown_text
 
 
 class MenuOptionInline(admin.TabularInline):
@@ -73,11 +74,42 @@ def warn_campaign_gaps(request: HttpRequest, campaign: Campaign) -> None:
         )
 
 
+def what_callees_hear(request: HttpRequest, menu: MenuTemplate) -> dict:
+    """The menu page's rendering of its prompts (needs *view TTS template*): for a sample contact
+    when the user may see contacts (numbers masked unless they may see them), else as written."""
+    if not request.user.has_perm("campaigns.view_ttstemplate"):
+        return {}
+    contact = tts.sample_contact(menu) if request.user.has_perm("campaigns.view_contact") else None
+    rendered = tts.prompts(menu, contact)
+    for prompt in rendered:
+        prompt.heard = shown_text(request.user, prompt.heard)
+        prompt.problems = [shown_text(request.user, problem) for problem in prompt.problems]
+    return {
+        "prompts": rendered,
+        "sample": contact,
+        "sample_phone": shown_phone(request.user, contact.phone) if contact else "",
+        "sample_list": contact.contact_list if contact else None,
+    }
+
+
+@admin.register(TtsTemplate)
+class TtsTemplateAdmin(AuditedAdmin):
+    list_display = ["code", "status", "shared", "account", "text", "updated_at"]
+    list_filter = ["status", "shared", "account"]
+    search_fields = ["code", "text"]
+
+
 @admin.register(MenuTemplate)
 class MenuTemplateAdmin(AuditedAdmin):
     list_display = ["name", "start_code", "play_times", "timeout_ms", "updated_at"]
     search_fields = ["name", "start_code"]
     inlines = [MenuOptionInline]
+    change_form_template = "admin/campaigns/menutemplate/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        menu = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), **(what_callees_hear(request, menu) if menu else {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
