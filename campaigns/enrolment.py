@@ -53,12 +53,16 @@ def ensure_enrolment_queued(campaign: Campaign) -> bool:
 
 
 def numbers_to_call(campaign: Campaign, now: dt.datetime | None = None) -> int:
-    """How many numbers a draft will call: the distinct numbers of its lists, less those marked
-    do-not-call in a list or on the do-not-call list (an entry past its expiry does not count).
+    """How many numbers a draft will call: the distinct numbers of its lists (with recorded
+    consent, for marketing), less those marked do-not-call in a list or on the do-not-call list
+    (an entry past its expiry does not count).
     Two counts over indexes, no call read: a draft's page and its list row show it."""
+    from campaigns.consent import consented
     from campaigns.models import DoNotCall
 
     contacts = Contact.objects.filter(contact_list__campaigns=campaign)
+    if campaign.purpose == Campaign.Purpose.MARKETING:
+        contacts = contacts.filter(consented())  # only those with recorded consent are called
     expired = DoNotCall.objects.filter(phone=OuterRef("phone")).expired(now)
     flagged = contacts.filter(do_not_call=True).exclude(Exists(expired))
     return (

@@ -72,3 +72,11 @@ def test_opt_outs_show_on_the_campaigns_tiles(staff_client, running_campaign):
     page = page_of(staff_client, reverse("admin:campaigns_campaign_change", args=[running_campaign.pk]))
     assert '<dd class="opt-outs">2</dd>' in page
     assert f"/admin/campaigns/donotcall/?campaign__id__exact={running_campaign.pk}" in page
+
+
+def test_a_marketing_draft_counts_only_numbers_with_consent(staff_client, campaign):
+    campaign.purpose = campaign.Purpose.MARKETING
+    campaign.save()
+    Contact.objects.filter(phone="13800130000").update(variables={"product": "宽带", "consent_source": "网站勾选"})
+    page = page_of(staff_client, reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    assert f'data-campaign="{campaign.pk}" data-figure="contacts">1</dd>' in page
