@@ -80,6 +80,9 @@ def test_the_campaign_page_shows_the_estimate_and_the_spend_so_far(
     call_command("campaign", "status", str(running_campaign.pk), "--json", stdout=out)
     cost = json.loads(out.getvalue())["cost"]
     assert cost["billed_minutes"] == 5 and cost["spent"] == "0.50"
+    text = io.StringIO()
+    call_command("campaign", "status", str(running_campaign.pk), stdout=text)
+    assert "cost       ¥0.50 spent (5 billed minutes), up to ¥" in text.getvalue()
 
 
 def test_each_calls_duration_shows_in_the_call_list(staff_client, placed_calls):

@@ -92,3 +92,19 @@ def test_the_start_check_lists_each_lists_variables_and_links_to_them(staff_clie
     assert "Variables of each list: “客户名单”: product." in text
     assert reverse("admin:campaigns_contactlist_change", args=[contact_list.pk]) in text
     assert reverse("admin:campaigns_menutemplate_change", args=[menu.pk]) in text
+
+
+def test_campaign_create_on_the_command_line_warns_too(menu):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    bare = ContactList.objects.create(name="命令行名单")
+    bare.contacts.create(phone="13800138000", name="李四", variables={"city": "杭州"})
+    out, err = StringIO(), StringIO()
+    call_command(
+        "campaign", "create", "命令行外呼", "--list", bare.name, "--caller", "02166668888", "--menu", menu.name,
+        stdout=out, stderr=err,
+    )  # fmt: skip
+    assert Campaign.objects.filter(pk=int(out.getvalue().strip().splitlines()[-1])).exists()
+    assert "list '命令行名单' has no product, which the menu uses (its variables: city)" in err.getvalue()
