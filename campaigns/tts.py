@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from campaigns.models import Campaign, Contact, MenuTemplate, TtsTemplate, code_kind, render_tts_params
 
@@ -44,7 +45,7 @@ def sample_contact(menu: MenuTemplate) -> Contact | None:
 
 
 def _raw_prompts(menu: MenuTemplate) -> list[tuple[str, str, str]]:
-    found = [(_("Start"), menu.start_code, menu.start_tts_params)]
+    found = [(pgettext("menu prompt", "Start"), menu.start_code, menu.start_tts_params)]
     for option in menu.options.order_by("position", "key"):
         if option.code:
             found.append(
@@ -55,7 +56,7 @@ def _raw_prompts(menu: MenuTemplate) -> list[tuple[str, str, str]]:
                 )
             )
     if menu.bye_code:
-        found.append((_("Bye"), menu.bye_code, menu.bye_tts_params))
+        found.append((pgettext("menu prompt", "Bye"), menu.bye_code, menu.bye_tts_params))
     return found
 
 
