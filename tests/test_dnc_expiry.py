@@ -142,3 +142,13 @@ def test_the_csv_import_and_export_carry_the_expiry(staff_client, running_campai
     assert "2099-06-01" in line and "imported from a file" in line
     opted = next(line for line in body.splitlines() if line.startswith("13900000004"))
     assert opted.endswith(f"opted out with a key,{running_campaign.name}")
+
+
+def test_the_api_check_says_an_expired_number_may_be_called(django_user_model):
+    from tests.api_helpers import client_for, user_with
+
+    DoNotCall.objects.create(phone="13900000005", expires_at=PAST)
+    DoNotCall.objects.create(phone="13900000006", expires_at=FUTURE)
+    api, _token = client_for(user_with(django_user_model, "api-user", "campaigns.view_donotcall"))
+    assert api.get("/api/v1/do-not-call/13900000005/").json()["do_not_call"] is False
+    assert api.get("/api/v1/do-not-call/13900000006/").json()["do_not_call"] is True
