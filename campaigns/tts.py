@@ -6,6 +6,8 @@ Checked for each prompt (start, each key, bye) whose code is a `TTS_…` templat
 - its TTS params name exactly the template's variables (a variable the params do not give is
   refused by Aliyun; a parameter the text does not have is never heard);
 - a shared-mode template has at most SHARED_MAX_VARIABLES variables (Aliyun's rule);
+- its account (blank: the environment's) is the one of every caller number dialling with the
+  menu: a template lives in one account's console;
 - no variable's value (the sample contact's, or a fixed one) is longer than VALUE_MAX_CHARS.
   Aliyun's documents as we hold them name a limit on a variable's length without its figure:
   20 characters is the figure of its other template products (*unconfirmed* for voice).
@@ -19,7 +21,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from campaigns.models import Campaign, Contact, MenuTemplate, TtsTemplate, code_kind, render_tts_params
+from campaigns.accounts import routes_by_account
+from campaigns.models import CallerNumber, Campaign, Contact, MenuTemplate, TtsTemplate, code_kind, render_tts_params
 
 SHARED_MAX_VARIABLES = 2
 VALUE_MAX_CHARS = 20
@@ -75,17 +78,33 @@ def prompts(menu: MenuTemplate, contact: Contact | None) -> list[Prompt]:
     raw = _raw_prompts(menu)
     codes = {code.strip() for _label, code, _params_text in raw}
     registry = {t.code: t for t in TtsTemplate.objects.filter(code__in=codes)}
+    accounts = set(CallerNumber.objects.filter(campaigns__menu=menu, active=True).values_list("account_id", flat=True))
     result = []
     for label, code, params_text in raw:
         code = code.strip()
         prompt = Prompt(label, code, _params(params_text, contact))
         if code_kind(code) == "tts":
             prompt.template = registry.get(code)
-            prompt.problems = _problems(prompt, contact is not None)
+            prompt.problems = _problems(prompt, contact is not None) + _other_accounts(prompt, accounts)
             if prompt.template is not None:
                 prompt.heard = prompt.template.render(prompt.params)
         result.append(prompt)
     return result
+
+
+def _other_accounts(prompt: Prompt, accounts: set[int | None]) -> list[str]:
+    """A template used through caller numbers of an account whose console does not hold it."""
+    if prompt.template is None or not accounts - {prompt.template.account_id}:
+        return []
+    routes = routes_by_account(accounts | {prompt.template.account_id})
+    others = sorted(routes[account].name for account in accounts - {prompt.template.account_id})
+    return [
+        _(
+            "Template %(code)s is in the console of account %(account)s, but campaigns using this menu also dial "
+            "through %(others)s: Aliyun refuses a template of another account."
+        )
+        % {"code": prompt.code, "account": routes[prompt.template.account_id].name, "others": ", ".join(others)}
+    ]
 
 
 def _problems(prompt: Prompt, with_contact: bool) -> list[str]:

@@ -101,3 +101,23 @@ def test_the_menu_page_in_chinese(staff_client, campaign, menu, registry):
     page = menu_page(staff_client, menu, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "被叫将听到的内容" in page
     assert "“结束语”播放 TTS_100009，该模板在阿里云的状态为审核中" in page
+
+
+def test_a_template_of_another_account_is_flagged(staff_client, campaign, menu, registry, caller):
+    from campaigns.accounts import VoiceAccount
+
+    south = VoiceAccount(name="华南", access_key_id="LTAI5tSouthKeyId")
+    south.set_secret("s" * 30)
+    south.save()
+    TtsTemplate.objects.filter(code="TTS_100001").update(account=south)
+    page = menu_page(staff_client, menu)  # the campaign's number is the environment's account's
+    assert (
+        "Template TTS_100001 is in the console of account 华南, but campaigns using this menu also dial through default"
+        in page
+    )
+    caller.account = south
+    caller.save()
+    page = menu_page(staff_client, menu)
+    assert "Template TTS_100001 is in the console" not in page
+    # ... and now the environment's templates are the ones used through another account
+    assert "Template TTS_200001 is in the console of account default (environment), but" in page
