@@ -99,3 +99,26 @@ def test_the_estimate_in_chinese(staff_client, one_attempt, settings):
     )
     page = html.unescape(response.content.decode())
     assert "费用：最多约 ¥1.00" in page
+
+
+def test_account_add_takes_a_price_and_account_list_shows_it(settings, monkeypatch):
+    settings.VOICE_PRICE_PER_MINUTE = 0.11
+    monkeypatch.setattr("sys.stdin", io.StringIO("s" * 30 + "\n"))
+    call_command(
+        "account",
+        "add",
+        "西南",
+        "--access-key-id",
+        "LTAI5tWestKeyId",
+        "--price-per-minute",
+        "0.095",
+        stdout=io.StringIO(),
+    )
+    assert VoiceAccount.objects.get(name="西南").price_per_minute == Decimal("0.095")
+    out = io.StringIO()
+    call_command("account", "list", "--json", stdout=out)
+    prices = {row["name"]: row["price_per_minute"] for row in json.loads(out.getvalue())["accounts"]}
+    assert prices["西南"] == "0.0950" and Decimal(prices["default (environment)"]) == Decimal("0.11")
+    from audit.models import AuditEvent
+
+    assert AuditEvent.objects.get(event="account.added").changes["price_per_minute"] == [None, "0.095"]
