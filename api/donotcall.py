@@ -33,9 +33,12 @@ def do_add_to_do_not_call(phones: list[str], reason: str, *, actor: Actor) -> in
     in any campaign, become `dnc`. Returns how many numbers were new on the list."""
     if not phones:
         return 0
+    DoNotCall.objects.filter(phone__in=phones).expired().delete()  # no longer blocking: added anew
     known = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
     stored = reasons.typed(reason[:200])
-    added = [DoNotCall(phone=phone, reason=stored) for phone in phones if phone not in known]
+    added = [
+        DoNotCall(phone=phone, reason=stored, source=DoNotCall.Source.API) for phone in phones if phone not in known
+    ]
     DoNotCall.objects.bulk_create(added, ignore_conflicts=True)
     stop_calls_to(phones, timezone.now())
     if added:

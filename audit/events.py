@@ -20,6 +20,7 @@ EVENTS = {
     # do-not-call
     "donotcall.added": _("number put on the do-not-call list"),
     "donotcall.removed": _("number taken off the do-not-call list"),
+    "donotcall.expired": _("do-not-call entry expired: the number may be called again"),
     # caller numbers and accounts
     "caller_number.deactivated": _("caller number deactivated"),
     "caller_number.concurrency_lowered": _("caller number's concurrency lowered for a while"),

@@ -17,6 +17,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -69,6 +70,14 @@ class VoiceAccount(models.Model):
     endpoint = models.URLField(_("endpoint"), max_length=300, default=DEFAULT_ENDPOINT)
     qps = models.PositiveIntegerField(
         _("QPS budget"), default=100, help_text=_("IvrCall requests per second allowed to this account.")
+    )
+    price_per_minute = models.DecimalField(
+        _("price per minute (yuan)"),
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("What a started minute of a call costs on this account; blank: VOICE_PRICE_PER_MINUTE."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -142,19 +151,26 @@ class Route:
     name: str
     qps: int
     pace_key: str
+    price_per_minute: Decimal  # yuan per started minute
+
+
+def default_price() -> Decimal:
+    """The environment's account's price per started minute (VOICE_PRICE_PER_MINUTE)."""
+    return Decimal(str(settings.VOICE_PRICE_PER_MINUTE))
 
 
 DEFAULT_PACE_KEY = ACCOUNT_KEY  # the key the pacer used before accounts existed
 
 
 def default_route() -> Route:
-    return Route(None, str(_("default (environment)")), settings.VOICE_QPS, DEFAULT_PACE_KEY)
+    return Route(None, str(_("default (environment)")), settings.VOICE_QPS, DEFAULT_PACE_KEY, default_price())
 
 
 def route_for(account: VoiceAccount | None) -> Route:
     if account is None:
         return default_route()
-    return Route(account.pk, account.name, account.qps, f"{DEFAULT_PACE_KEY}:{account.pk}")
+    price = account.price_per_minute if account.price_per_minute is not None else default_price()
+    return Route(account.pk, account.name, account.qps, f"{DEFAULT_PACE_KEY}:{account.pk}", price)
 
 
 def routes_by_account(account_ids: set[int | None]) -> dict[int | None, Route]:

@@ -22,8 +22,11 @@ from campaigns import (
     admin_contacts,  # noqa: F401  (contact lists, contacts, imports)
     admin_design,  # noqa: F401  (quotas, sample release, script variants)
     admin_followups,
+    admin_menus,
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
     consent,
+    costs,
+    menu_variables,
     retention,
 )
 from campaigns.actions import calls as call_actions
@@ -34,8 +37,6 @@ from campaigns.forecast import summary as forecast_summary
 from campaigns.models import (
     Call,
     Campaign,
-    MenuOption,
-    MenuTemplate,
     NoCallDay,
     default_retry_outcomes,
     default_weekdays,
@@ -69,19 +70,6 @@ TRANSITIONS = {
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),
 }
-
-
-class MenuOptionInline(admin.TabularInline):
-    model = MenuOption
-    extra = 1
-    fields = ["position", "key", "label", "code", "tts_params", "opt_out", "score"]
-
-
-@admin.register(MenuTemplate)
-class MenuTemplateAdmin(AuditedAdmin):
-    list_display = ["name", "start_code", "play_times", "timeout_ms", "updated_at"]
-    search_fields = ["name", "start_code"]
-    inlines = [MenuOptionInline]
 
 
 class CampaignForm(forms.ModelForm):
@@ -175,6 +163,10 @@ class CampaignAdmin(AuditedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # One that began calling is the record of who was called: staff cancel it instead.
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.has_dialled)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        admin_menus.warn_campaign_gaps(request, form.instance)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -298,10 +290,13 @@ class CampaignAdmin(AuditedAdmin):
                 )
             return HttpResponseRedirect(change_url)
         problems = campaign_actions.check_ready(campaign) if action == "start" else []
+        variable_gaps = menu_variables.campaign_gaps(campaign) if problems else []
         consent_counts = consent.counts(campaign) if action == "start" else None
-        forecast_text = forecast_summary(campaign_forecast(campaign), campaign.window) if action == "start" else {}
+        forecast = campaign_forecast(campaign) if action == "start" else None
+        forecast_text = forecast_summary(forecast, campaign.window) if forecast else {}
         context = {
             "forecast_text": forecast_text,
+            "cost": costs.forecast_estimate(campaign, forecast) if forecast else None,
             "consent": consent_counts,
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -310,6 +305,7 @@ class CampaignAdmin(AuditedAdmin):
             "label": label,
             "question": question,
             "problems": problems,
+            "variable_gaps": variable_gaps,
             "allowed": campaign.state in campaign_actions.allowed(action),
             "figures": progress(campaign),
             "title": _("%(action)s campaign") % {"action": label},
@@ -325,11 +321,14 @@ class CampaignAdmin(AuditedAdmin):
                 for name, (_f, label, _q) in TRANSITIONS.items()
                 if campaign.state in campaign_actions.allowed(name)
             ]
-            extra_context["figures"] = progress(campaign)
+            extra_context["figures"] = figures = progress(campaign)
             forecast = campaign_forecast(campaign)
             extra_context["forecast"] = forecast
+            extra_context["cost"] = costs.forecast_estimate(campaign, forecast) if forecast.calls_left else None
+            extra_context["spend"] = costs.spend(figures["billed_minutes"]) if campaign.state != State.DRAFT else None
             extra_context["forecast_text"] = forecast_summary(forecast, campaign.window)
             extra_context["live_rate"] = live_rate(campaign)
+            extra_context["opt_outs"] = campaign.opt_outs.count()
             extra_context["inactive_numbers"] = list(campaign.caller_numbers.filter(active=False))
             extra_context["history"] = list(AuditEvent.objects.filter(campaign_id=campaign.pk)[:12])
             extra_context["may_view_audit"] = request.user.has_perm("audit.view_auditevent")
@@ -375,7 +374,7 @@ class CallAdmin(MaskedNumbersAdmin, ReadOnlyAdmin):
     to queued would dial that person again): the page is read-only, and what staff may decide
     about a call is an operator action below."""
 
-    list_display = ["phone", "campaign", "attempt", "status", "answer_label", "out_id", "sent_at"]
+    list_display = ["phone", "campaign", "attempt", "status", "answer_label", "duration", "out_id", "sent_at"]
     list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]
     list_select_related = ["campaign"]

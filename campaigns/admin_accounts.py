@@ -24,7 +24,7 @@ class VoiceAccountForm(forms.ModelForm):
 
     class Meta:
         model = VoiceAccount
-        fields = ["name", "access_key_id", "secret", "endpoint", "qps"]
+        fields = ["name", "access_key_id", "secret", "endpoint", "qps", "price_per_minute"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,7 +52,7 @@ class VoiceAccountForm(forms.ModelForm):
 @admin.register(VoiceAccount)
 class VoiceAccountAdmin(AuditedAdmin):
     form = VoiceAccountForm
-    list_display = ["name", "masked_key_id", "endpoint", "qps", "numbers", "updated_at"]
+    list_display = ["name", "masked_key_id", "endpoint", "qps", "price_per_minute", "numbers", "updated_at"]
     search_fields = ["name"]
 
     # Error reports (DEBUG off) must not carry the secret from the POST body.

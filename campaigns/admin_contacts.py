@@ -34,10 +34,11 @@ from campaigns.actions.lists import record_import
 from campaigns.contacts import import_files, import_jobs, importing, resources, uploads
 from campaigns.models import Contact, ContactList, ImportJob
 from campaigns.permissions import may_export_contacts, may_import_contacts, refusal
-from campaigns.privacy import shown_in_text
+from campaigns.privacy import shown_data, shown_in_text, shown_phone
 from campaigns.privacy_admin import MaskedNumbersAdmin
 
 PREVIEW_ROWS = 1000
+SAMPLE_CONTACTS = 5  # shown on a list's page
 SHOWN_REJECTED = 500
 PREVIEW_SALT = "campaigns.import-preview"
 # ImportJob fields holding reasons, shown by the admin method that words them.
@@ -53,9 +54,28 @@ def summary_message(created: int, updated: int, skipped: int, rejected: int) -> 
     }
 
 
+def list_contents(request: HttpRequest, contact_list: ContactList) -> dict:
+    """What a list holds, for its page: the count, the variables and (with *view contact*) a
+    few contacts, their numbers masked unless the user may see them in full."""
+    from campaigns.contacts.variables import variable_names_of
+
+    names = variable_names_of([contact_list.pk])
+    context = {"contents_count": contact_list.contacts.count(), "contents_variables": names}
+    if request.user.has_perm("campaigns.view_contact"):
+        context["contents_sample"] = [
+            {
+                "phone": shown_phone(request.user, contact.phone),
+                "name": contact.name,
+                "values": [shown_data(request.user, (contact.variables or {}).get(name, "")) for name in names],
+            }
+            for contact in contact_list.contacts.order_by("pk")[:SAMPLE_CONTACTS]
+        ]
+    return context
+
+
 @admin.register(ContactList)
 class ContactListAdmin(AuditedAdmin):
-    list_display = ["name", "contact_count", "created_at"]
+    list_display = ["name", "contact_count", "variables", "created_at"]
     search_fields = ["name"]
     change_form_template = "admin/campaigns/contactlist/change_form.html"
 
@@ -69,6 +89,10 @@ class ContactListAdmin(AuditedAdmin):
     @admin.display(description=gettext_lazy("contacts"), ordering="contact_count")
     def contact_count(self, obj: ContactList) -> int:
         return obj.contact_count
+
+    @admin.display(description=gettext_lazy("variables"))
+    def variables(self, obj: ContactList) -> str:
+        return ", ".join(obj.variable_columns or []) or "—"
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -90,6 +114,7 @@ class ContactListAdmin(AuditedAdmin):
         if obj is not None:
             extra_context["may_export"] = may_export_contacts(request.user)
             extra_context["may_import"] = may_import_contacts(request.user)
+            extra_context.update(list_contents(request, obj))
             job = obj.imports.first()
             extra_context["import_job"] = job
             # Rejected rows quote what the file held (numbers of a sort): contact data.

@@ -101,11 +101,40 @@ class DoNotCallForm(forms.ModelForm):
 
     class Meta:
         model = DoNotCall
-        fields = ["phone"]
+        fields = ["phone", "expires_at"]
+
+    def validate_unique(self) -> None:
+        if self.instance.pk is None and DoNotCall.objects.filter(phone=self.instance.phone).expired().exists():
+            return  # an entry past its expiry stops nothing: this one replaces it (`save_model`)
+        super().validate_unique()
 
     def save(self, commit=True):
+        if self.instance.pk is None:
+            self.instance.source = DoNotCall.Source.STAFF
         self.instance.reason = reasons.typed(self.cleaned_data["typed_reason"].strip())
         return super().save(commit)
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = gettext_lazy("expiry")
+    parameter_name = "expiry"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("never", gettext_lazy("never expires")),
+            ("later", gettext_lazy("expires later")),
+            ("expired", gettext_lazy("expired")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "never":
+            return queryset.filter(expires_at__isnull=True)
+        if self.value() == "later":
+            return queryset.filter(expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now)
+        return queryset
 
 
 @admin.register(DoNotCall)
@@ -119,22 +148,28 @@ class DoNotCallAdmin(MaskedNumbersAdmin, ReferenceTableAdmin):
         return super().has_export_permission(request) and may_see_numbers(request.user)
 
     form = DoNotCallForm
-    list_display = ["phone", "reason_text", "campaign", "created_at"]
+    list_display = ["phone", "reason_text", "source", "campaign", "expires_at", "created_at"]
+    list_filter = ["source", ("campaign", admin.RelatedOnlyFieldListFilter), ExpiryFilter]
     search_fields = ["phone"]
     list_select_related = ["campaign"]
     resource_classes = [DoNotCallResource]
 
     def get_fields(self, request: HttpRequest, obj: DoNotCall | None = None) -> list[str]:
-        return ["phone", "reason_text", "campaign", "created_at"] if obj else ["phone", "typed_reason"]
+        if obj:
+            return ["phone", "reason_text", "source", "campaign", "expires_at", "created_at"]
+        return ["phone", "typed_reason", "expires_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: DoNotCall | None = None) -> list[str]:
-        return ["phone", "reason_text", "campaign", "created_at"] if obj else []
+        # An entry is not edited, but for how long it lasts (staff may end or extend it).
+        return ["phone", "reason_text", "source", "campaign", "created_at"] if obj else []
 
     @admin.display(description=gettext_lazy("reason"))
     def reason_text(self, obj: DoNotCall) -> str:
         return obj.reason_text
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
         if not change:
+            DoNotCall.objects.filter(phone=obj.phone).expired().delete()
+        super().save_model(request, obj, form, change)
+        if not change or not obj.has_expired:
             do_not_call.stop_calls_to([obj.phone], timezone.now())

@@ -15,10 +15,11 @@ the do-not-call list, is enrolled as `dnc` and never dialled.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Exists, Max, Min, OuterRef
 
 from campaigns import background, transitions
 from campaigns.models import Call, Campaign, Contact
@@ -49,6 +50,28 @@ def ensure_enrolment_queued(campaign: Campaign) -> bool:
     if queued:
         log.warning("campaign %s: enrolment job failed or lost, queued again", campaign.pk)
     return queued
+
+
+def numbers_to_call(campaign: Campaign, now: dt.datetime | None = None) -> int:
+    """How many numbers a draft will call: the distinct numbers of its lists (with recorded
+    consent, for marketing), less those marked do-not-call in a list or on the do-not-call list
+    (an entry past its expiry does not count).
+    Two counts over indexes, no call read: a draft's page and its list row show it."""
+    from campaigns.consent import consented
+    from campaigns.models import DoNotCall
+
+    contacts = Contact.objects.filter(contact_list__campaigns=campaign)
+    if campaign.purpose == Campaign.Purpose.MARKETING:
+        contacts = contacts.filter(consented())  # only those with recorded consent are called
+    expired = DoNotCall.objects.filter(phone=OuterRef("phone")).expired(now)
+    flagged = contacts.filter(do_not_call=True).exclude(Exists(expired))
+    return (
+        contacts.exclude(phone__in=flagged.values("phone"))
+        .exclude(phone__in=DoNotCall.objects.blocking(now).values("phone"))
+        .values("phone")
+        .distinct()
+        .count()
+    )
 
 
 def contact_ids(campaign: Campaign) -> tuple[int | None, int | None, int]:
@@ -83,6 +106,9 @@ def run_enrolment(campaign_id: int) -> int:
     campaign = Campaign.objects.get(pk=campaign_id)
     if campaign.state != Campaign.State.STARTING:
         return 0
+    from campaigns.do_not_call import release_expired
+
+    release_expired()  # the contacts of numbers whose entry expired are called again
     low, high, total = contact_ids(campaign)
     Campaign.objects.filter(pk=campaign.pk).update(contacts_to_enrol=total, contacts_enrolled=0)
     written = 0

@@ -178,7 +178,7 @@ def copy_rows(calls: QuerySet[Call], contact_list_id: int, now: dt.datetime) -> 
     `_COPY_SQL`'s column order, with its parameters."""
     rows = (
         calls.filter(contact__do_not_call=False)
-        .exclude(Exists(DoNotCall.objects.filter(phone=OuterRef("phone"))))
+        .exclude(Exists(DoNotCall.objects.blocking(now).filter(phone=OuterRef("phone"))))
         .annotate(
             list_id=Value(contact_list_id, output_field=IntegerField()),
             flag=Value(False, output_field=BooleanField()),

@@ -216,17 +216,12 @@ def measured_retry_share(by_status: dict[str, int], retry_outcomes: list[str]) -
 def remaining_dials(campaign, by_status: dict[str, int], retry_share: float) -> float:
     """Expected requests still to send: pending contacts' calls and their expected retries
     (each pending contact counted as on its first attempt: the cube keeps no attempt numbers)."""
-    from campaigns.models import Call, Contact, DoNotCall
+    from campaigns.enrolment import numbers_to_call
+    from campaigns.models import Call
 
     S = Call.Status
     if campaign.state == campaign.State.DRAFT:
-        contacts = (
-            Contact.objects.filter(contact_list__in=campaign.contact_lists.all(), do_not_call=False)
-            .exclude(phone__in=DoNotCall.objects.values("phone"))
-            .values("phone")
-            .distinct()
-            .count()
-        )
+        contacts = numbers_to_call(campaign)
         return contacts * expected_dials(1, campaign.max_attempts, retry_share, already_sent=False)
     if campaign.state in (campaign.State.COMPLETED, campaign.State.CANCELLED):
         return 0.0

@@ -49,9 +49,13 @@ def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
             campaign=call.campaign.name,
             date=timezone.localtime(now, call.campaign.zone).strftime("%Y-%m-%d %H:%M"),
         )
-        entries[call.phone] = DoNotCall(phone=call.phone, reason=reason, campaign_id=call.campaign_id)
+        entries[call.phone] = DoNotCall(
+            phone=call.phone, reason=reason, campaign_id=call.campaign_id, source=DoNotCall.Source.OPT_OUT
+        )
     if not entries:
         return 0
+    # An entry past its expiry no longer stops calls: this opt-out replaces it.
+    DoNotCall.objects.filter(phone__in=list(entries)).expired(now).delete()
     DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
     webhook_events.contacts_opted_out(calls)
     stopped = stop_calls_to(list(entries), now)

@@ -121,7 +121,9 @@ def erase(number: str, reason: str, actor: Actor) -> dict[str, int]:
         Q(matched_call_id__in=call_ids) | Q(pk__in=_raw_quoting(number).values("pk"))
     ).update(raw={})
     DoNotCall.objects.filter(phone=number).delete()
-    DoNotCall.objects.get_or_create(phone=hashed, defaults={"reason": TOMBSTONE_REASON})
+    DoNotCall.objects.get_or_create(
+        phone=hashed, defaults={"reason": TOMBSTONE_REASON, "source": DoNotCall.Source.ERASURE}
+    )
     counts["upload_files"] = _delete_uploads_quoting(number)
     with erasure_allowed():
         counts["other_rows"] = sweep(number, hashed)

@@ -55,25 +55,49 @@ class ReasonWidget(widgets.Widget):
         return reasons.describe(value)
 
 
+class ChoiceLabelWidget(widgets.Widget):
+    """A choice exported as its label in the reader's language (export only)."""
+
+    def __init__(self, choices) -> None:
+        self.labels = dict(choices)
+        super().__init__()
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return str(self.labels.get(value, value or ""))
+
+
 class DoNotCallResource(PhoneColumnResource):
-    """phone, reason, added. An import adds numbers; a number already on the list keeps its
-    entry (an opt-out's record is not overwritten by a file)."""
+    """phone, reason, expires, added (and, exported only, source and campaign). An import adds
+    numbers, each until its `expires` (blank: for good); a number already on the list keeps its
+    entry (an opt-out's record is not overwritten by a file) unless that entry has expired,
+    which the file's row then replaces."""
 
     phone = fields.Field(attribute="phone", column_name="phone")
     reason = fields.Field(attribute="reason", column_name="reason", widget=ReasonWidget())
+    expires_at = fields.Field(attribute="expires_at", column_name="expires", widget=widgets.DateTimeWidget())
     created_at = fields.Field(
         attribute="created_at", column_name="added", readonly=True, widget=widgets.DateTimeWidget()
     )
+    source = fields.Field(
+        attribute="source", column_name="source", readonly=True, widget=ChoiceLabelWidget(DoNotCall.Source.choices)
+    )
+    campaign = fields.Field(attribute="campaign__name", column_name="campaign", readonly=True)
 
     class Meta:
         model = DoNotCall
         import_id_fields = ("phone",)
-        fields = ("phone", "reason", "created_at")
-        export_order = ("phone", "reason", "created_at")
+        fields = ("phone", "reason", "expires_at", "created_at", "source", "campaign")
+        export_order = ("phone", "reason", "expires_at", "created_at", "source", "campaign")
         skip_unchanged = True
         report_skipped = True
 
+    def before_save_instance(self, instance, row, **kwargs) -> None:
+        instance.source = DoNotCall.Source.IMPORT
+        super().before_save_instance(instance, row, **kwargs)
+
     def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        if original is not None and original.pk and original.has_expired:
+            return False  # it stops nothing any more: the file's row replaces it
         return bool(original is not None and original.pk) or super().skip_row(
             instance, original, row, import_validation_errors
         )
@@ -83,7 +107,9 @@ class DoNotCallResource(PhoneColumnResource):
             return
         from campaigns.do_not_call import stop_calls_to
 
-        added = [row.object_id for row in result.rows if row.import_type == row.IMPORT_TYPE_NEW]
+        added = [
+            row.object_id for row in result.rows if row.import_type in (row.IMPORT_TYPE_NEW, row.IMPORT_TYPE_UPDATE)
+        ]
         phones = list(DoNotCall.objects.filter(pk__in=added).values_list("phone", flat=True))
         stop_calls_to(phones, timezone.now())
 

@@ -40,6 +40,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "campaigns.view_menuoption",
             "campaigns.view_callernumber",
             "campaigns.view_nocallday",
+            "campaigns.view_ttstemplate",  # what a menu says, no contact in it
         ],
     ),
 }

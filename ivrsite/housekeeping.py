@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.retention import purge_expired
 from campaigns.contacts.uploads import delete_expired_uploads
+from campaigns.do_not_call import release_expired
 from campaigns.retention import remove_expired_personal_data
 from receipts.retention import prune_webhook_leftovers
 
@@ -23,6 +24,7 @@ TASKS: list[Callable[[dt.datetime], object]] = [
     purge_expired,
     prune_webhook_leftovers,
     remove_expired_personal_data,
+    release_expired,
 ]
 
 

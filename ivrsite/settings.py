@@ -214,6 +214,9 @@ ALIYUN_VOICE_ENDPOINT = os.environ.get("ALIYUN_VOICE_ENDPOINT", "https://dyvmsap
 # comma-separated (a simulator: `http://127.0.0.1:8010/`).
 VOICE_ENDPOINTS_ALLOWED = envlist("VOICE_ENDPOINTS_ALLOWED")
 VOICE_QPS = envint("VOICE_QPS", 100)
+# Yuan per started minute of a call through the environment's account (an account of its own
+# has its own price): the cost estimate before Start and the spend so far on a campaign's page.
+VOICE_PRICE_PER_MINUTE = envfloat("VOICE_PRICE_PER_MINUTE", 0.1)
 # Fernet key(s) encrypting stored Aliyun account secrets (first encrypts, all decrypt).
 # Empty: derived from DJANGO_SECRET_KEY (rotating that key then needs the secrets re-entered).
 ACCOUNT_SECRETS_KEY = os.environ.get("ACCOUNT_SECRETS_KEY", "")

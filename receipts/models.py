@@ -97,6 +97,9 @@ class ResultSnapshot(models.Model):
     holding_seconds = models.FloatField(_("mean holding time (s)"), null=True, blank=True)
     # Calls not dialled yet whose contacts have their own hours, by hours (`contact_hours.as_json`).
     own_hours = models.JSONField(_("calls waiting for their contacts' hours"), default=list, blank=True)
+    # Whole minutes billed so far per account id ("" the environment's), from the receipts'
+    # durations (`campaigns.costs.billed_minutes`): the spend on the campaign's page.
+    billed_minutes = models.JSONField(_("billed minutes"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("result snapshot")

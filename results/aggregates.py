@@ -24,7 +24,9 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from campaigns import costs
 from campaigns.contacts import contact_hours
+from campaigns.enrolment import numbers_to_call
 from campaigns.forecast import holding_from_receipts
 from campaigns.models import Call, Campaign
 from receipts.models import ResultSnapshot
@@ -75,6 +77,7 @@ def refresh_snapshot(campaign: Campaign, now: dt.datetime | None = None) -> Resu
             "rates_cube": compute_rates_cube(campaign),
             "holding_seconds": holding_from_receipts(campaign),
             "own_hours": contact_hours.as_json(contact_hours.own_hours_counts(campaign)),
+            "billed_minutes": costs.billed_minutes(campaign),
         }
 
     return snapshots.store(ResultSnapshot, {"campaign": campaign}, figures, now)
@@ -154,14 +157,15 @@ def progress(campaign: Campaign, now: dt.datetime | None = None, fresh: bool = F
     forecast and `campaign status`. A poll never scans the campaign's calls (the cube is refreshed
     as the dashboard's); `fresh` recomputes the cube first (the command line, once per run)."""
     if campaign.state == Campaign.State.DRAFT:
-        rows, as_of, holding, own_hours = [], None, None, []
+        rows, as_of, holding, own_hours, billed = [], None, None, [], {}
     else:
         snapshot = refresh_snapshot(campaign, now) if fresh else current_snapshot(campaign, now)
-        rows, as_of, holding, own_hours = (
+        rows, as_of, holding, own_hours, billed = (
             snapshot.cube,
             snapshot.computed_at,
             snapshot.holding_seconds,
             snapshot.own_hours,
+            snapshot.billed_minutes,
         )
     head = charts.headline(rows)
     labels = {option["key"]: option["label"] for option in campaign.menu_options}
@@ -170,6 +174,9 @@ def progress(campaign: Campaign, now: dt.datetime | None = None, fresh: bool = F
         if r[charts.LATEST] and r[charts.STATUS] == Call.Status.ANSWERED and r[charts.KEY]:
             answers[labels.get(r[charts.KEY], r[charts.KEY])] += r[charts.N]
     figures = {key: head[key] for key in ("contacts", "dialled", "answered", "unknown", "failed", "dnc", "pending")}
+    if campaign.state == Campaign.State.DRAFT:
+        # Not "0": the numbers it will call, do-not-call and duplicates left out (two counts).
+        figures["contacts"] = numbers_to_call(campaign)
     return {
         "state": campaign.state,
         **figures,
@@ -178,6 +185,7 @@ def progress(campaign: Campaign, now: dt.datetime | None = None, fresh: bool = F
         "as_of": as_of,
         "holding_seconds": holding,  # mean, from the receipts of ended calls (None: too few yet)
         "own_hours": own_hours,  # calls waiting for their contacts' own hours (`contact_hours.as_json`)
+        "billed_minutes": billed,  # per account id, from the receipts' durations (`campaigns.costs`)
         # While `starting`: the enrolment job's progress (contacts in the lists, calls written so far).
         "contacts_enrolled": campaign.contacts_enrolled,
         "contacts_to_enrol": campaign.contacts_to_enrol,

@@ -3,8 +3,9 @@ stored cube, refreshed first), the follow-up links and the forecast."""
 
 from __future__ import annotations
 
+from campaigns import costs
 from campaigns.forecast import Forecast, campaign_forecast
-from campaigns.models import Campaign, Contact, FollowupBuild
+from campaigns.models import Campaign, FollowupBuild
 from results.aggregates import progress
 
 
@@ -13,10 +14,6 @@ def status_report(campaign: Campaign) -> tuple[dict, Forecast]:
     figures = progress(campaign, fresh=True)
     figures.pop("as_of")
     figures.update({"id": campaign.pk, "name": campaign.name, "reason": campaign.state_reason_text})
-    if campaign.state == Campaign.State.DRAFT:
-        # No calls yet: the contacts it will enrol, one per number.
-        contacts = Contact.objects.filter(contact_list__campaigns=campaign)
-        figures["contacts"] = contacts.values("phone").distinct().count()
     if campaign.followup_of_id:
         build = FollowupBuild.objects.filter(campaign=campaign).first()
         figures["followup_of"] = {
@@ -27,4 +24,7 @@ def status_report(campaign: Campaign) -> tuple[dict, Forecast]:
     figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
     forecast = campaign_forecast(campaign)
     figures["forecast"] = forecast.as_json()
+    minutes, spent = costs.spend(figures["billed_minutes"])
+    expected = costs.forecast_estimate(campaign, forecast)
+    figures["cost"] = {"billed_minutes": minutes, "spent": str(spent), "estimate_left": str(expected.amount)}
     return figures, forecast

@@ -60,6 +60,7 @@ def test_polled_figures_count_each_contact_once_by_its_latest_attempt(calls, run
         "by_status": {S.ANSWERED: 2, S.BUSY: 1, S.QUEUED: 1, S.UNKNOWN: 1},
         "holding_seconds": None,  # too few calls have ended to tell
         "own_hours": [],  # no contact asked for its own hours
+        "billed_minutes": {},  # no receipt reported a duration
     }
 
 
@@ -99,9 +100,9 @@ def test_a_cube_taken_after_the_campaign_finished_stays_fresh(running_campaign):
     assert not aggregates.is_fresh(snapshot, running_campaign, now)
 
 
-def test_a_draft_shows_zeros_without_a_snapshot(campaign):
+def test_a_draft_shows_the_numbers_it_will_call_without_a_snapshot(campaign):
     figures = aggregates.progress(campaign)
-    assert (figures["contacts"], figures["pending"], figures["as_of"]) == (0, 0, None)
+    assert (figures["contacts"], figures["pending"], figures["as_of"]) == (5, 0, None)
     assert not ResultSnapshot.objects.filter(campaign=campaign).exists()
 
 

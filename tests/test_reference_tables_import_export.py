@@ -71,9 +71,9 @@ def test_do_not_call_export_is_formula_safe(staff_client, db):
     DoNotCall.objects.create(phone="13800138001", reason={"code": "dnc.blocked", "params": {}})
     status, body = export(staff_client, "donotcall")
     assert status == 200
-    assert body.splitlines()[0] == "phone,reason,added"
+    assert body.splitlines()[0] == "phone,reason,expires,added,source,campaign"
     assert '13800138000,"\'=HYPERLINK(""http://x"",""y"")"' in body
-    assert "13800138001,Blocked after complaints," in body
+    assert "13800138001,Blocked after complaints,," in body
 
 
 def test_do_not_call_export_needs_view_and_import_needs_add(staff_with, db):

@@ -45,7 +45,7 @@ class DoNotCallNumberView(APIView):
         number, refusal = _one(phone)
         if refusal:
             return refusal
-        entry = DoNotCall.objects.filter(phone=number).first()
+        entry = DoNotCall.objects.blocking().filter(phone=number).first()  # one past its expiry stops nothing
         reason = entry.reason_text if entry else ""
         return Response({"phone": number, "do_not_call": entry is not None, "reason": reason})
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from audit.actors import Actor
 from audit.record import HIDDEN, diff, record
 from campaigns.accounts import VoiceAccount, mask
 
-AUDITED = ("access_key_id", "qps", "endpoint")
+AUDITED = ("access_key_id", "qps", "endpoint", "price_per_minute")
 
 
 def _audited(values: dict) -> dict:
@@ -16,7 +18,14 @@ def _audited(values: dict) -> dict:
 
 
 def do_save_account(
-    name: str, *, access_key_id: str, secret: str, actor: Actor, qps: int | None = None, endpoint: str | None = None
+    name: str,
+    *,
+    access_key_id: str,
+    secret: str,
+    actor: Actor,
+    qps: int | None = None,
+    endpoint: str | None = None,
+    price_per_minute: Decimal | None = None,
 ) -> tuple[VoiceAccount, bool]:
     """Add the account, or give an existing one of that name a new key pair (and QPS or endpoint
     when given). Raises ValidationError (nothing saved) on bad values. Returns (account, created).
@@ -29,6 +38,8 @@ def do_save_account(
         account.qps = qps
     if endpoint:
         account.endpoint = endpoint
+    if price_per_minute is not None:
+        account.price_per_minute = price_per_minute
     account.set_secret(secret.strip())
     account.full_clean()
     with transaction.atomic(durable=True):

@@ -61,7 +61,20 @@ def check_ready(campaign: Campaign) -> list[str]:
     unknown = used - carried_variables(campaign, used)
     if unknown:
         problems.append(_("The menu uses variables no contact has: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+        problems.append(lists_variables_text(campaign))
     return problems + consent_problems(campaign)
+
+
+def lists_variables_text(campaign: Campaign) -> str:
+    """What each of the campaign's lists carries, and what to change: the start check's hint."""
+    lists = list(campaign.contact_lists.order_by("name"))
+    described = "; ".join(
+        _("“%(list)s”: %(names)s") % {"list": item.name, "names": ", ".join(variable_names_of([item.pk])) or _("none")}
+        for item in lists
+    )
+    return _(
+        "Variables of each list: %(lists)s. Change the menu's TTS params, or import a column of that name into a list."
+    ) % {"lists": described}
 
 
 def carried_variables(campaign: Campaign, names: set[str]) -> set[str]:

@@ -44,7 +44,7 @@ class Writer:
                     contact_list_id=self.list_id, phone__in=phones
                 ).values_list("phone", "name", "variables", "do_not_call")
             }
-            dnc = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
+            dnc = set(DoNotCall.objects.blocking().filter(phone__in=phones).values_list("phone", flat=True))
             return existing, dnc | DoNotCall.erased_among(phones)
         # One array parameter, not thousands of placeholders: binding those cost more than the lookup.
         with connection.cursor() as cursor:
@@ -57,7 +57,11 @@ class Writer:
                 phone: (name, json.loads(variables) if isinstance(variables, str) else variables or {}, dnc)
                 for phone, name, variables, dnc in cursor.fetchall()
             }
-            cursor.execute(f"SELECT phone FROM {DoNotCall._meta.db_table} WHERE phone = ANY(%s)", [phones])  # noqa: S608
+            cursor.execute(
+                f"SELECT phone FROM {DoNotCall._meta.db_table} WHERE phone = ANY(%s) "  # noqa: S608
+                "AND (expires_at IS NULL OR expires_at > %s)",
+                [phones, timezone.now()],
+            )
             dnc = {phone for (phone,) in cursor.fetchall()}
         return existing, dnc | DoNotCall.erased_among(phones)
 
@@ -97,10 +101,11 @@ class Writer:
                 f"INSERT INTO {Contact._meta.db_table} "  # noqa: S608
                 "(contact_list_id, phone, name, variables, do_not_call, created_at, updated_at) "
                 f"SELECT %s, s.phone, s.name, jsonb_build_object({pairs}), "
-                f"EXISTS (SELECT FROM {DoNotCall._meta.db_table} d WHERE d.phone = s.phone), %s, %s "
+                f"EXISTS (SELECT FROM {DoNotCall._meta.db_table} d WHERE d.phone = s.phone "
+                "AND (d.expires_at IS NULL OR d.expires_at > %s)), %s, %s "
                 "FROM contact_import_staging s ORDER BY s.phone "
                 "ON CONFLICT (contact_list_id, phone) DO NOTHING RETURNING phone",
-                [self.list_id, *self.keys, now, now],
+                [self.list_id, *self.keys, now, now, now],
             )
             inserted = {phone for (phone,) in cursor.fetchall()}
         # An erased number is on the do-not-call list by its hash, which SQL cannot compute.

@@ -26,7 +26,8 @@ State = Campaign.State
 # Enrols the distinct numbers of the campaign's lists among contacts low <= id < high
 # (`campaigns.enrolment` walks the ids upwards, a chunk per transaction): the lowest contact id
 # wins when a number is in several lists (the first chunk to see a number holds its lowest
-# id); a number marked do-not-call in any list or on the do-not-call list is enrolled as
+# id); a number marked do-not-call in any list or on the do-not-call list (an entry past its
+# expiry no longer counts: `campaigns.do_not_call.release_expired`) is enrolled as
 # `dnc` and never dialled (a later chunk's do-not-call contact turns a queued call to dnc).
 # A marketing campaign enrols only contacts with recorded consent (`campaigns.consent`).
 # A chunk done twice changes nothing: one attempt per number and campaign is unique.
@@ -37,7 +38,8 @@ INSERT INTO campaigns_call (
 )
 SELECT %s, MIN(c.id), c.phone, 1, TRUE,
        CASE WHEN MAX(CASE WHEN c.do_not_call THEN 1 ELSE 0 END) = 1
-                 OR EXISTS (SELECT 1 FROM campaigns_donotcall d WHERE d.phone = c.phone)
+                 OR EXISTS (SELECT 1 FROM campaigns_donotcall d
+                            WHERE d.phone = c.phone AND (d.expires_at IS NULL OR d.expires_at > %s))
             THEN 'dnc' ELSE 'queued' END,
        %s, %s, '', '', '', '', '', '', ''
 FROM campaigns_contact c
@@ -85,7 +87,7 @@ def do_enrol_contacts(campaign: Campaign, low: int, high: int, now: dt.datetime 
         return None
     with connection.cursor() as cursor:
         anyone = campaign.purpose != Campaign.Purpose.MARKETING
-        cursor.execute(_ENROL_SQL, [campaign.pk, now, now, campaign.pk, low, high, anyone])
+        cursor.execute(_ENROL_SQL, [campaign.pk, now, now, now, campaign.pk, low, high, anyone])
         return cursor.rowcount
 
 

@@ -140,7 +140,10 @@ def do_reject_call(
     if not rejected:
         return False
     if do_not_call:
-        DoNotCall.objects.get_or_create(phone=call.phone, defaults={"reason": do_not_call})
+        DoNotCall.objects.filter(phone=call.phone).expired(now).delete()
+        DoNotCall.objects.get_or_create(
+            phone=call.phone, defaults={"reason": do_not_call, "source": DoNotCall.Source.COMPLAINT}
+        )
         Contact.objects.filter(phone=call.phone).update(do_not_call=True)
     after_calls_settled([call.pk], now)
     return True

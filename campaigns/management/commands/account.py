@@ -1,12 +1,13 @@
 import json
 import sys
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from audit.actors import Actor, add_actor_argument
-from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route, mask
+from campaigns.accounts import DEFAULT_ENDPOINT, VoiceAccount, default_route, mask, route_for
 from campaigns.actions.accounts import do_save_account
 
 
@@ -22,6 +23,11 @@ class Command(BaseCommand):
         add.add_argument("--access-key-id", required=True)
         add.add_argument("--qps", type=int, help="The account's IvrCall requests per second (default 100).")
         add.add_argument("--endpoint", help=f"Voice API endpoint (default {DEFAULT_ENDPOINT}).")
+        add.add_argument(
+            "--price-per-minute",
+            type=Decimal,
+            help="Yuan per started minute of a call (default: VOICE_PRICE_PER_MINUTE).",
+        )
         add_actor_argument(add)
         listing = sub.add_parser("list", help="List accounts; secrets are never printed.")
         listing.add_argument("--json", action="store_true", dest="as_json")
@@ -29,12 +35,23 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)
 
-    def do_add(self, name: str, access_key_id: str, qps: int | None, endpoint: str | None, actor=None, **_):
+    def do_add(
+        self,
+        name: str,
+        access_key_id: str,
+        qps: int | None,
+        endpoint: str | None,
+        price_per_minute: Decimal | None = None,
+        actor=None,
+        **_,
+    ):
         secret = sys.stdin.readline().rstrip("\r\n")
         if not secret.strip():
             raise CommandError("Give the AccessKey secret as one line on standard input.")
         if qps is not None and qps < 1:
             raise CommandError("--qps must be at least 1.")
+        if price_per_minute is not None and price_per_minute < 0:
+            raise CommandError("--price-per-minute cannot be negative.")
         try:
             account, created = do_save_account(
                 name,
@@ -42,6 +59,7 @@ class Command(BaseCommand):
                 secret=secret,
                 qps=qps,
                 endpoint=endpoint,
+                price_per_minute=price_per_minute,
                 actor=Actor.command_line(actor),
             )
         except ValidationError as exc:
@@ -64,6 +82,7 @@ class Command(BaseCommand):
                 "access_key_id": mask(settings.ALIYUN_ACCESS_KEY_ID) if settings.ALIYUN_ACCESS_KEY_ID else "",
                 "endpoint": settings.ALIYUN_VOICE_ENDPOINT,
                 "qps": default.qps,
+                "price_per_minute": str(default.price_per_minute),
                 "caller_numbers": CallerNumber.objects.filter(account__isnull=True).count(),
                 "default": True,
             }
@@ -76,6 +95,7 @@ class Command(BaseCommand):
                     "access_key_id": account.masked_key_id,
                     "endpoint": account.endpoint,
                     "qps": account.qps,
+                    "price_per_minute": str(route_for(account).price_per_minute),
                     "caller_numbers": account.numbers,
                     "default": False,
                 }

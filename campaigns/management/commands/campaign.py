@@ -14,6 +14,7 @@ from campaigns.actions import campaigns as actions
 from campaigns.contacts.contact_hours import never_called
 from campaigns.followups import create_followup
 from campaigns.forecast import outside_window_messages
+from campaigns.menu_variables import campaign_gaps
 from campaigns.models import CallerNumber, Campaign, ContactList, MenuTemplate
 from campaigns.segments import SEGMENT_STATUSES, from_options
 from results.status import status_report
@@ -129,6 +130,11 @@ class Command(BaseCommand):
                 [CallerNumber.objects.get_or_create(number=n, defaults={"account": voice_account})[0] for n in callers]
             )
             record(self.actor, "campaign.created", campaign)
+        for gap in campaign_gaps(campaign):  # saved all the same: Start refuses until it is fixed
+            self.stderr.write(
+                f"Warning: list {gap.contact_list.name!r} has no {', '.join(gap.missing)}, which the menu uses "
+                f"(its variables: {', '.join(gap.has) or 'none'}): import those columns or change the menu."
+            )
         self.stdout.write(f"Created campaign {campaign.name!r} (draft).")
         self.stdout.write(str(campaign.pk))
 
@@ -195,6 +201,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  forecast   {forecast.bound_qps:.1f} calls/s (bound by {forecast.binds}), "
             f"{forecast.calls_left} calls left, finish {finish}"
+        )
+        cost = figures["cost"]
+        self.stdout.write(
+            f"  cost       ¥{cost['spent']} spent ({cost['billed_minutes']} billed minutes), "
+            f"up to ¥{cost['estimate_left']} still to come"
         )
         for message in outside_window_messages(forecast.outside_window_hours, campaign.window):
             self.stdout.write(f"  warning    {message}")
