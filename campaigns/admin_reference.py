@@ -169,7 +169,7 @@ class DoNotCallAdmin(MaskedNumbersAdmin, ReferenceTableAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            DoNotCall.objects.filter(phone=obj.phone).expired().delete()
+            do_not_call.drop_expired([obj.phone])
         super().save_model(request, obj, form, change)
         if not change or not obj.has_expired:
             do_not_call.stop_calls_to([obj.phone], timezone.now())

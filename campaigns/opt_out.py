@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import reasons, webhook_events
-from campaigns.do_not_call import stop_calls_to
+from campaigns.do_not_call import put_on_list, stop_calls_to
 from campaigns.experiments import snapshot_for
 from campaigns.models import OPT_OUT, Call, DoNotCall
 
@@ -54,9 +54,7 @@ def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
         )
     if not entries:
         return 0
-    # An entry past its expiry no longer stops calls: this opt-out replaces it.
-    DoNotCall.objects.filter(phone__in=list(entries)).expired(now).delete()
-    DoNotCall.objects.bulk_create(entries.values(), ignore_conflicts=True)
+    put_on_list(entries.values(), now)  # an entry past its expiry is replaced by this opt-out
     webhook_events.contacts_opted_out(calls)
     stopped = stop_calls_to(list(entries), now)
     log.info("%d numbers opted out; %d calls not yet made became do-not-call", len(entries), stopped)

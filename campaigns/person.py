@@ -30,6 +30,7 @@ from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.record import record
 from audit.retention import ERASABLE_FIELDS, erasure_allowed
+from campaigns import do_not_call
 from campaigns.contacts.phones import normalize
 from campaigns.models import Call, Contact, DoNotCall, ImportJob
 from campaigns.privacy import hashed_phone
@@ -120,10 +121,8 @@ def erase(number: str, reason: str, actor: Actor) -> dict[str, int]:
     counts["receipts"] = Receipt.objects.filter(
         Q(matched_call_id__in=call_ids) | Q(pk__in=_raw_quoting(number).values("pk"))
     ).update(raw={})
-    DoNotCall.objects.filter(phone=number).delete()
-    DoNotCall.objects.get_or_create(
-        phone=hashed, defaults={"reason": TOMBSTONE_REASON, "source": DoNotCall.Source.ERASURE}
-    )
+    do_not_call.take_off_list([number])
+    do_not_call.put_on_list([DoNotCall(phone=hashed, reason=TOMBSTONE_REASON, source=DoNotCall.Source.ERASURE)])
     counts["upload_files"] = _delete_uploads_quoting(number)
     with erasure_allowed():
         counts["other_rows"] = sweep(number, hashed)

@@ -9,11 +9,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import actor_of
-from api.donotcall import do_add_to_do_not_call, do_remove_from_do_not_call, normalise_all
+from api.donotcall import normalise_all
 from api.errors import error
 from api.idempotency import idempotent
 from api.serializers import PhonesSerializer
 from api.views.lists import IDEMPOTENCY
+from campaigns.actions.donotcall import do_add_to_do_not_call, do_remove_from_do_not_call
 from campaigns.models import DoNotCall
 
 CheckSerializer = inline_serializer(
@@ -55,7 +56,9 @@ class DoNotCallNumberView(APIView):
         if refusal:
             return refusal
         reason = str(request.data.get("reason", "")) if isinstance(request.data, dict) else ""
-        do_add_to_do_not_call([number], reason or _("Added through the API."), actor=actor_of(request))
+        do_add_to_do_not_call(
+            [number], reason or _("Added through the API."), actor=actor_of(request), source=DoNotCall.Source.API
+        )
         return self.get(request, number)
 
     @extend_schema(request=None, responses=CheckSerializer)
@@ -81,6 +84,8 @@ class DoNotCallBulkView(APIView):
         add, refused_add = normalise_all(data.get("add", []))
         remove, refused_remove = normalise_all(data.get("remove", []))
         actor = actor_of(request)
-        added = do_add_to_do_not_call(add, data.get("reason") or _("Added through the API."), actor=actor)
+        added = do_add_to_do_not_call(
+            add, data.get("reason") or _("Added through the API."), actor=actor, source=DoNotCall.Source.API
+        )
         removed = do_remove_from_do_not_call(remove, actor=actor)
         return Response({"added": added, "removed": removed, "rejected": refused_add + refused_remove})

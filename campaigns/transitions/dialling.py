@@ -11,6 +11,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from audit.actors import DISPATCHER
+from campaigns import do_not_call as do_not_call_list
 from campaigns import reasons
 from campaigns.models import Call, Campaign, Contact, DoNotCall
 from campaigns.reasons import Reason
@@ -140,9 +141,8 @@ def do_reject_call(
     if not rejected:
         return False
     if do_not_call:
-        DoNotCall.objects.filter(phone=call.phone).expired(now).delete()
-        DoNotCall.objects.get_or_create(
-            phone=call.phone, defaults={"reason": do_not_call, "source": DoNotCall.Source.COMPLAINT}
+        do_not_call_list.put_on_list(
+            [DoNotCall(phone=call.phone, reason=do_not_call, source=DoNotCall.Source.COMPLAINT)], now
         )
         Contact.objects.filter(phone=call.phone).update(do_not_call=True)
     after_calls_settled([call.pk], now)
