@@ -1,6 +1,7 @@
 from functools import partial
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -25,6 +26,7 @@ from campaigns import (
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
     consent,
     retention,
+    times,
 )
 from campaigns.actions import calls as call_actions
 from campaigns.actions import campaigns as campaign_actions
@@ -68,6 +70,26 @@ TRANSITIONS = {
         gettext_lazy("Cancel"),
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),
+}
+
+
+def zone_note(campaign: Campaign) -> str:
+    """Said on the campaign's page when its zone is not the operator's (settings.TIME_ZONE)."""
+    if campaign.timezone == settings.TIME_ZONE:
+        return ""
+    return _("Times on this page are in the campaign's time zone, %(zone)s (UTC%(offset)s); elsewhere in %(own)s.") % {
+        "zone": campaign.timezone,
+        "offset": times.zone_offset(campaign.zone),
+        "own": settings.TIME_ZONE,
+    }
+
+
+# What the page says once it is done.
+DONE = {
+    "start": gettext_lazy("Campaign “%(name)s” started."),
+    "pause": gettext_lazy("Campaign “%(name)s” paused: no new calls until you resume it."),
+    "resume": gettext_lazy("Campaign “%(name)s” resumed."),
+    "cancel": gettext_lazy("Campaign “%(name)s” cancelled."),
 }
 
 
@@ -293,7 +315,7 @@ class CampaignAdmin(AuditedAdmin):
             else:
                 self.message_user(
                     request,
-                    _("Campaign “%(name)s”: %(action)s done.") % {"name": campaign.name, "action": label},
+                    DONE[action] % {"name": campaign.name},
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(change_url)
@@ -338,6 +360,7 @@ class CampaignAdmin(AuditedAdmin):
             extra_context["export_urls"] = self.export_urls(campaign) if exportable else []
             extra_context.update(admin_followups.change_context(campaign))
             # Its times are shown, and its date fields read, in the campaign's own time zone.
+            extra_context["campaign_zone_note"] = zone_note(campaign)
             with timezone.override(campaign.zone):
                 response = super().change_view(request, object_id, form_url, extra_context)
                 if hasattr(response, "render"):
