@@ -305,7 +305,11 @@ LOGGING = {
     # Every handler masks phone numbers and secrets (ivrsite/logging.py).
     "filters": {"mask": {"()": "ivrsite.logging.MaskingFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+        # Django sets the process's zone to TIME_ZONE: the offset keeps a log line unambiguous.
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
