@@ -60,7 +60,7 @@ def by_phone(rows: list[list], phone: str) -> dict:
 
 def filename(response) -> str:
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"")  # an ASCII name for old clients first
+    assert disposition.startswith('attachment; filename="')  # an ASCII name for old clients first
     return unquote(disposition.split("filename*=utf-8''", 1)[1])
 
 
