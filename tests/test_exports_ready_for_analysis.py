@@ -11,9 +11,11 @@ from urllib.parse import unquote
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from openpyxl import load_workbook
 
-from campaigns.models import Call, Contact, MenuOption
+from campaigns.contacts.importing import import_contacts
+from campaigns.models import Call, Contact, ContactList, MenuOption
 from tests.results_fixtures import OUTCOMES, finished_campaign
 from tests.test_i18n import compile_catalogue
 
@@ -128,3 +130,14 @@ def test_formulas_stay_neutralised_in_typed_exports(staff_client, done):
     Contact.objects.filter(contact_list__campaigns=done, phone="13900000001").update(name="=HYPERLINK(1)")
     rows = xlsx(get(staff_client, f"/receipts/campaigns/{done.pk}/export/xlsx/"))
     assert by_phone(rows, "13900000001")["姓名"] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize("language, header", [("zh-hans", "不早于"), ("en", "call after")])
+def test_a_list_export_words_the_contact_hours_and_reads_them_back(staff_client, done, language, header):
+    source = done.contact_lists.get()
+    response = get(staff_client, reverse("admin:campaigns_contactlist_export", args=[source.pk, "csv"]), language)
+    assert csv_rows(response)[0] == ["phone", "name", "city", "product", header, "do_not_call"]
+    copy = ContactList.objects.create(name="副本")
+    response = get(staff_client, reverse("admin:campaigns_contactlist_export", args=[source.pk, "csv"]), language)
+    import_contacts(copy, io.BytesIO(b"".join(response.streaming_content)), "副本.csv")
+    assert copy.contacts.get(phone="13900000001").variables["call_after"] == "18:00"
