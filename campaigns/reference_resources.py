@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from campaigns import reasons, spreadsheets
+from campaigns import reasons, spreadsheets, times
 from campaigns.accounts import VoiceAccount
 from campaigns.contacts.phones import InvalidNumber, normalize
 from campaigns.models import CallerNumber, DoNotCall, NoCallDay
@@ -55,15 +55,21 @@ class ReasonWidget(widgets.Widget):
         return reasons.describe(value)
 
 
+class StampWidget(widgets.DateTimeWidget):
+    """A time in the operator's zone with its offset (`2026-12-06 15:54 +08:00`): a file may be
+    read anywhere."""
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return times.stamp(value)
+
+
 class DoNotCallResource(PhoneColumnResource):
     """phone, reason, added. An import adds numbers; a number already on the list keeps its
     entry (an opt-out's record is not overwritten by a file)."""
 
     phone = fields.Field(attribute="phone", column_name="phone")
     reason = fields.Field(attribute="reason", column_name="reason", widget=ReasonWidget())
-    created_at = fields.Field(
-        attribute="created_at", column_name="added", readonly=True, widget=widgets.DateTimeWidget()
-    )
+    created_at = fields.Field(attribute="created_at", column_name="added", readonly=True, widget=StampWidget())
 
     class Meta:
         model = DoNotCall

@@ -19,6 +19,7 @@ from campaigns.models import Call, Campaign, DoNotCall, ImportJob
 from campaigns.opt_out import opt_out
 from ivrsite.settings import envzone
 from tests.test_i18n import compile_catalogue
+from tests.test_reference_tables_import_export import export
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,10 @@ def test_the_command_line_prints_the_offset_not_cst(campaign):
     stamp = finish.rsplit("finish ", 1)[1]
     when = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M %z")
     assert when.utcoffset() == zoneinfo.ZoneInfo("Asia/Shanghai").utcoffset(when.replace(tzinfo=None))
+
+
+def test_the_do_not_call_export_gives_the_offset(staff_client, db):
+    DoNotCall.objects.create(phone="13800138000", reason={"text": "客户来电要求"})
+    DoNotCall.objects.update(created_at=MOMENT)
+    status, body = export(staff_client, "donotcall")
+    assert status == 200 and "13800138000,客户来电要求,2026-12-06 15:54 +08:00" in body
