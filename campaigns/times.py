@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def offset(when: dt.datetime) -> str:
@@ -38,3 +40,14 @@ def naive_local(when: dt.datetime | None, zone: dt.tzinfo | None = None) -> dt.d
     if when is None:
         return None
     return timezone.localtime(when, zone).replace(tzinfo=None)
+
+
+def zone_note(zone_name: str) -> str:
+    """Said on a campaign's page when its zone is not the operator's (settings.TIME_ZONE)."""
+    if zone_name == settings.TIME_ZONE:
+        return ""
+    return _("Times on this page are in the campaign's time zone, %(zone)s (UTC%(offset)s); elsewhere in %(own)s.") % {
+        "zone": zone_name,
+        "offset": zone_offset(zone_name),
+        "own": settings.TIME_ZONE,
+    }

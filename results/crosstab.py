@@ -18,6 +18,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.actors import Actor
 from audit.downloads import counted
@@ -161,7 +162,11 @@ def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot, *, pool
     groups = [(value or _("(blank)"), counts) for value, counts in table.get("values", [])]
     if table.get("other"):
         groups.append(
-            (_("Other (%(count)d values)") % {"count": table.get("other_values", 0)}, table["other"]),
+            (
+                ngettext("Other (%(count)d value)", "Other (%(count)d values)", table.get("other_values", 0))
+                % {"count": table.get("other_values", 0)},
+                table["other"],
+            ),
         )
     labels, rows = [], []
     key_series: dict[str, list[int]] = {o["key"]: [] for o in options}

@@ -75,3 +75,10 @@ def test_an_xlsx_preview_says_it_read_a_workbook(staff_client, contact_list, set
 def test_a_caller_numbers_cap_is_called_a_limit(staff_client, caller):
     page = staff_client.get(reverse("admin:campaigns_callernumber_changelist")).content.decode()
     assert "Concurrency limit now" in page and "Concurrent calls now" not in page
+
+
+def test_counts_agree_with_their_nouns(staff_client, campaign):
+    staff_client.post(reverse("admin:campaigns_campaign_transition", args=[campaign.pk, "start"]))
+    url = reverse("admin:campaigns_campaign_changelist")
+    page = staff_client.post(url, {"action": "pause_selected", "_selected_action": [campaign.pk]}, follow=True)
+    assert "1 campaign paused." in page.content.decode()
