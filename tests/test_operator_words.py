@@ -82,3 +82,9 @@ def test_counts_agree_with_their_nouns(staff_client, campaign):
     url = reverse("admin:campaigns_campaign_changelist")
     page = staff_client.post(url, {"action": "pause_selected", "_selected_action": [campaign.pk]}, follow=True)
     assert "1 campaign paused." in page.content.decode()
+
+
+def test_a_contacts_name_is_姓名_in_chinese(staff_client, contact_list):
+    page = in_chinese(staff_client).get(reverse("admin:campaigns_contact_changelist")).content.decode()
+    header = re.search(r'<th scope="col" class="[^"]*column-name[^"]*">(.*?)</th>', page, re.S).group(1)
+    assert "姓名" in header and "名称" not in header
