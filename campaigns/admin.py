@@ -12,7 +12,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit.actors import Actor
 from audit.admin_base import AuditedAdmin
@@ -28,6 +28,7 @@ from campaigns import (
     costs,
     menu_variables,
     retention,
+    times,
 )
 from campaigns.actions import calls as call_actions
 from campaigns.actions import campaigns as campaign_actions
@@ -69,6 +70,15 @@ TRANSITIONS = {
         gettext_lazy("Cancel"),
         gettext_lazy("Cancel for good? Contacts not yet called will never be called by this campaign."),
     ),
+}
+
+
+# What the page says once it is done.
+DONE = {
+    "start": gettext_lazy("Campaign “%(name)s” started."),
+    "pause": gettext_lazy("Campaign “%(name)s” paused: no new calls until you resume it."),
+    "resume": gettext_lazy("Campaign “%(name)s” resumed."),
+    "cancel": gettext_lazy("Campaign “%(name)s” cancelled."),
 }
 
 
@@ -285,7 +295,7 @@ class CampaignAdmin(AuditedAdmin):
             else:
                 self.message_user(
                     request,
-                    _("Campaign “%(name)s”: %(action)s done.") % {"name": campaign.name, "action": label},
+                    DONE[action] % {"name": campaign.name},
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(change_url)
@@ -337,6 +347,7 @@ class CampaignAdmin(AuditedAdmin):
             extra_context["export_urls"] = self.export_urls(campaign) if exportable else []
             extra_context.update(admin_followups.change_context(campaign))
             # Its times are shown, and its date fields read, in the campaign's own time zone.
+            extra_context["campaign_zone_note"] = times.zone_note(campaign.timezone)
             with timezone.override(campaign.zone):
                 response = super().change_view(request, object_id, form_url, extra_context)
                 if hasattr(response, "render"):
@@ -358,14 +369,18 @@ class CampaignAdmin(AuditedAdmin):
         actor = Actor.of_request(request)
         running = queryset.filter(state__in=campaign_actions.allowed("pause"))
         done = [c for c in running if campaign_actions.do_pause_campaign(c, actor=actor)]
-        self.message_user(request, _("%(count)d campaigns paused.") % {"count": len(done)})
+        n = len(done)
+        said = ngettext("%(count)d campaign paused.", "%(count)d campaigns paused.", n) % {"count": n}
+        self.message_user(request, said)
 
     @admin.action(description=gettext_lazy("Resume selected paused campaigns"), permissions=["change"])
     def resume_selected(self, request, queryset):
         actor = Actor.of_request(request)
         paused = queryset.filter(state__in=campaign_actions.allowed("resume"))
         done = [c for c in paused if campaign_actions.do_resume_campaign(c, actor=actor)]
-        self.message_user(request, _("%(count)d campaigns resumed.") % {"count": len(done)})
+        n = len(done)
+        said = ngettext("%(count)d campaign resumed.", "%(count)d campaigns resumed.", n) % {"count": n}
+        self.message_user(request, said)
 
 
 @admin.register(Call)
@@ -411,10 +426,12 @@ class CallAdmin(MaskedNumbersAdmin, ReadOnlyAdmin):
     def redial_unknown(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         count = call_actions.do_settle_unknown_calls(ids, placed=False, actor=Actor.of_request(request))
-        self.message_user(request, _("%(count)d calls will be dialled again.") % {"count": count})
+        said = ngettext("%(count)d call will be dialled again.", "%(count)d calls will be dialled again.", count)
+        self.message_user(request, said % {"count": count})
 
     @admin.action(description=gettext_lazy("Outcome unknown → placed, not answered"), permissions=["settle"])
     def fail_unknown(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         count = call_actions.do_settle_unknown_calls(ids, placed=True, actor=Actor.of_request(request))
-        self.message_user(request, _("%(count)d calls marked as failed.") % {"count": count})
+        said = ngettext("%(count)d call marked as failed.", "%(count)d calls marked as failed.", count)
+        self.message_user(request, said % {"count": count})

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit.actors import Actor
 from campaigns import segments
@@ -112,17 +112,23 @@ def followup_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) 
         else:
             build = followup.followup_build
             if build.status == FollowupBuild.Status.DONE:
-                text = _("Follow-up “%(name)s” created as a draft with %(count)d contacts.") % {
-                    "name": followup.name,
-                    "count": build.copied,
-                }
+                text = ngettext(
+                    "Follow-up “%(name)s” created as a draft with %(count)d contact.",
+                    "Follow-up “%(name)s” created as a draft with %(count)d contacts.",
+                    build.copied,
+                ) % {"name": followup.name, "count": build.copied}
                 if build.left_out:
-                    text += " " + _("%(count)d do-not-call numbers were left out.") % {"count": build.left_out}
+                    text += " " + ngettext(
+                        "%(count)d do-not-call number was left out.",
+                        "%(count)d do-not-call numbers were left out.",
+                        build.left_out,
+                    ) % {"count": build.left_out}
             else:
-                text = _("Follow-up “%(name)s” created; its %(count)d contacts are being copied in the background.") % {
-                    "name": followup.name,
-                    "count": build.total,
-                }
+                text = ngettext(
+                    "Follow-up “%(name)s” created; its %(count)d contact is being copied in the background.",
+                    "Follow-up “%(name)s” created; its %(count)d contacts are being copied in the background.",
+                    build.total,
+                ) % {"name": followup.name, "count": build.total}
             model_admin.message_user(request, text, messages.SUCCESS)
             return redirect("admin:campaigns_campaign_change", followup.pk)
     context = {

@@ -61,7 +61,7 @@ class CallerNumberAdmin(ReferenceTableAdmin):
     def why_inactive(self, obj: CallerNumber) -> str:
         return obj.inactive_reason_text
 
-    @admin.display(description=gettext_lazy("concurrent calls now"))
+    @admin.display(description=gettext_lazy("concurrency limit now"))
     def concurrency_now(self, obj: CallerNumber) -> str:
         if obj.pk is None:
             return "—"

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 
+from campaigns import times
 from campaigns.window import CallingWindow, DailyHours
 
 ACCOUNT = "account"
@@ -326,11 +327,14 @@ def summary(forecast: Forecast, window: CallingWindow, now: dt.datetime | None =
         CALLER_NUMBERS: _("the caller numbers' concurrency"),
         CAMPAIGN: _("this campaign's own max calls per second"),
     }[forecast.binds]
+    windows = ngettext(
+        "%(days)d day of %(hours)s-hour windows", "%(days)d days of %(hours)s-hour windows", forecast.window_days
+    ) % {"days": forecast.window_days, "hours": f"{window_hours:g}"}
     sentence = ngettext(
         "With %(numbers)d number at %(concurrent)d concurrent calls in all and ~%(holding)d s calls, "
-        "%(calls)s calls take about %(needed)s of calling (%(days)d days of %(hours)s-hour windows).",
+        "%(calls)s calls take about %(needed)s of calling (%(windows)s).",
         "With %(numbers)d numbers at %(concurrent)d concurrent calls in all and ~%(holding)d s calls, "
-        "%(calls)s calls take about %(needed)s of calling (%(days)d days of %(hours)s-hour windows).",
+        "%(calls)s calls take about %(needed)s of calling (%(windows)s).",
         forecast.caller_numbers,
     ) % {
         "numbers": forecast.caller_numbers,
@@ -338,8 +342,7 @@ def summary(forecast: Forecast, window: CallingWindow, now: dt.datetime | None =
         "holding": round(forecast.holding_seconds),
         "calls": f"{forecast.calls_left:,}",
         "needed": duration_text(forecast.seconds_needed),
-        "days": forecast.window_days,
-        "hours": f"{window_hours:g}",
+        "windows": windows,
     }
     warning = ""
     if forecast.binds == CALLER_NUMBERS:
@@ -353,7 +356,7 @@ def summary(forecast: Forecast, window: CallingWindow, now: dt.datetime | None =
     if forecast.opens_at and forecast.opens_at > now:
         notes.append(
             _("The calling window is closed now; dialling starts %(when)s.")
-            % {"when": forecast.opens_at.strftime("%Y-%m-%d %H:%M %Z")}
+            % {"when": times.stamp(forecast.opens_at, window.zone)}
         )
     for group in forecast.own_hours_contacts:
         notes.append(

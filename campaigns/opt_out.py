@@ -47,7 +47,7 @@ def opt_out(calls: list[Call], now: dt.datetime | None = None) -> int:
             "dnc.opted_out",
             key=pressed_opt_out(call),
             campaign=call.campaign.name,
-            date=timezone.localtime(now, call.campaign.zone).strftime("%Y-%m-%d %H:%M"),
+            date=reasons.moment(now),
         )
         entries[call.phone] = DoNotCall(
             phone=call.phone, reason=reason, campaign_id=call.campaign_id, source=DoNotCall.Source.OPT_OUT

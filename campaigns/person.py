@@ -90,7 +90,8 @@ def find(number: str) -> dict[str, Any]:
 
 
 def _time(value) -> str | None:
-    return value.isoformat() if value else None
+    """ISO 8601 in the operator's zone, with its offset."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 def _raw_quoting(number: str) -> models.QuerySet:

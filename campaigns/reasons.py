@@ -10,6 +10,7 @@ as `{"text": "..."}` (or, for rejected import rows, a plain string) and shown as
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +138,21 @@ def typed(text: str) -> Reason:
     return {"text": text} if text else {}
 
 
+def moment(when: dt.datetime) -> dict[str, str]:
+    """A time to store in a reason's params: worded in the reader's time zone when shown, so the
+    text agrees with every other time on the page."""
+    return {"at": when.astimezone(dt.UTC).isoformat()}
+
+
+def _local(value: dict[str, str]) -> str:
+    from django.utils import timezone
+
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(value["at"])).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(value["at"])
+
+
 def describe(value: Reason | str | None) -> str:
     """The reason in words, in the active language ("" for none)."""
     if not value:
@@ -149,7 +165,7 @@ def describe(value: Reason | str | None) -> str:
     if template is None:
         return str(value.get("code", ""))
     params = {
-        name: describe(param) if isinstance(param, dict) else param
+        name: (_local(param) if "at" in param else describe(param)) if isinstance(param, dict) else param
         for name, param in (value.get("params") or {}).items()
     }
     try:

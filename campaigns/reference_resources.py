@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from campaigns import reasons, spreadsheets
+from campaigns import reasons, spreadsheets, times
 from campaigns.accounts import VoiceAccount
 from campaigns.contacts.phones import InvalidNumber, normalize
 from campaigns.models import CallerNumber, DoNotCall, NoCallDay
@@ -66,6 +66,14 @@ class ChoiceLabelWidget(widgets.Widget):
         return str(self.labels.get(value, value or ""))
 
 
+class StampWidget(widgets.DateTimeWidget):
+    """A time in the operator's zone with its offset (`2026-12-06 15:54 +08:00`): a file may be
+    read anywhere."""
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return times.stamp(value)
+
+
 class DoNotCallResource(PhoneColumnResource):
     """phone, reason, expires, added (and, exported only, source and campaign). An import adds
     numbers, each until its `expires` (blank: for good); a number already on the list keeps its
@@ -82,6 +90,9 @@ class DoNotCallResource(PhoneColumnResource):
         attribute="source", column_name="source", readonly=True, widget=ChoiceLabelWidget(DoNotCall.Source.choices)
     )
     campaign = fields.Field(attribute="campaign__name", column_name="campaign", readonly=True)
+
+
+    created_at = fields.Field(attribute="created_at", column_name="added", readonly=True, widget=StampWidget())
 
     class Meta:
         model = DoNotCall

@@ -19,14 +19,21 @@ no path can forget to:
   Cleaning comes first: a cell "\\x01=HYPERLINK(...)" is no formula until its control
   character is dropped, and would be written as one if neutralised before.
 - stay inside Excel's 16,384 columns (`TooWide`, a clear message, instead of a 500).
+
+Cells keep their types: numbers stay numbers, and an aware datetime becomes a real date cell in
+XLSX (its wall-clock time in its own zone: the column's header names the zone) and, in CSV,
+`2026-11-02 10:01:00 +08:00`. A download's file name may be Chinese (`attachment(...)`: an ASCII
+`filename` for old clients, the real one as RFC 5987 `filename*`).
 Which variable columns a list has is `campaigns.contacts.variables.variable_names_of`.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator
+from urllib.parse import quote
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -53,10 +60,21 @@ def neutralise(value: object) -> object:
     return value
 
 
+def csv_cell(value: object) -> object:
+    """A neutralised CSV cell; an aware time with its offset (`2026-11-02 10:01:00 +08:00`)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        text = value.strftime("%z")
+        return f"{value:%Y-%m-%d %H:%M:%S} {text[:3]}:{text[3:]}"
+    return neutralise(value)
+
+
 def xlsx_cell(value: object) -> object:
-    """A cleaned, then neutralised cell openpyxl can write and Excel can open."""
+    """A cleaned, then neutralised cell openpyxl can write and Excel can open. An aware time is
+    written as its wall-clock time (Excel has no zones: the header says which)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     value = neutralise(value)
@@ -85,11 +103,24 @@ def csv_response(rows: Iterable[list], filename: str) -> StreamingHttpResponse:
     def lines() -> Iterator[bytes]:
         yield "\ufeff".encode()
         for row in rows:
-            yield writer.writerow([neutralise(value) for value in row]).encode()
+            yield writer.writerow([csv_cell(value) for value in row]).encode()
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = attachment(filename)
     return response
+
+
+def attachment(filename: str) -> str:
+    """The Content-Disposition of a download: `filename*=utf-8''…` (RFC 5987) for a name that is
+    not ASCII, after a plain `filename` of its ASCII letters for clients that read only that."""
+    if filename.isascii():
+        return content_disposition_header(True, filename) or ""
+    stem, dot, ext = filename.rpartition(".")
+    fallback = "-".join(
+        part for part in "".join(c if c.isascii() and c.isalnum() else "-" for c in stem).split("-") if part
+    )
+    fallback = f"{fallback or 'download'}{dot}{ext}"
+    return f"attachment; filename=\"{fallback}\"; filename*=utf-8''{quote(filename)}"
 
 
 def xlsx_response(rows: Iterable[list], filename: str, sheet_title: str) -> FileResponse:
@@ -108,4 +139,6 @@ def xlsx_response(rows: Iterable[list], filename: str, sheet_title: str) -> File
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # FileResponse closes it
     workbook.save(spool)
     spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response = FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = attachment(filename)
+    return response

@@ -168,9 +168,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
 USE_I18N = True
-USE_TZ = True
+USE_TZ = True  # stored in UTC; shown in TIME_ZONE
+
+
+def envzone(name: str, default: str) -> str:
+    """An IANA time zone name (`Asia/Shanghai`); a typo stops the start."""
+    import zoneinfo
+
+    value = _env(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ImproperlyConfigured(f"{name}={value!r} is not an IANA time zone (e.g. Asia/Shanghai)") from None
+    return value
+
+
+# The operator's zone: every page, list, date field, export and command shows times in it (a
+# campaign's own times, on its page, in the campaign's zone, labelled when it differs).
+TIME_ZONE = envzone("TIME_ZONE", "Asia/Shanghai")
 DEFAULT_CAMPAIGN_TIMEZONE = "Asia/Shanghai"
 
 STATIC_URL = "static/"
@@ -292,7 +308,11 @@ LOGGING = {
     # Every handler masks phone numbers and secrets (ivrsite/logging.py).
     "filters": {"mask": {"()": "ivrsite.logging.MaskingFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+        # Django sets the process's zone to TIME_ZONE: the offset keeps a log line unambiguous.
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

@@ -10,9 +10,8 @@ from collections.abc import Iterable, Iterator
 
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
-from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from audit.actors import Actor
 from audit.downloads import counted
@@ -38,7 +37,7 @@ def chain_rows(campaign: Campaign) -> Iterator[list]:
     root = members[0]
     variable_names = exports.make_resource(root).variable_names
     statuses = dict(Call.Status.choices)
-    header = [_("number"), _("name"), *variable_names]
+    header = [_("number"), str(exports.PERSON_NAME), *map(exports.variable_header, variable_names)]
     header += [f"{member.name} (#{member.pk})" for member in members]
     yield header
     calls = Call.objects.filter(campaign=root, is_latest=True).select_related("contact").order_by("pk")
@@ -68,9 +67,11 @@ def _cell(status: str | None, label: str | None, statuses: dict) -> str:
     return str(statuses.get(status, status))
 
 
+KINDS = {"segment": _lazy("segment"), "chain": _lazy("follow-up chain")}
+
+
 def filename(campaign: Campaign, kind: str, ext: str) -> str:
-    stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
-    return f"{kind}-{campaign.pk}-{slugify(campaign.name) or 'campaign'}-{stamp}.{ext}"
+    return exports.filename(campaign, str(KINDS.get(kind, kind)), ext)
 
 
 def response(rows: Iterable[list], campaign: Campaign, kind: str, fmt: str, actor: Actor) -> HttpResponse:

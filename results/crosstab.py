@@ -17,8 +17,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.actors import Actor
 from audit.downloads import counted
@@ -26,7 +26,7 @@ from campaigns import spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign
 from receipts.models import CrosstabSnapshot
-from results import scores, snapshots
+from results import exports, scores, snapshots
 
 log = logging.getLogger(__name__)
 S = Call.Status
@@ -162,7 +162,11 @@ def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot, *, pool
     groups = [(value or _("(blank)"), counts) for value, counts in table.get("values", [])]
     if table.get("other"):
         groups.append(
-            (_("Other (%(count)d values)") % {"count": table.get("other_values", 0)}, table["other"]),
+            (
+                ngettext("Other (%(count)d value)", "Other (%(count)d values)", table.get("other_values", 0))
+                % {"count": table.get("other_values", 0)},
+                table["other"],
+            ),
         )
     labels, rows = [], []
     key_series: dict[str, list[int]] = {o["key"]: [] for o in options}
@@ -188,7 +192,8 @@ def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot, *, pool
         labels.append(name)
         rows.append(row)
     names = [f"{o['key']}: {o['label']}" for o in options]
-    columns = [variable, _("Contacts"), _("Dialled"), _("Answered"), _("Answer rate %"), *names]
+    columns = [exports.variable_header(variable), _("Contacts"), _("Dialled"), _("Answered"), _("Answer rate %")]
+    columns += names
     if scale:
         columns.append(_("Mean score"))
         if scores.is_nps(scale):
@@ -214,6 +219,4 @@ def csv_response(campaign: Campaign, chart: dict, actor: Actor) -> HttpResponse:
     """The cross-tab's table as CSV (through `campaigns.spreadsheets`, like every download)."""
     table = [chart["table"]["columns"], *chart["table"]["rows"]]
     rows = counted(table, actor, "download.crosstab", campaign, changes={"by": [None, chart["variable"]]})
-    stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
-    name = slugify(chart["variable"]) or "variable"
-    return spreadsheets.csv_response(rows, f"crosstab-{campaign.pk}-{name}-{stamp}.csv")
+    return spreadsheets.csv_response(rows, exports.filename(campaign, _("cross-tab"), "csv", chart["variable"]))

@@ -1,13 +1,16 @@
 """Results per contact as CSV (streamed, UTF-8 with BOM for Excel) or XLSX.
 
 One row per contact of the campaign, from its latest attempt: number, name, the contact's
-variables, final status, attempts, last call time in the campaign's zone, keys pressed,
-answer. The columns are a django-import-export Resource; the files are written by
-`campaigns.spreadsheets`, which neutralises every cell (header row included).
+variables, final status, attempts, last call time in the campaign's zone (named in the header),
+call duration, keys pressed, answer, its score where the menu has a scale, AAPOR disposition.
+Cells are typed (numbers as numbers, times as real dates), ready for analysis. The columns are a
+django-import-export Resource; the files are written by `campaigns.spreadsheets`, which
+neutralises every cell (header row included).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
@@ -15,46 +18,67 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from import_export import resources
 from import_export.fields import Field
 
 from audit.actors import Actor
 from audit.downloads import counted
-from campaigns import spreadsheets
+from campaigns import spreadsheets, times
+from campaigns.contacts.contact_hours import CALL_AFTER, CALL_BEFORE
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign, ContactList
 from campaigns.opt_out import every_opt_out_key
-from results import dispositions
+from results import dispositions, scores
+
+# Variables the importer gave a meaning: worded headers instead of their stored names.
+VARIABLE_HEADERS = {
+    CALL_AFTER: _("call after (HH:MM)"),
+    CALL_BEFORE: _("call before (HH:MM)"),
+}
+PERSON_NAME = pgettext_lazy("a person's name", "name")
+
+
+def variable_header(name: str) -> str:
+    return str(VARIABLE_HEADERS.get(name, name))
 
 
 class ResultResource(resources.ModelResource):
     phone = Field(attribute="phone", column_name=_("number"))
-    name = Field(attribute="contact__name", column_name=_("name"))
+    name = Field(attribute="contact__name", column_name=PERSON_NAME)
     status = Field(column_name=_("final status"))
-    attempts = Field(attribute="attempt", column_name=_("attempts"))
+    attempts = Field(column_name=_("attempts"))
     last_call = Field(column_name=_("last call time"))
+    duration = Field(column_name=_("call duration (s)"))
     dtmf = Field(attribute="dtmf", column_name=_("keys pressed"))
     answer_key = Field(attribute="answer_key", column_name=_("answer key"))
     answer_label = Field(attribute="answer_label", column_name=_("answer"))
+    score = Field(column_name=_("score"))
     disposition = Field(column_name=_("AAPOR disposition"))
     variant = Field(attribute="variant", column_name=_("script variant"))
 
     class Meta:
         model = Call
-        fields = ("phone", "name", "status", "attempts", "last_call", "dtmf", "answer_key", "answer_label")
-        fields += ("disposition", "variant")
+        fields = ("phone", "name", "status", "attempts", "last_call", "duration", "dtmf", "answer_key")
+        fields += ("answer_label", "score", "disposition", "variant")
         export_order = fields
 
     def __init__(self, campaign: Campaign, variable_names: list[str] | None = None) -> None:
         super().__init__()
         self.campaign = campaign
         self.opt_out_keys = every_opt_out_key(campaign.menu_snapshot or campaign.menu.snapshot())
+        self.scale = scores.scale_of(campaign.menu_options)
         self.variable_names = variable_names or []
         fields = dict(self.fields)
+        fields["last_call"] = Field(
+            column_name=_("last call time (%(zone)s, UTC%(offset)s)")
+            % {"zone": campaign.timezone, "offset": times.zone_offset(campaign.zone)}
+        )
         ordered = {"phone": fields["phone"], "name": fields["name"]}
         for name in self.variable_names:
-            ordered[f"var_{name}"] = Field(column_name=name)
-        self.fields = ordered | {name: fields[name] for name in self._meta.fields[2:]}
+            ordered[f"var_{name}"] = Field(column_name=variable_header(name))
+        rest = [name for name in self._meta.fields[2:] if name != "score" or self.scale]
+        self.fields = ordered | {name: fields[name] for name in rest}
 
     def get_export_order(self) -> tuple[str, ...]:
         return tuple(self.fields)
@@ -66,9 +90,22 @@ class ResultResource(resources.ModelResource):
         disposition = dispositions.disposition_of(call, self.opt_out_keys)
         return f"{disposition.code} {disposition.name}"
 
-    def dehydrate_last_call(self, call: Call) -> str:
+    def dehydrate_attempts(self, call: Call) -> int:
+        return call.attempt
+
+    def dehydrate_last_call(self, call: Call) -> dt.datetime | None:
+        """An aware time in the campaign's zone (the writer turns it into a date cell)."""
         when = call.ended_at or call.answered_at or call.sent_at
-        return timezone.localtime(when, self.campaign.zone).strftime("%Y-%m-%d %H:%M:%S") if when else ""
+        return timezone.localtime(when, self.campaign.zone).replace(microsecond=0) if when else None
+
+    def dehydrate_duration(self, call: Call) -> int | None:
+        return call.duration
+
+    def dehydrate_score(self, call: Call) -> int | float | None:
+        if call.status != Call.Status.ANSWERED or call.answer_key not in self.scale:
+            return None
+        value = self.scale[call.answer_key]
+        return int(value) if value == int(value) else value
 
     def export_field(self, field: Field, instance: Call, **kwargs) -> object:
         name = self.get_field_name(field)
@@ -102,9 +139,17 @@ def rows(campaign: Campaign, contact_list_id: int | None = None) -> Iterator[lis
         yield resource.export_resource(call)
 
 
-def _filename(campaign: Campaign, ext: str) -> str:
+def filename(campaign: Campaign, kind: str, ext: str, detail: str = "") -> str:
+    """`结果-满意度回访-20261206-1554.xlsx`: what, the campaign's name (Chinese kept; no slash,
+    quote or control character), what of it, when in its zone."""
     stamp = timezone.localtime(timezone.now(), campaign.zone).strftime("%Y%m%d-%H%M")
-    return f"results-{campaign.pk}-{slugify(campaign.name) or 'campaign'}-{stamp}.{ext}"
+    parts = [slugify(str(kind), allow_unicode=True), slugify(campaign.name, allow_unicode=True) or str(campaign.pk)]
+    parts += [slugify(detail, allow_unicode=True)] if detail else []
+    return "-".join([*filter(None, parts), stamp]) + f".{ext}"
+
+
+def _filename(campaign: Campaign, ext: str) -> str:
+    return filename(campaign, _("results"), ext)
 
 
 def _audited(campaign: Campaign, contact_list_id: int | None, actor: Actor) -> Iterator[list]:
@@ -122,4 +167,4 @@ def xlsx_response(campaign: Campaign, actor: Actor, contact_list_id: int | None 
     return spreadsheets.xlsx_response(_audited(campaign, contact_list_id, actor), name, title)
 
 
-__all__ = ["ResultResource", "csv_response", "rows", "xlsx_response"]
+__all__ = ["ResultResource", "csv_response", "filename", "rows", "variable_header", "xlsx_response"]

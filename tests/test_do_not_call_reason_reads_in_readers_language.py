@@ -38,8 +38,8 @@ def test_an_opt_out_is_stored_as_a_code_and_worded_for_each_reader(staff_client,
     entry = DoNotCall.objects.get(phone=call.phone)
     assert entry.reason == {
         "code": "dnc.opted_out",
-        "params": {"key": "9", "campaign": "Q4 survey", "date": "2026-11-02 10:00"},
-    }
+        "params": {"key": "9", "campaign": "Q4 survey", "date": {"at": "2026-11-02T02:00:00+00:00"}},
+    }  # the moment, worded in the reader's zone (TIME_ZONE) when shown
     assert "Pressed 9 to opt out in “Q4 survey” on 2026-11-02 10:00" in changelist(staff_client, "en")
     assert "于 2026-11-02 10:00 在“Q4 survey”中按 9 退订" in changelist(staff_client, "zh-hans")
 

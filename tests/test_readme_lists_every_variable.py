@@ -12,7 +12,7 @@ NAME = r"([A-Z][A-Z0-9_]+)"
 PYTHON_READS = [
     re.compile(rf"""os\.environ(?:\.get)?[\[(]\s*["']{NAME}["']"""),
     re.compile(rf"""os\.getenv\(\s*["']{NAME}["']"""),
-    re.compile(rf"""\benv(?:bool|int|float|list|limits)\(\s*["']{NAME}["']"""),
+    re.compile(rf"""\benv(?:bool|int|float|list|limits|zone)\(\s*["']{NAME}["']"""),
     re.compile(rf"""^\w+_ENV = ["']{NAME}["']""", re.MULTILINE),  # a name kept in a constant
 ]
 SHELL_READS = re.compile(rf"\$\$?\{{{NAME}")  # ${NAME...} in the Procfile, $${NAME...} in the Makefile

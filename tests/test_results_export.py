@@ -46,15 +46,15 @@ def test_csv_rows_match_the_calls(staff_client, running_campaign, results):
     assert "attachment" in response["Content-Disposition"]
     rows = read_csv(response)
     assert rows[0] == [
-        "number", "name", "product", "final status", "attempts", "last call time", "keys pressed", "answer key",
-        "answer", "AAPOR disposition", "script variant",
+        "number", "name", "product", "final status", "attempts", "last call time (Asia/Shanghai, UTC+08:00)",
+        "call duration (s)", "keys pressed", "answer key", "answer", "AAPOR disposition", "script variant",
     ]  # fmt: skip
     assert rows[1] == [
-        "13800130000", "张三0", "宽带", "answered", "1", "2026-11-02 10:01:00", "1", "1", "满意",
+        "13800130000", "张三0", "宽带", "answered", "1", "2026-11-02 10:01:00 +08:00", "", "1", "1", "满意",
         "1.1 Complete: answered with a menu key", "",
     ]  # fmt: skip
-    # Latest attempt only, last call time in Asia/Shanghai.
-    assert rows[2][3:6] == ["busy", "2", "2026-11-02 11:00:30"]
+    # Latest attempt only, last call time in Asia/Shanghai, with its offset.
+    assert rows[2][3:6] == ["busy", "2", "2026-11-02 11:00:30 +08:00"]
     assert len(rows) == 3
 
 
@@ -70,8 +70,12 @@ def test_xlsx_has_the_same_rows(staff_client, running_campaign, results):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    xlsx_rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    assert xlsx_rows == csv_rows
+    xlsx_rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    # The same cells, typed: numbers as numbers, the time as a date (its zone in the header).
+    assert xlsx_rows[0] == csv_rows[0]
+    assert xlsx_rows[2][3:6] == ["busy", 2, dt.datetime(2026, 11, 2, 11, 0, 30)]
+    as_text = {int: str, dt.datetime: lambda v: f"{v:%Y-%m-%d %H:%M:%S} +08:00", type(None): lambda v: ""}
+    assert [[as_text.get(type(v), str)(v) for v in row] for row in xlsx_rows] == csv_rows
     assert sheet["B3"].data_type != "f"
 
 

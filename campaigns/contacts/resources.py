@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 
 from audit.actors import Actor
 from audit.downloads import counted
 from campaigns import spreadsheets
 from campaigns.contacts import importing
+from campaigns.contacts.contact_hours import CALL_AFTER, CALL_BEFORE
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Contact, ContactList
 
@@ -33,6 +35,10 @@ def outcome_label(outcome: str) -> str:
         importing.INVALID: _("rejected"),
     }
     return labels[outcome]
+
+
+# A contact's own hours under a worded header the importer reads back (one of its aliases).
+HOURS_HEADERS = {CALL_AFTER: gettext_lazy("call after"), CALL_BEFORE: gettext_lazy("call before")}
 
 
 class ContactResource(resources.ModelResource):
@@ -56,7 +62,7 @@ class ContactResource(resources.ModelResource):
 
     def get_export_headers(self, selected_fields=None) -> list[str]:
         phone, name, dnc = super().get_export_headers(selected_fields)
-        return [phone, name, *self.variables, dnc]
+        return [phone, name, *(str(HOURS_HEADERS.get(v, v)) for v in self.variables), dnc]
 
     def export_resource(self, instance: Contact, selected_fields=None, **kwargs) -> list[str]:
         phone, name, dnc = super().export_resource(instance, selected_fields, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContactList(models.Model):
@@ -60,7 +61,7 @@ class Contact(models.Model):
     )
     # National form Aliyun takes: 11-digit mobile, or 0 + area code + number.
     phone = models.CharField(_("phone"), max_length=20)
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    name = models.CharField(pgettext_lazy("a person's name", "name"), max_length=200, blank=True)  # 姓名
     variables = models.JSONField(_("variables"), default=dict, blank=True)
     # The contact's id in the system it came from (a CRM, through the API); unique per list.
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from audit.actors import Actor, add_actor_argument
 from audit.record import record
-from campaigns import reasons
+from campaigns import reasons, times
 from campaigns.accounts import VoiceAccount
 from campaigns.actions import campaigns as actions
 from campaigns.contacts.contact_hours import never_called
@@ -195,7 +195,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key:<10} {figures[key]}")
         for label, count in figures["answers"].items():
             self.stdout.write(f"  answer {label}: {count}")
-        finish = forecast.finish_at.strftime("%Y-%m-%d %H:%M %Z") if forecast.finish_at else "not within its window"
+        finish = times.stamp(forecast.finish_at, campaign.zone) if forecast.finish_at else "not within its window"
         if forecast.paused:
             finish = "none while paused"
         self.stdout.write(
