@@ -83,16 +83,11 @@ class DoNotCallResource(PhoneColumnResource):
     phone = fields.Field(attribute="phone", column_name="phone")
     reason = fields.Field(attribute="reason", column_name="reason", widget=ReasonWidget())
     expires_at = fields.Field(attribute="expires_at", column_name="expires", widget=widgets.DateTimeWidget())
-    created_at = fields.Field(
-        attribute="created_at", column_name="added", readonly=True, widget=widgets.DateTimeWidget()
-    )
     source = fields.Field(
         attribute="source", column_name="source", readonly=True, widget=ChoiceLabelWidget(DoNotCall.Source.choices)
     )
-    campaign = fields.Field(attribute="campaign__name", column_name="campaign", readonly=True)
-
-
     created_at = fields.Field(attribute="created_at", column_name="added", readonly=True, widget=StampWidget())
+    campaign = fields.Field(attribute="campaign__name", column_name="campaign", readonly=True)
 
     class Meta:
         model = DoNotCall
