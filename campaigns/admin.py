@@ -108,8 +108,8 @@ class CampaignForm(forms.ModelForm):
         fields = [
             "name", "purpose", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
             "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps", "max_attempts",
-            "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
-            "retention_days", "keep_personal_data", "keep_reason",
+            "retry_delay_seconds", "retry_outcomes", "expected_call_seconds", "local_presence",
+            "rest_unhealthy_numbers", "retention_days", "keep_personal_data", "keep_reason",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -160,6 +160,7 @@ class CampaignAdmin(AuditedAdmin):
                 ]
             },
         ),
+        (gettext_lazy("Caller numbers"), {"fields": ["local_presence", "rest_unhealthy_numbers"]}),
         (
             gettext_lazy("Personal data"),
             {"fields": ["personal_data", "retention_days", "keep_personal_data", "keep_reason"]},

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.actors import DISPATCHER, Actor
 from audit.record import record
-from campaigns import reasons, webhook_events
+from campaigns import call_stats, reasons, webhook_events
 from campaigns.bulk import among, bulk_update_where
 from campaigns.models import Call, Campaign, Contact, DoNotCall, with_campaigns
 from campaigns.reasons import Reason
@@ -246,14 +246,21 @@ def do_complete_campaign(campaign: Campaign, now: dt.datetime | None = None, act
 # --- Calls, on the dispatcher's path ---
 
 
-def do_claim_calls(assignments: dict[int, list[int]], token: str, now: dt.datetime) -> int:
-    """queued → claimed by one worker (`token`), each call with its caller number.
+def do_claim_calls(
+    assignments: dict[int, list[int]], token: str, now: dt.datetime, local: dict[int, str] | None = None
+) -> int:
+    """queued → claimed by one worker (`token`), each call with its caller number and (local
+    presence) how local that number is to the callee (`local`: call id → Call.Local).
     Accepts: queued. Lock: held by the caller's transaction (`dispatch.claim`: caller
     numbers FOR UPDATE, calls SKIP LOCKED)."""
-    claimed = 0
+    groups: dict[tuple[int, str], list[int]] = {}
     for number_id, call_ids in assignments.items():
+        for call_id in call_ids:
+            groups.setdefault((number_id, (local or {}).get(call_id, "")), []).append(call_id)
+    claimed = 0
+    for (number_id, how_local), call_ids in groups.items():
         claimed += Call.objects.filter(pk__in=call_ids, status__in=_from("claim")).update(
-            status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id
+            status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id, local=how_local
         )
     return claimed
 
@@ -534,6 +541,7 @@ def do_settle_by_receipts(changes: list[tuple[Call, str | None]], now: dt.dateti
     written = bulk_update_where(Call, calls, ["status", *RECEIPT_FIELDS], "status", _from("settle_by_receipt"))
     newly_final = [pk for pk in newly_final if pk in written]
     if newly_final:
+        call_stats.add(call for call in calls if call.pk in newly_final)
         after_calls_settled(newly_final, now, calls)
     overtaken = [c for c in calls if c.pk in written and not c.is_latest and not _retryable_outcome(c)]
     if overtaken:
@@ -596,6 +604,8 @@ def do_settle_by_query(call: Call, status: str, fields: dict, now: dt.datetime) 
         status=status, settled_at=now, **fields
     )
     if settled:
+        call.status = status
+        call_stats.add([call])
         after_calls_settled([call.pk], now)
     return bool(settled)
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns import accounts, transitions
-from campaigns.dialling import claimers
+from campaigns.dialling import claimers, local
 from campaigns.models import Call, CallerNumber, Campaign
 
 S = Call.Status
@@ -25,10 +25,11 @@ CONCURRENCY_HORIZON = dt.timedelta(minutes=10)
 
 
 def caller_capacity(campaign: Campaign, now: dt.datetime, numbers: list[CallerNumber] | None = None) -> dict[int, int]:
-    """Free concurrent-call slots of the campaign's active caller numbers, or of `numbers` (all
-    campaigns count)."""
+    """Free concurrent-call slots of the campaign's active caller numbers not resting, or of
+    `numbers` (all campaigns count)."""
     if numbers is None:
-        numbers = list(campaign.caller_numbers.filter(active=True))
+        resting = Q(rested_until__gt=now)
+        numbers = list(campaign.caller_numbers.filter(active=True).exclude(resting))
     caps = [(number.pk, number.concurrency(now)) for number in numbers]
     busy = dict(
         Call.objects.filter(caller_number_id__in=[n for n, _cap in caps])
@@ -65,38 +66,62 @@ def claim(campaign: Campaign, limit: int = CLAIM_BATCH, now: dt.datetime | None 
 
 def _claim(campaign: Campaign, limit: int, now: dt.datetime, token: str, few: bool) -> list[int] | None:
     """The ids claimed; None when `few` numbers were tried and had no room (all may have)."""
+    localised = campaign.local_presence != Campaign.LocalPresence.OFF
     with transaction.atomic():
         # Locking caller numbers serialises capacity checks between workers.
-        numbers, partial = lock_caller_numbers(campaign, few)
+        numbers, partial = lock_caller_numbers(campaign, few, now, limit if localised else 0)
         capacity = caller_capacity(campaign, now, numbers)
         room = min(limit, sum(capacity.values()))
         if room <= 0:
             return None if partial else []
-        due = (
-            Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at__lte=now)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)
-        )
+        due = Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at__lte=now).order_by("due_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        ids = list(due[:room])
+        weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
+        if localised:
+            only = campaign.local_presence == Campaign.LocalPresence.ONLY
+            look = room * local.LOCAL_ONLY_LOOKAHEAD if only else room
+            calls = list(due.values_list("pk", "phone")[:look])
+            assignments, how_local = local.choose(
+                calls, capacity, local.index_for(campaign.pk), only, lambda ids, free: spread(ids, free, weights)
+            )
+            ids = sorted(pk for call_ids in assignments.values() for pk in call_ids)[:room]
+            kept = set(ids)
+            assignments = {n: [pk for pk in c if pk in kept] for n, c in assignments.items()}
+            transitions.do_claim_calls(assignments, token, now, how_local)
+            return ids
+        ids = list(due.values_list("pk", flat=True)[:room])
         if not ids:
             return []
-        weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
         transitions.do_claim_calls(spread(ids, capacity, weights), token, now)
     return ids
 
 
-def lock_caller_numbers(campaign: Campaign, few: bool) -> tuple[list[CallerNumber], bool]:
-    """The campaign's active caller numbers, locked, and whether that is only some of them:
-    with `few`, up to NUMBERS_PER_CLAIM that no other claim holds, picked at random, when the
-    numbers all belong to one account (its calls may go through any of them); otherwise all,
-    in id order, waiting for other claims."""
-    active = CallerNumber.objects.filter(campaigns=campaign, active=True)
+def lock_caller_numbers(
+    campaign: Campaign, few: bool, now: dt.datetime | None = None, local_for: int = 0
+) -> tuple[list[CallerNumber], bool]:
+    """The campaign's active caller numbers (not resting), locked, and whether that is only some
+    of them: with `few`, up to NUMBERS_PER_CLAIM that no other claim holds, picked at random, when
+    the numbers all belong to one account (its calls may go through any of them), plus (local
+    presence, `local_for` > 0) up to that many free ones in the cities and provinces of the next
+    `local_for` due calls; otherwise all, in id order, waiting for other claims."""
+    now = now or timezone.now()
+    active = CallerNumber.objects.filter(campaigns=campaign, active=True).filter(
+        Q(rested_until__isnull=True) | Q(rested_until__lte=now)
+    )
     if few and connection.features.has_select_for_update_skip_locked:
         shape = active.aggregate(numbers=Count("id"), accounts=Count(Coalesce("account_id", 0), distinct=True))
         if shape["accounts"] == 1 and shape["numbers"] > NUMBERS_PER_CLAIM:
-            free = list(active.select_for_update(skip_locked=True).order_by("?")[:NUMBERS_PER_CLAIM])
+            free = []
+            if local_for:
+                phones = Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at__lte=now).order_by(
+                    "due_at", "pk"
+                )
+                cities, provinces = local.regions_wanted(phones.values_list("phone", flat=True)[:local_for])
+                nearby = active.filter(Q(city__in=cities) | Q(province__in=provinces))
+                free = list(nearby.select_for_update(skip_locked=True).order_by("?")[:local_for])
+            others = active.exclude(pk__in=[n.pk for n in free]).select_for_update(skip_locked=True)
+            free += list(others.order_by("?")[:NUMBERS_PER_CLAIM])
             if free:
                 return free, True
     return list(active.select_for_update().order_by("pk")), False

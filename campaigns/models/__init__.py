@@ -31,6 +31,7 @@ from campaigns.models.menus import (
     render_tts_params,
 )
 from campaigns.models.quotas import Quota, SampleRelease
+from campaigns.models.stats import CallStats
 
 __all__ = [
     "BUILTIN_CONTACT_FIELDS",
@@ -40,6 +41,7 @@ __all__ = [
     "OPT_OUT",
     "PLACEHOLDER_RE",
     "Call",
+    "CallStats",
     "CallerNumber",
     "Campaign",
     "Contact",
