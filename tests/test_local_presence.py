@@ -4,13 +4,16 @@ room, else the province, else any (local first), or waits (local only)."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.actions import campaigns as actions
 from campaigns.dialling import dispatch, local
+from campaigns.forecast import campaign_forecast, summary
 from campaigns.models import Call, CallerNumber, Campaign, Contact, ContactList
 from tests.actors import OPERATOR
 from tests.dialling import RecordingClient
+from tests.receipt_elements import record
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +147,32 @@ def _hold_every_slot(campaign: Campaign, numbers) -> None:
                 caller_number=number,
                 sent_at=timezone.now(),
             )
+
+
+def test_dashboard_shows_the_answer_rate_local_and_not(menu, staff_client, post_receipts, redis_conn):
+    campaign = _campaign(menu, per_city=3, cities={"南京市": CALLEES["南京市"], "北京市": CALLEES["北京市"]})
+    dispatch.dial_campaign(campaign.pk, max_seconds=30, client=RecordingClient())
+    elements = []
+    for call in Call.objects.filter(campaign=campaign):
+        answered = call.local == Call.Local.CITY
+        element = record(0, "200000" if answered else "200003", call_id=call.call_id) | {"out_id": call.out_id}
+        elements.append(element | ({} if answered else {"start_time": ""}))
+    post_receipts(elements)
+
+    page = staff_client.get(reverse("results:dashboard", args=[campaign.pk])).content.decode()
+
+    assert "Local caller numbers" in page
+    assert '<tr><th scope="row">same city</th><td>3</td><td>3</td><td>100.0%</td></tr>' in page
+    assert '<tr><th scope="row">not local</th><td>3</td><td>0</td><td>0.0%</td></tr>' in page
+
+
+def test_forecast_counts_out_callees_with_no_local_number(menu):
+    campaign = _campaign(menu, per_city=10, cities={"南京市": CALLEES["南京市"], "北京市": CALLEES["北京市"]})
+    campaign.local_presence = Campaign.LocalPresence.ONLY
+    campaign.save()
+
+    forecast = campaign_forecast(campaign)
+
+    # Half the people (Beijing's) have no caller number near them: half the expected calls wait.
+    assert forecast.no_local_number == forecast.calls_left > 10
+    assert "no caller number in their city or province" in " ".join(summary(forecast, campaign.window)["notes"])

@@ -28,22 +28,47 @@ LOCAL_ONLY_LOOKAHEAD = 5
 
 @dataclass
 class NumberIndex:
-    """A campaign's active caller numbers by city and by province."""
+    """A campaign's active caller numbers by city and by province, and each number's place."""
 
     by_city: dict[str, list[int]] = field(default_factory=dict)
     by_province: dict[str, list[int]] = field(default_factory=dict)
+    place: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (province, city)
     built_at: float = 0.0
+    # Where the next look through a city's or province's numbers starts (round-robin).
+    cursor: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, numbers: Iterable[tuple[int, str, str]]) -> NumberIndex:
         """From (id, province, city) rows."""
         index = cls(built_at=time.monotonic())
         for pk, province, city in numbers:
+            index.place[pk] = (province, city)
             if city:
-                index.by_city.setdefault(city, []).append(pk)
+                index.by_city.setdefault("c:" + city, []).append(pk)
             if province:
-                index.by_province.setdefault(province, []).append(pk)
+                index.by_province.setdefault("p:" + province, []).append(pk)
         return index
+
+    def free_number(self, key: str, capacity: dict[int, int], taken: dict[int, int]) -> int | None:
+        """A number of the city or province `key` with room left, taking turns among them: the
+        shorter of its numbers and the claim's are looked through."""
+        candidates = self.by_city.get(key) if key.startswith("c:") else self.by_province.get(key)
+        if not candidates:
+            return None
+        if len(capacity) < len(candidates):
+            part, name = (1, key[2:]) if key.startswith("c:") else (0, key[2:])
+            for number, room in capacity.items():
+                if room > taken.get(number, 0) and self.place.get(number, ("", ""))[part] == name:
+                    return number
+            return None
+        start = self.cursor.get(key, 0)
+        count = len(candidates)
+        for step in range(count):
+            number = candidates[(start + step) % count]
+            if capacity.get(number, 0) > taken.get(number, 0):
+                self.cursor[key] = (start + step + 1) % count
+                return number
+        return None
 
 
 _indexes: dict[int, NumberIndex] = {}
@@ -67,15 +92,6 @@ def forget_indexes() -> None:
         _indexes.clear()
 
 
-def _roomiest(candidates: list[int] | None, free: dict[int, int], taken: dict[int, int]) -> int | None:
-    best, best_room = None, 0
-    for number in candidates or ():
-        room = free.get(number, 0) - taken.get(number, 0)
-        if room > best_room:
-            best, best_room = number, room
-    return best
-
-
 Spread = Callable[[list[int], dict[int, int]], dict[int, list[int]]]
 
 
@@ -84,7 +100,7 @@ def choose(
 ) -> tuple[dict[int, list[int]], dict[int, str]]:
     """Caller number → call ids, and call id → how local its number is, for (id, phone) calls.
 
-    Each call takes the number with most room in the callee's city, else province; the rest go
+    Each call takes a number with room in the callee's city, else province (in turn); the rest go
     to `spread` over the room left (local first: never left waiting while any number has room)
     or, local only, are left out (they stay queued)."""
     taken: dict[int, int] = {}
@@ -93,10 +109,10 @@ def choose(
     rest: list[int] = []
     for call_id, phone in calls:
         region = regions.region_of(phone)
-        number = _roomiest(index.by_city.get(region.city), capacity, taken) if region.city else None
+        number = index.free_number("c:" + region.city, capacity, taken) if region.city else None
         how = Local.CITY
         if number is None and region.province:
-            number = _roomiest(index.by_province.get(region.province), capacity, taken)
+            number = index.free_number("p:" + region.province, capacity, taken)
             how = Local.PROVINCE
         if number is None:
             rest.append(call_id)
