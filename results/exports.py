@@ -2,8 +2,9 @@
 
 One row per contact of the campaign, from its latest attempt: number, name, the contact's
 variables, final status, attempts, last call time in the campaign's zone, keys pressed,
-answer. The columns are a django-import-export Resource; the files are written by
-`campaigns.spreadsheets`, which neutralises every cell (header row included).
+answer, and the callee's province, city and carrier (derived from the number). The columns
+are a django-import-export Resource; the files are written by `campaigns.spreadsheets`, which
+neutralises every cell (header row included).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from import_export.fields import Field
 
 from audit.actors import Actor
 from audit.downloads import counted
-from campaigns import spreadsheets
+from campaigns import regions, spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign, ContactList
 from campaigns.opt_out import every_opt_out_key
@@ -38,11 +39,15 @@ class ResultResource(resources.ModelResource):
     answer_label = Field(attribute="answer_label", column_name=_("answer"))
     disposition = Field(column_name=_("AAPOR disposition"))
     variant = Field(attribute="variant", column_name=_("script variant"))
+    # Derived from the number (campaigns.regions, cached by prefix): no copy stored per contact.
+    province = Field(column_name=_("province"))
+    city = Field(column_name=_("city"))
+    carrier = Field(column_name=_("carrier"))
 
     class Meta:
         model = Call
         fields = ("phone", "name", "status", "attempts", "last_call", "dtmf", "answer_key", "answer_label")
-        fields += ("disposition", "variant")
+        fields += ("disposition", "variant", "province", "city", "carrier")
         export_order = fields
 
     def __init__(self, campaign: Campaign, variable_names: list[str] | None = None) -> None:
@@ -65,6 +70,15 @@ class ResultResource(resources.ModelResource):
     def dehydrate_disposition(self, call: Call) -> str:
         disposition = dispositions.disposition_of(call, self.opt_out_keys)
         return f"{disposition.code} {disposition.name}"
+
+    def dehydrate_province(self, call: Call) -> str:
+        return regions.region_of(call.phone).province
+
+    def dehydrate_city(self, call: Call) -> str:
+        return regions.region_of(call.phone).city
+
+    def dehydrate_carrier(self, call: Call) -> str:
+        return regions.region_of(call.phone).carrier
 
     def dehydrate_last_call(self, call: Call) -> str:
         when = call.ended_at or call.answered_at or call.sent_at
