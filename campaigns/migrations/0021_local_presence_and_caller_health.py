@@ -4,6 +4,21 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def fill_regions(apps, schema_editor):
+    """Caller numbers already there learn their province, city and carrier from the number."""
+    from campaigns import regions
+    from campaigns.contacts.phones import InvalidNumber, normalize
+
+    CallerNumber = apps.get_model("campaigns", "CallerNumber")
+    for number in CallerNumber.objects.all():
+        try:
+            region = regions.region_of(normalize(number.number))
+        except InvalidNumber:
+            continue
+        number.province, number.city, number.carrier = region
+        number.save(update_fields=["province", "city", "carrier"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -72,4 +87,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('hour', 'campaign', 'caller_number', 'province', 'carrier', 'local'), name='one_stats_cell')],
             },
         ),
+        migrations.RunPython(fill_regions, migrations.RunPython.noop),
     ]
