@@ -114,8 +114,12 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "expected_call_seconds" in self.fields:
-            self.fields["expected_call_seconds"].required = False
+        for optional in ("expected_call_seconds", "local_presence"):
+            if optional in self.fields:
+                self.fields[optional].required = False
+
+    def clean_local_presence(self):
+        return self.cleaned_data.get("local_presence") or Campaign.LocalPresence.OFF
 
     def clean_expected_call_seconds(self):
         value = self.cleaned_data.get("expected_call_seconds")

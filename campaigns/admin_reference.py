@@ -45,7 +45,8 @@ class ReferenceTableAdmin(ImportExportModelAdmin, AuditedAdmin):
 
 @admin.register(CallerNumber)
 class CallerNumberAdmin(ReferenceTableAdmin):
-    list_display = ["number", "label", "province", "city", "account", "concurrency_now", "active", "health"]
+    list_display = ["number", "label", "province", "city", "account", "concurrency_now", "active", "why_inactive"]
+    list_display += ["health"]
     list_filter = ["active", "account", "province"]
     list_select_related = ["account"]
     search_fields = ["number", "label", "province", "city"]

@@ -124,6 +124,8 @@ def _claim(
                 calls, capacity, local.index_for(campaign.pk), only, lambda ids, free: spread(ids, free, weights)
             )
             ids = sorted(pk for call_ids in assignments.values() for pk in call_ids)[:room]
+            if not ids:  # local only: these numbers serve none of them; all of them may
+                return None if partial else []
             kept = set(ids)
             assignments = {n: [pk for pk in c if pk in kept] for n, c in assignments.items()}
             transitions.do_claim_calls(assignments, token, now, how_local)
