@@ -176,3 +176,19 @@ def test_forecast_counts_out_callees_with_no_local_number(menu):
     # Half the people (Beijing's) have no caller number near them: half the expected calls wait.
     assert forecast.no_local_number == forecast.calls_left > 10
     assert "no caller number in their city or province" in " ".join(summary(forecast, campaign.window)["notes"])
+
+
+def test_through_the_simulator_callees_see_a_number_of_their_city(menu, settings, start_simulator, redis_conn):
+    simulator = start_simulator(keys={"LTAI-local": "local-secret"})
+    settings.ALIYUN_ACCESS_KEY_ID, settings.ALIYUN_ACCESS_KEY_SECRET = "LTAI-local", "local-secret"
+    settings.ALIYUN_VOICE_ENDPOINT = simulator.url
+    settings.CALLEE_LIMITS = []
+    campaign = _campaign(menu, per_city=12, cities={c: CALLEES[c] for c in [*CALLERS, "北京市"]})
+
+    dispatch.dial_campaign(campaign.pk, max_seconds=30)
+
+    calls = list(campaign.calls.select_related("caller_number", "contact").exclude(status=Call.Status.QUEUED))
+    assert simulator.stats.snapshot()["placed"] == len(calls) == 48
+    served = [c for c in calls if c.contact.name[:3] in CALLERS]
+    local_share = sum(c.caller_number.number in CALLERS[c.contact.name[:3]] for c in served) / len(served)
+    assert local_share >= 0.95
