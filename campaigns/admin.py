@@ -381,7 +381,7 @@ class CallAdmin(MaskedNumbersAdmin, ReadOnlyAdmin):
     about a call is an operator action below."""
 
     list_display = ["phone", "campaign", "attempt", "status", "answer_label", "out_id", "sent_at"]
-    list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
+    list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "local", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]
     list_select_related = ["campaign"]
     raw_id_fields = ["contact", "campaign", "caller_number"]
