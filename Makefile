@@ -65,7 +65,9 @@ bench-smoke: $(VENV)/.installed
 	BENCH_DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)receipts_bench BENCH_REDIS_URL=$(REDIS_URL_TEST) \
 	$(PY) bench/receipts_bench.py --calls 2000 --receipts 1000 --runs 3
 	$(PY) bench/client_bench.py 1
-	$(PY) bench/dispatch_bench.py --contacts 300 --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)dispatch_bench
+	$(PY) bench/local_presence_bench.py --batches 200
+	$(PY) bench/dispatch_bench.py --contacts 300 --local-presence first --pg $(BENCH_PG) \
+	--database $(BENCH_DB_PREFIX)dispatch_bench
 	$(PY) bench/dispatch_bench.py --procfile --contacts 2600 --floor 0.75 --pg $(BENCH_PG) \
 	--database $(BENCH_DB_PREFIX)dispatch_bench
 	BENCH_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/campaign_scale_bench.py --calls 5000 --enrol 2000 --runs 3 \

@@ -24,6 +24,9 @@ EVENTS = {
     # caller numbers and accounts
     "caller_number.deactivated": _("caller number deactivated"),
     "caller_number.concurrency_lowered": _("caller number's concurrency lowered for a while"),
+    "caller_number.flagged": _("caller number flagged: its answer rate dropped"),
+    "caller_number.rested": _("caller number rested: its answer rate dropped"),
+    "caller_number.recovered": _("caller number's answer rate recovered"),
     "account.added": _("Aliyun account added"),
     "account.changed": _("Aliyun account changed"),
     # lists, imports and menus

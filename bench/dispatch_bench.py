@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,12 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help="Aliyun accounts, each with its own key pair, --qps budget and caller number (default 1: the "
         "environment's); the campaign uses all their numbers, so its limit is accounts x qps.",
+    )
+    parser.add_argument(
+        "--local-presence",
+        choices=["off", "first", "only"],
+        default="off",
+        help="The campaign's local presence; first/only add caller numbers in eight cities to the default account.",
     )
     parser.add_argument("--call-duration-scale", type=float, default=0.02, help="Simulated call length factor.")
     parser.add_argument(
@@ -129,7 +136,13 @@ def account_keys(n: int) -> list[tuple[str, str]]:
     return [(f"bench-key-{i}", f"bench-secret-{i}-{'x' * 8}") for i in range(2, n + 1)]
 
 
-def create_campaign(n: int, accounts: int = 1, qps: int = 100, endpoint: str = "") -> Any:
+# Landline caller numbers in eight cities (local presence): Beijing, Shanghai, Guangzhou, Nanjing,
+# Hangzhou, Chengdu, Wuhan, Xi'an.
+LOCAL_CALLERS = ["01088880001", "02188880001", "02088880001", "02588880001", "057188880002", "02888880001"]
+LOCAL_CALLERS += ["02788880001", "02988880001"]
+
+
+def create_campaign(n: int, accounts: int = 1, qps: int = 100, endpoint: str = "", local_presence: str = "off") -> Any:
     import random
 
     from campaigns.accounts import VoiceAccount
@@ -167,6 +180,11 @@ def create_campaign(n: int, accounts: int = 1, qps: int = 100, endpoint: str = "
     )
     campaign.contact_lists.add(contact_list)
     campaign.caller_numbers.add(CallerNumber.objects.create(number=CALLER, max_concurrent_calls=5000))
+    if local_presence != "off":
+        campaign.local_presence = local_presence
+        campaign.save(update_fields=["local_presence"])
+        for number in LOCAL_CALLERS:
+            campaign.caller_numbers.add(CallerNumber.objects.create(number=number, max_concurrent_calls=5000))
     for i, (key_id, secret) in enumerate(account_keys(accounts), start=2):
         account = VoiceAccount(name=f"bench account {i}", access_key_id=key_id, endpoint=endpoint, qps=qps)
         account.set_secret(secret)
@@ -375,7 +393,7 @@ def run(args: argparse.Namespace) -> dict:
     base = baseline(baseline_n, args.log_dir)
 
     note(f"creating {args.contacts:,} contacts, {args.accounts} account(s)")
-    campaign = create_campaign(args.contacts, args.accounts, args.qps, stack.simulator_url + "/")
+    campaign = create_campaign(args.contacts, args.accounts, args.qps, stack.simulator_url + "/", args.local_presence)
 
     note(f"starting the stack: {args.workers} workers, simulator at {args.qps}/s (logs in {args.log_dir})")
     load_before = os.getloadavg()
@@ -427,6 +445,7 @@ def run(args: argparse.Namespace) -> dict:
         "duplicate_out_ids": stats["duplicate_out_ids"],
         "unknown": counts.get(Call.Status.UNKNOWN, 0),
         "statuses": counts,
+        "local": dict(Counter(campaign.calls.exclude(local="").values_list("local", flat=True))),
         "campaign_state": campaign.state,
         "simulator": {
             k: stats[k] for k in ("requests", "placed", "rejected", "peak_requests_per_second", "calls_in_progress")
@@ -513,7 +532,8 @@ def report(result: dict) -> None:
         ),
         f"duplicate dials: {result['duplicate_dials']} (numbers dialled more than once "
         f"{result['numbers_dialled_more_than_once']}, duplicate OutIds {result['duplicate_out_ids']})",
-        f"unknown: {result['unknown']}; statuses {result['statuses']}; campaign {result['campaign_state']}",
+        f"unknown: {result['unknown']}; statuses {result['statuses']}; campaign {result['campaign_state']}"
+        + (f"; calls by locality {result['local']}" if result["local"] else ""),
         f"simulator peak requests/s: {result['peak_requests_per_second']}; {result['simulator']}",
         f"CPU of our processes: {result['cpu_seconds_ours']} s = {result['cpu_percent_of_one_core']}% of one core, "
         f"{result['cpu_seconds_per_1000_calls']} s per 1,000 calls "

@@ -106,14 +106,18 @@ class CampaignForm(forms.ModelForm):
         fields = [
             "name", "purpose", "contact_lists", "caller_numbers", "menu", "timezone", "starts_at", "ends_at",
             "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps", "max_attempts",
-            "retry_delay_seconds", "retry_outcomes", "expected_call_seconds",
-            "retention_days", "keep_personal_data", "keep_reason",
+            "retry_delay_seconds", "retry_outcomes", "expected_call_seconds", "local_presence",
+            "rest_unhealthy_numbers", "retention_days", "keep_personal_data", "keep_reason",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "expected_call_seconds" in self.fields:
-            self.fields["expected_call_seconds"].required = False
+        for optional in ("expected_call_seconds", "local_presence"):
+            if optional in self.fields:
+                self.fields[optional].required = False
+
+    def clean_local_presence(self):
+        return self.cleaned_data.get("local_presence") or Campaign.LocalPresence.OFF
 
     def clean_expected_call_seconds(self):
         value = self.cleaned_data.get("expected_call_seconds")
@@ -158,6 +162,7 @@ class CampaignAdmin(AuditedAdmin):
                 ]
             },
         ),
+        (gettext_lazy("Caller numbers"), {"fields": ["local_presence", "rest_unhealthy_numbers"]}),
         (
             gettext_lazy("Personal data"),
             {"fields": ["personal_data", "retention_days", "keep_personal_data", "keep_reason"]},
@@ -390,7 +395,7 @@ class CallAdmin(MaskedNumbersAdmin, ReadOnlyAdmin):
     about a call is an operator action below."""
 
     list_display = ["phone", "campaign", "attempt", "status", "answer_label", "duration", "out_id", "sent_at"]
-    list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "campaign"]
+    list_filter = [admin_followups.SegmentFilter, "status", "is_latest", "local", "campaign"]
     search_fields = ["phone", "out_id", "call_id"]
     list_select_related = ["campaign"]
     raw_id_fields = ["contact", "campaign", "caller_number"]

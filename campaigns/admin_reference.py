@@ -15,7 +15,7 @@ from import_export.formats import base_formats
 from audit.actors import Actor
 from audit.admin_base import AuditedAdmin
 from audit.record import record
-from campaigns import do_not_call, reasons
+from campaigns import admin_health, do_not_call, reasons
 from campaigns.models import CallerNumber, DoNotCall, NoCallDay
 from campaigns.privacy import may_see_numbers
 from campaigns.privacy_admin import MaskedNumbersAdmin
@@ -45,12 +45,16 @@ class ReferenceTableAdmin(ImportExportModelAdmin, AuditedAdmin):
 
 @admin.register(CallerNumber)
 class CallerNumberAdmin(ReferenceTableAdmin):
-    list_display = ["number", "label", "account", "concurrency_now", "active", "why_inactive"]
-    list_filter = ["active", "account"]
+    list_display = ["number", "label", "province", "city", "account", "concurrency_now", "active", "why_inactive"]
+    list_display += ["health"]
+    list_filter = ["active", "account", "province"]
     list_select_related = ["account"]
-    search_fields = ["number", "label"]
-    fields = ["number", "label", "account", "max_concurrent_calls", "concurrency_now", "active", "why_inactive"]
-    readonly_fields = ["concurrency_now", "why_inactive"]
+    search_fields = ["number", "label", "province", "city"]
+    fields = [
+        "number", "label", "province", "city", "carrier", "account", "max_concurrent_calls", "concurrency_now",
+        "active", "why_inactive", "rested_until", "health", "health_figures",
+    ]  # fmt: skip
+    readonly_fields = ["concurrency_now", "why_inactive", "health", "health_figures"]
     resource_classes = [CallerNumberResource]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
@@ -60,6 +64,14 @@ class CallerNumberAdmin(ReferenceTableAdmin):
     @admin.display(description=gettext_lazy("why inactive"))
     def why_inactive(self, obj: CallerNumber) -> str:
         return obj.inactive_reason_text
+
+    @admin.display(description=gettext_lazy("health"))
+    def health(self, obj: CallerNumber) -> str:
+        return admin_health.flag_text(obj)
+
+    @admin.display(description=gettext_lazy("answer rate"))
+    def health_figures(self, obj: CallerNumber) -> str:
+        return admin_health.figures_html(obj)
 
     @admin.display(description=gettext_lazy("concurrency limit now"))
     def concurrency_now(self, obj: CallerNumber) -> str:

@@ -54,6 +54,7 @@ class Forecast:
     own_hours_contacts: list[dict]  # calls of contacts with their own hours: {"hours", "calls"}
     outside_window: int  # contacts whose own hours never meet the window: never dialled
     outside_window_hours: list[dict]  # those contacts by their hours: {"hours", "contacts"}
+    no_local_number: int = 0  # local only: calls to people with no caller number near them (they wait)
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -113,6 +114,7 @@ def estimate(
     own_hours: Sequence[tuple[DailyHours, float]] = (),
     outside: Sequence[tuple[DailyHours, int]] = (),
     paused: bool = False,
+    no_local_number: int = 0,
 ) -> Forecast:
     """The forecast from plain figures; `calls_left` already includes the expected retries.
 
@@ -164,6 +166,7 @@ def estimate(
         own_hours_contacts=[{"hours": str(hours), "calls": math.ceil(calls)} for hours, calls in own_hours],
         outside_window=sum(n for _hours, n in outside),
         outside_window_hours=[{"hours": str(hours), "contacts": n} for hours, n in outside],
+        no_local_number=no_local_number,
     )
 
 
@@ -271,10 +274,15 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
             else:
                 outside.append((hours, contacts))
     never = sum(n for _hours, n in outside)
+    calls_left = max(0.0, remaining_dials(campaign, by_status, retry_share) - never * per_contact)
+    no_local = 0.0
+    if campaign.local_presence == campaign.LocalPresence.ONLY:
+        no_local = calls_left * share_without_local_number(campaign)
     return estimate(
         now=now,
         window=window,
-        calls_left=max(0.0, remaining_dials(campaign, by_status, retry_share) - never * per_contact),
+        calls_left=calls_left - no_local,
+        no_local_number=math.ceil(no_local),
         account_qps=float(sum(route.qps for route in routes.values())),
         concurrent_calls=sum(cap for _account, cap in numbers),
         holding_seconds=holding or float(campaign.expected_call_seconds),
@@ -287,6 +295,24 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
         outside=outside,
         paused=campaign.state == campaign.State.PAUSED,
     )
+
+
+def share_without_local_number(campaign) -> float:
+    """Local only: the share of the people still to call with no active caller number in their city
+    or province (they wait for one), from a sample of SAMPLE_SIZE of them (regions: by prefix)."""
+    from campaigns import regions
+    from campaigns.models import Call, Contact
+
+    places = campaign.caller_numbers.filter(active=True).values_list("province", "city")
+    provinces, cities = {p for p, _c in places if p}, {c for _p, c in places if c}
+    if campaign.state == campaign.State.DRAFT:
+        phones = Contact.objects.filter(contact_list__in=campaign.contact_lists.all()).values_list("phone", flat=True)
+    else:
+        phones = Call.objects.filter(campaign=campaign, status=Call.Status.QUEUED).values_list("phone", flat=True)
+    sample = [regions.region_of(phone) for phone in phones[:SAMPLE_SIZE]]
+    if not sample:
+        return 0.0
+    return sum(r.city not in cities and r.province not in provinces for r in sample) / len(sample)
 
 
 def live_rate(campaign, now: dt.datetime | None = None) -> float | None:
@@ -357,6 +383,14 @@ def summary(forecast: Forecast, window: CallingWindow, now: dt.datetime | None =
         notes.append(
             _("The calling window is closed now; dialling starts %(when)s.")
             % {"when": times.stamp(forecast.opens_at, window.zone)}
+        )
+    if forecast.no_local_number:
+        notes.append(
+            _(
+                "About %(calls)s calls are to people with no caller number in their city or province: "
+                "the campaign calls from local numbers only, so they wait (add numbers there, or choose local first)."
+            )
+            % {"calls": f"{forecast.no_local_number:,}"}
         )
     for group in forecast.own_hours_contacts:
         notes.append(

@@ -53,6 +53,12 @@ MESSAGES = {
     "caller_number.invalid": _(
         "Aliyun says this display number is invalid (%(code)s). Check it in the Aliyun console."
     ),
+    # Why a caller number was flagged or rested (campaigns.health).
+    "caller_number.answer_rate_dropped": _(
+        "Answer rate %(rate)s over its last %(calls)d calls, against %(baseline)s (%(basis)s)."
+    ),
+    "caller_number.basis_own": _("its own history"),
+    "caller_number.basis_campaigns": _("its campaigns' other numbers"),
     # Why a contact import failed as a whole (`campaigns.contacts.import_files.ImportFileError`, import jobs).
     "import.unknown_encoding": _("Cannot tell the file's text encoding; save it as UTF-8 CSV and try again."),
     "import.maybe_big5": _(

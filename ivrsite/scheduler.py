@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from rq.worker import Worker
 
-from campaigns import background, quotas, vacuum
+from campaigns import background, health, quotas, vacuum
 from campaigns.dialling.claimers import recover_dead_workers
 from campaigns.dialling.dispatch import dial_campaign, recover_stale
 from campaigns.models import Call, Campaign
@@ -75,6 +75,18 @@ def expire_ended(campaign: Campaign, now: dt.datetime) -> int:
     return do_expire_calls(campaign, now)
 
 
+HEALTH_EVERY_SECONDS = 60
+
+
+def check_caller_health(now: dt.datetime) -> dict | None:
+    """At most once a minute across all dispatchers: flag (and rest) caller numbers whose answer
+    rate dropped (campaigns.health); None when another tick did it this minute."""
+    redis = background.get_queue("default").connection
+    if not redis.set("ivrsite:caller-health:lock", "1", nx=True, ex=HEALTH_EVERY_SECONDS):
+        return None
+    return health.check(now)
+
+
 SETTLE_SECONDS_PER_TICK = 2.0  # a burst of receipts delays the next tick by this much at most
 
 
@@ -104,6 +116,7 @@ def tick(now: dt.datetime | None = None) -> dict:
     summary["webhooks"] = enqueue_due_webhooks(now)
     summary["quotas"] = quotas.enforce_all(now)  # before completion: a full cell's calls are withdrawn
     summary["surveys"] = scheduling.advance_all(now)  # next questions after their answers
+    summary["caller_health"] = check_caller_health(now)
     for campaign in running:
         summary["completed"] += do_complete_campaign(campaign, now)
     return summary

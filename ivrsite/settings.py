@@ -245,6 +245,14 @@ DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 0)
 DIAL_THREADS = envint("DIAL_THREADS", 4)
 # The forecast's share of attempts expected to be retried, until a campaign's own calls measure it.
 FORECAST_RETRY_SHARE = envfloat("FORECAST_RETRY_SHARE", 0.3)
+# Caller-number health (campaigns.health): a number whose answer rate over the last
+# CALLER_HEALTH_WINDOW_MINUTES falls by CALLER_HEALTH_DROP (a share) below its own history (or its
+# campaigns' rate), over at least CALLER_HEALTH_MIN_CALLS calls, is flagged; campaigns that allow it
+# rest it for CALLER_REST_MINUTES.
+CALLER_HEALTH_DROP = envfloat("CALLER_HEALTH_DROP", 0.5)
+CALLER_HEALTH_MIN_CALLS = envint("CALLER_HEALTH_MIN_CALLS", 30)
+CALLER_HEALTH_WINDOW_MINUTES = envint("CALLER_HEALTH_WINDOW_MINUTES", 60)
+CALLER_REST_MINUTES = envint("CALLER_REST_MINUTES", 240)
 # A claimed or sending call untouched this long belongs to a dead worker.
 DISPATCH_STALE_SECONDS = envint("DISPATCH_STALE_SECONDS", 120)
 RECEIPT_MAX_BODY_BYTES = envint("RECEIPT_MAX_BODY_BYTES", 2 * 1024 * 1024)

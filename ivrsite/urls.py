@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from campaigns.person_views import find_person_view
 from ivrsite.admin_rq import superusers_only
 from ivrsite.view_on_site import view_on_site
+from results.views import best_hours_page
 
 # django-rq lets any staff member see (and empty) the job queues: superusers only here.
 rq_patterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     # Ahead of the admin's own route of the same path (and name, so its links land here).
     path("admin/r/<int:content_type_id>/<path:object_id>/", view_on_site, name="view_on_site"),
     path("admin/person/", find_person_view, name="admin-find-person"),
+    path("admin/best-hours/", admin.site.admin_view(best_hours_page), name="admin-best-hours"),
     path("admin/", admin.site.urls),
     path("receipts/", include("receipts.urls")),
     path("receipts/", include("results.urls")),

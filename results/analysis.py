@@ -160,6 +160,7 @@ def extras(
         "score": overall,
         "charts": charts,
         "variables": crosstab.variables(campaign) if list_variables else None,
+        "dimensions": crosstab.dimensions(campaign) if list_variables else None,
         "by": None,
     }
     if by and campaign.state != Campaign.State.DRAFT and crosstab.has_variable(campaign, by):

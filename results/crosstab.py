@@ -1,4 +1,6 @@
-"""Cross-tab: a campaign's results broken down by one contact variable (e.g. `product`, `city`).
+"""Cross-tab: a campaign's results broken down by one contact variable (e.g. `product`, `city`),
+or by the callee's province, city or carrier (`DERIVED`: derived from the number's prefix through
+`campaigns.regions`, grouped by prefix in the database, no copy stored per contact).
 
 A worker groups the latest attempts by (variable value, status, answer key, dialled?) and
 keeps the `TOP` values with the most contacts plus "other" in a `CrosstabSnapshot`; the
@@ -13,8 +15,9 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, Q, When
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Substr
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +25,7 @@ from django.utils.translation import ngettext
 
 from audit.actors import Actor
 from audit.downloads import counted
-from campaigns import spreadsheets
+from campaigns import regions, spreadsheets
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign
 from receipts.models import CrosstabSnapshot
@@ -42,10 +45,27 @@ RETRY_REQUEST_SECONDS = 120
 STATUS, KEY, DIALLED, N = range(4)
 
 
+# Dimensions derived from the callee's number: name → the part of `regions.Region` it is.
+DERIVED = {"@province": "province", "@city": "city", "@carrier": "carrier"}
+
+
+def derived_labels() -> dict[str, str]:
+    return {"@province": _("callee's province"), "@city": _("callee's city"), "@carrier": _("callee's carrier")}
+
+
+def label_of(variable: str) -> str:
+    return derived_labels().get(variable) or exports.variable_header(variable)
+
+
+def dimensions(campaign: Campaign) -> list[tuple[str, str]]:
+    """(name, label) of everything a cross-tab may break down by: the derived ones, then variables."""
+    return [*derived_labels().items(), *((name, name) for name in variables(campaign))]
+
+
 def has_variable(campaign: Campaign, name: str) -> bool:
     """Whether the contacts of the campaign's lists carry `name` (their stored names: no contact
-    is read, so a made-up name in a URL costs nothing)."""
-    return name in variables(campaign)
+    is read, so a made-up name in a URL costs nothing), or it is a derived dimension."""
+    return name in DERIVED or name in variables(campaign)
 
 
 def variables(campaign: Campaign) -> list[str]:
@@ -55,10 +75,15 @@ def variables(campaign: Campaign) -> list[str]:
 
 def compute_table(campaign: Campaign, variable: str) -> dict:
     """One GROUP BY over the latest attempts; the TOP values by contacts, the rest merged."""
+    if variable in DERIVED:
+        # By the prefix that fixes a number's region (`regions.prefix_of`), named here.
+        value = Case(When(phone__startswith="1", then=Substr("phone", 1, 7)), default=Substr("phone", 1, 6))
+    else:
+        value = KeyTextTransform(variable, "contact__variables")
     rows = (
         Call.objects.filter(campaign=campaign, is_latest=True)
         .annotate(
-            value=KeyTextTransform(variable, "contact__variables"),
+            value=value,
             dialled=ExpressionWrapper(Q(attempt__gt=1) | Q(sent_at__isnull=False), output_field=BooleanField()),
         )
         .values_list("value", "status", "answer_key", "dialled")
@@ -67,6 +92,8 @@ def compute_table(campaign: Campaign, variable: str) -> dict:
     )
     by_value: dict[str, Counter] = defaultdict(Counter)
     for value, status, key, dialled, n in rows:
+        if variable in DERIVED:
+            value = getattr(regions.region_of((value or "").ljust(11, "0")), DERIVED[variable])
         by_value["" if value is None else str(value)][(status, key, bool(dialled))] += n
     ranked = sorted(by_value, key=lambda v: (-sum(by_value[v].values()), v))
     other: Counter = Counter()
@@ -192,8 +219,7 @@ def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot, *, pool
         labels.append(name)
         rows.append(row)
     names = [f"{o['key']}: {o['label']}" for o in options]
-    columns = [exports.variable_header(variable), _("Contacts"), _("Dialled"), _("Answered"), _("Answer rate %")]
-    columns += names
+    columns = [label_of(variable), _("Contacts"), _("Dialled"), _("Answered"), _("Answer rate %"), *names]
     if scale:
         columns.append(_("Mean score"))
         if scores.is_nps(scale):
@@ -203,7 +229,7 @@ def build(campaign: Campaign, variable: str, snapshot: CrosstabSnapshot, *, pool
         datasets.append({"label": _("No menu key"), "data": no_key_series})
     return {
         "type": "bar",
-        "title": _("Answers by %(variable)s") % {"variable": variable},
+        "title": _("Answers by %(variable)s") % {"variable": label_of(variable)},
         "labels": labels,
         "datasets": datasets,
         "table": {"columns": columns, "rows": rows},

@@ -2,7 +2,8 @@
 
 One row per contact of the campaign, from its latest attempt: number, name, the contact's
 variables, final status, attempts, last call time in the campaign's zone (named in the header),
-call duration, keys pressed, answer, its score where the menu has a scale, AAPOR disposition.
+call duration, keys pressed, answer, its score where the menu has a scale, AAPOR disposition,
+and the callee's province, city and carrier (derived from the number).
 Cells are typed (numbers as numbers, times as real dates), ready for analysis. The columns are a
 django-import-export Resource; the files are written by `campaigns.spreadsheets`, which
 neutralises every cell (header row included).
@@ -24,7 +25,7 @@ from import_export.fields import Field
 
 from audit.actors import Actor
 from audit.downloads import counted
-from campaigns import spreadsheets, times
+from campaigns import regions, spreadsheets, times
 from campaigns.contacts.contact_hours import CALL_AFTER, CALL_BEFORE
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Call, Campaign, ContactList
@@ -56,11 +57,15 @@ class ResultResource(resources.ModelResource):
     score = Field(column_name=_("score"))
     disposition = Field(column_name=_("AAPOR disposition"))
     variant = Field(attribute="variant", column_name=_("script variant"))
+    # Derived from the number (campaigns.regions, cached by prefix): no copy stored per contact.
+    province = Field(column_name=_("province"))
+    city = Field(column_name=_("city"))
+    carrier = Field(column_name=_("carrier"))
 
     class Meta:
         model = Call
         fields = ("phone", "name", "status", "attempts", "last_call", "duration", "dtmf", "answer_key")
-        fields += ("answer_label", "score", "disposition", "variant")
+        fields += ("answer_label", "score", "disposition", "variant", "province", "city", "carrier")
         export_order = fields
 
     def __init__(self, campaign: Campaign, variable_names: list[str] | None = None) -> None:
@@ -89,6 +94,15 @@ class ResultResource(resources.ModelResource):
     def dehydrate_disposition(self, call: Call) -> str:
         disposition = dispositions.disposition_of(call, self.opt_out_keys)
         return f"{disposition.code} {disposition.name}"
+
+    def dehydrate_province(self, call: Call) -> str:
+        return regions.region_of(call.phone).province
+
+    def dehydrate_city(self, call: Call) -> str:
+        return regions.region_of(call.phone).city
+
+    def dehydrate_carrier(self, call: Call) -> str:
+        return regions.region_of(call.phone).carrier
 
     def dehydrate_attempts(self, call: Call) -> int:
         return call.attempt

@@ -22,9 +22,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from campaigns.models import CallerNumber, Campaign, ContactList
+from campaigns.models import Call, CallerNumber, CallStats, Campaign, ContactList
 from campaigns.opt_out import every_opt_out_key as opt_out_keys
 from results import aggregates, charts, experiments
 from results.dispositions import (
@@ -165,4 +166,28 @@ def campaign_rates(campaign: Campaign, contact_list_id: int | None = None, now: 
     tables = rate_tables(campaign, rates_cube, cube, contact_list_id)
     listed = [r for r in rates_cube if contact_list_id is None or r[LIST] == contact_list_id]
     tables["experiment"] = experiments.comparison(campaign, listed)
+    tables["local"] = local_table(campaign)
     return tables
+
+
+def local_table(campaign: Campaign) -> list[dict]:
+    """Answer rate of its calls by how local the caller number was (from the stored `CallStats`,
+    every list), [] when none of its calls had a number chosen for locality."""
+    rows = (
+        CallStats.objects.filter(campaign=campaign)
+        .exclude(local="")
+        .values_list("local")
+        .annotate(calls=Sum("calls"), answered=Sum("answered"))
+        .order_by()
+    )
+    found = {how: (calls, answered) for how, calls, answered in rows}
+    return [
+        {
+            "label": label,
+            "calls": found[how][0],
+            "answered": found[how][1],
+            "rate": f"{100 * found[how][1] / found[how][0]:.1f}%" if found[how][0] else "—",
+        }
+        for how, label in Call.Local.choices
+        if how in found
+    ]

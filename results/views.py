@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -21,7 +23,7 @@ from campaigns.followups import may_follow_up
 from campaigns.models import Campaign
 from campaigns.permissions import may_export_results, refusal
 from campaigns.privacy import shown_data
-from results import aggregates, analysis, chain_exports, crosstab, exports, rates
+from results import aggregates, analysis, best_hours, chain_exports, crosstab, exports, rates
 
 
 def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
@@ -165,3 +167,60 @@ def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
     if chart["pending"]:
         return HttpResponse(_("The breakdown is being computed; try again in a moment."), status=503)
     return crosstab.csv_response(campaign, shown_data(request.user, chart), Actor.of_request(request))
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+@campaign_viewer
+@require_GET
+def best_hours_page(request: HttpRequest) -> HttpResponse:
+    """The heat map of answer rates by weekday and hour, and a suggested window (`results.best_hours`)."""
+    carrier, province = request.GET.get("carrier", ""), request.GET.get("province", "")
+    raw_length = request.GET.get("hours", "")
+    length = int(raw_length) if raw_length.isascii() and raw_length.isdigit() else 3
+    length = min(max(length, 1), 12)
+    cells = best_hours.grid(carrier=carrier, province=province)
+    rates = [cell.rate for cell in cells.values() if cell.calls >= best_hours.MIN_CALLS and cell.rate is not None]
+    low, high = (min(rates), max(rates)) if rates else (0.0, 0.0)
+    rows = []
+    for weekday, label in sorted(WEEKDAYS.items()):
+        row = []
+        for hour in range(24):
+            cell = cells.get((weekday, hour), best_hours.Cell())
+            rate = cell.rate if cell.calls >= best_hours.MIN_CALLS else None
+            title = _("%(calls)d calls, %(answered)d answered") % {"calls": cell.calls, "answered": cell.answered}
+            row.append({"shade": best_hours.shade(rate, low, high), "text": _percent(rate), "title": title})
+        rows.append({"label": label, "cells": row})
+    suggestion = best_hours.suggest(cells, length)
+    breakdowns = [
+        (
+            title,
+            [{"label": v or "—", "calls": c.calls, "rate": _percent(c.rate)} for v, c in best_hours.by_dimension(d)],
+        )
+        for title, d in ((_("By carrier"), "carrier"), (_("By province"), "province"))
+    ]
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Best hours to call"),
+        "days": best_hours.DAYS,
+        "zone": settings.DEFAULT_CAMPAIGN_TIMEZONE,
+        "carriers": best_hours.choices("carrier"),
+        "provinces": best_hours.choices("province"),
+        "carrier": carrier,
+        "province": province,
+        "length": length,
+        "hours": [f"{hour:02d}" for hour in range(24)],
+        "rows": rows,
+        "breakdowns": breakdowns,
+        "suggestion": suggestion
+        and {
+            "start_text": f"{suggestion.start:02d}:00",
+            "end_text": f"{suggestion.end:02d}:00",
+            "rate_text": _percent(suggestion.rate),
+            "overall_text": _percent(suggestion.overall),
+            "calls": suggestion.calls,
+        },
+    }
+    return render(request, "results/best_hours.html", context)

@@ -48,10 +48,11 @@ def test_csv_rows_match_the_calls(staff_client, running_campaign, results):
     assert rows[0] == [
         "number", "name", "product", "final status", "attempts", "last call time (Asia/Shanghai, UTC+08:00)",
         "call duration (s)", "keys pressed", "answer key", "answer", "AAPOR disposition", "script variant",
+        "province", "city", "carrier",
     ]  # fmt: skip
     assert rows[1] == [
         "13800130000", "张三0", "宽带", "answered", "1", "2026-11-02 10:01:00 +08:00", "", "1", "1", "满意",
-        "1.1 Complete: answered with a menu key", "",
+        "1.1 Complete: answered with a menu key", "", "北京市", "北京市", "中国移动",
     ]  # fmt: skip
     # Latest attempt only, last call time in Asia/Shanghai, with its offset.
     assert rows[2][3:6] == ["busy", "2", "2026-11-02 11:00:30 +08:00"]

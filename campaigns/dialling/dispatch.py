@@ -27,7 +27,9 @@ from django.utils import timezone
 from audit.actors import DISPATCHER
 from campaigns import accounts, reasons, transitions
 from campaigns.dialling import aliyun, callee_protection, guard, pacing, rates, refusals
-from campaigns.dialling.claiming import CLAIM_BATCH, claim
+from campaigns.dialling.claiming import CLAIM_BATCH as CLAIM_BATCH  # read by tests
+from campaigns.dialling.claiming import claim as claim  # tests and scripts claim through here
+from campaigns.dialling.claiming import claim_for_lane
 from campaigns.experiments import snapshot_for
 from campaigns.models import Call, Campaign, render_tts_params
 
@@ -207,9 +209,11 @@ def dial_campaign(
     threads = threads or settings.DIAL_THREADS
     deadline = time.monotonic() + max_seconds
     if threads == 1:
-        return _dial_loop(campaign_id, deadline, client).__dict__
+        return _dial_loop(campaign_id, deadline, client, lane=0, stride=1).__dict__
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dial") as pool:
-        reports = list(pool.map(lambda _n: _dial_thread(campaign_id, deadline, client), range(threads)))
+        reports = list(
+            pool.map(lambda lane: _dial_thread(campaign_id, deadline, client, lane, threads), range(threads))
+        )
     total = SendReport(stopped=reports[0].stopped)
     for report in reports:
         total.sent += report.sent
@@ -219,9 +223,11 @@ def dial_campaign(
     return total.__dict__
 
 
-def _dial_thread(campaign_id: int, deadline: float, client: aliyun.VoiceClient | None) -> SendReport:
+def _dial_thread(
+    campaign_id: int, deadline: float, client: aliyun.VoiceClient | None, lane: int, stride: int
+) -> SendReport:
     try:
-        return _dial_loop(campaign_id, deadline, client)
+        return _dial_loop(campaign_id, deadline, client, lane, stride)
     finally:
         connection.close()  # each thread had its own database connection
 
@@ -250,7 +256,13 @@ class Router:
         return self.client or accounts.client_for(call.caller_number.account_id)
 
 
-def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | None) -> SendReport:
+def _dial_loop(
+    campaign_id: int, deadline: float, client: aliyun.VoiceClient | None, lane: int = 0, stride: int = 1
+) -> SendReport:
+    """Claim and send batches until the deadline. Each batch goes through one account (the
+    lane-th in turn, `claiming.claim_for_lane`): its calls wait for that account's slots only.
+    The lane moves on by `stride` (the job's threads) per batch, so the threads share the
+    accounts evenly whatever their numbers."""
     router = Router(client)
     report = SendReport()
     started = time.monotonic()
@@ -263,7 +275,8 @@ def _dial_loop(campaign_id: int, deadline: float, client: aliyun.VoiceClient | N
         if not campaign.in_window(timezone.now()):
             report.stopped = "outside window"
             break
-        calls = claim(campaign, CLAIM_BATCH)
+        calls = claim_for_lane(campaign, lane)
+        lane += stride
         if not calls:
             report.stopped = "nothing due"
             break

@@ -113,6 +113,17 @@ class Pacer:
 LATE_TOLERANCE = 0.015
 
 
+def backlog(connection: redis.Redis, keys: list[str]) -> list[float]:
+    """Seconds until each limiter's next free slot (0 when free now): how far ahead its slots
+    are reserved, by Redis' clock. One round trip."""
+    pipe = connection.pipeline(transaction=False)
+    pipe.time()
+    pipe.mget(keys)
+    (seconds, micros), tats = pipe.execute()
+    now = seconds * 1_000_000 + micros
+    return [max(0.0, (int(tat) - now) / 1_000_000) if tat else 0.0 for tat in tats]
+
+
 def sleep_until(moment: float) -> None:
     delay = moment - time.monotonic()
     if delay > 0:

@@ -31,6 +31,7 @@ from campaigns.models.menus import (
     render_tts_params,
 )
 from campaigns.models.quotas import Quota, SampleRelease
+from campaigns.models.stats import CallStats
 from campaigns.models.tts import TtsTemplate
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "OPT_OUT",
     "PLACEHOLDER_RE",
     "Call",
+    "CallStats",
     "CallerNumber",
     "Campaign",
     "Contact",

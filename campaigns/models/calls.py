@@ -27,6 +27,11 @@ def with_campaigns(calls: Iterable[Call]) -> list[Call]:
 class Call(models.Model):
     """One dial attempt of one contact in one campaign."""
 
+    class Local(models.TextChoices):
+        CITY = "city", _("same city")
+        PROVINCE = "province", _("same province")
+        NONE = "none", _("not local")
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         CLAIMED = "claimed", _("claimed")  # taken by a worker, request not sent yet
@@ -76,6 +81,10 @@ class Call(models.Model):
     dtmf = models.CharField(_("keys pressed"), max_length=64, blank=True)
     answer_key = models.CharField(_("answer key"), max_length=1, blank=True)
     answer_label = models.CharField(_("answer"), max_length=200, blank=True)
+    # How local its caller number was to the callee ("": not chosen for it, local presence off).
+    local = models.CharField(
+        _("local caller number"), max_length=8, choices=Local.choices, blank=True, default="", db_default=""
+    )
     # The script variant the contact hears (campaigns.experiments): the same on every attempt.
     variant = models.CharField(_("script variant"), max_length=40, blank=True, default="", db_default="")
     duration = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)

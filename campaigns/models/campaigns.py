@@ -101,6 +101,32 @@ class Campaign(models.Model):
         help_text=_("Call on the global no-call days (public holidays) too."),
     )
 
+    class LocalPresence(models.TextChoices):
+        OFF = "off", _("any caller number")
+        FIRST = "first", _("local first")
+        ONLY = "only", _("local only")
+
+    # Which caller number a call goes out on (campaigns.dialling.local).
+    local_presence = models.CharField(
+        _("local presence"),
+        max_length=5,
+        choices=LocalPresence.choices,
+        default=LocalPresence.OFF,
+        db_default=LocalPresence.OFF,
+        help_text=_(
+            "Local first: each call goes out on a caller number with room in the callee's city, else "
+            "province, else any. Local only: a call with no local number waits for one."
+        ),
+    )
+    rest_unhealthy_numbers = models.BooleanField(
+        _("rest caller numbers whose answer rate drops"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Stop dialling on such a number for a while (CALLER_REST_MINUTES); its calls go out on the others."
+        ),
+    )
+
     # Pacing and retries.
     max_qps = models.PositiveIntegerField(
         _("max calls per second"), null=True, blank=True, help_text=_("Blank: the account's whole rate.")

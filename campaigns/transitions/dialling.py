@@ -27,14 +27,21 @@ State = Campaign.State
 # --- Calls, on the dispatcher's path ---
 
 
-def do_claim_calls(assignments: dict[int, list[int]], token: str, now: dt.datetime) -> int:
-    """queued → claimed by one worker (`token`), each call with its caller number.
+def do_claim_calls(
+    assignments: dict[int, list[int]], token: str, now: dt.datetime, local: dict[int, str] | None = None
+) -> int:
+    """queued → claimed by one worker (`token`), each call with its caller number and (local
+    presence) how local that number is to the callee (`local`: call id → Call.Local).
     Accepts: queued. Lock: held by the caller's transaction (`dispatch.claim`: caller
     numbers FOR UPDATE, calls SKIP LOCKED)."""
-    claimed = 0
+    groups: dict[tuple[int, str], list[int]] = {}
     for number_id, call_ids in assignments.items():
+        for call_id in call_ids:
+            groups.setdefault((number_id, (local or {}).get(call_id, "")), []).append(call_id)
+    claimed = 0
+    for (number_id, how_local), call_ids in groups.items():
         claimed += Call.objects.filter(pk__in=call_ids, status__in=_from("claim")).update(
-            status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id
+            status=S.CLAIMED, claimed_at=now, claim_token=token, caller_number_id=number_id, local=how_local
         )
     return claimed
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from audit.actors import Actor
 from audit.record import record
-from campaigns import reasons
+from campaigns import call_stats, reasons
 from campaigns.bulk import among, bulk_update_where
 from campaigns.models import Call, Campaign, with_campaigns
 from campaigns.reasons import Reason
@@ -121,6 +121,7 @@ def do_settle_by_receipts(changes: list[tuple[Call, str | None]], now: dt.dateti
     written = bulk_update_where(Call, calls, ["status", *RECEIPT_FIELDS], "status", _from("settle_by_receipt"))
     newly_final = [pk for pk in newly_final if pk in written]
     if newly_final:
+        call_stats.add(call for call in calls if call.pk in newly_final)
         after_calls_settled(newly_final, now, calls)
     overtaken = [c for c in calls if c.pk in written and not c.is_latest and not _retryable_outcome(c)]
     if overtaken:
@@ -183,6 +184,8 @@ def do_settle_by_query(call: Call, status: str, fields: dict, now: dt.datetime) 
         status=status, settled_at=now, **fields
     )
     if settled:
+        call.status = status
+        call_stats.add([call])
         after_calls_settled([call.pk], now)
     return bool(settled)
 
