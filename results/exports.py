@@ -58,9 +58,9 @@ class ResultResource(resources.ModelResource):
     disposition = Field(column_name=_("AAPOR disposition"))
     variant = Field(attribute="variant", column_name=_("script variant"))
     # Derived from the number (campaigns.regions, cached by prefix): no copy stored per contact.
-    province = Field(column_name=_("province"))
-    city = Field(column_name=_("city"))
-    carrier = Field(column_name=_("carrier"))
+    province = Field(column_name=_("callee's province"))
+    city = Field(column_name=_("callee's city"))
+    carrier = Field(column_name=_("callee's carrier"))
 
     class Meta:
         model = Call

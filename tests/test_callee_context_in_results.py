@@ -26,7 +26,9 @@ def test_export_has_the_callees_province_city_and_carrier(staff_client, done):
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
     assert len(rows) == len(OUTCOMES)
-    assert {(r["province"], r["city"], r["carrier"]) for r in rows} == {("新疆", "乌鲁木齐市", "中国移动")}
+    assert {(r["callee's province"], r["callee's city"], r["callee's carrier"]) for r in rows} == {
+        ("新疆", "乌鲁木齐市", "中国移动")
+    }
     assert not any("province" in (c.variables or {}) for c in Contact.objects.all())  # derived, not stored
 
 

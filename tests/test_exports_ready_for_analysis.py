@@ -74,7 +74,7 @@ def test_a_chinese_xlsx_results_export_has_typed_cells_scores_durations_and_zone
     assert rows[0] == [
         "号码", "姓名", "city", "product", "不早于（时:分）", "最终状态", "尝试次数",
         "最近呼叫时间（Asia/Shanghai，UTC+08:00）", "通话时长（秒）", "按键记录", "答案按键", "答案", "分值",
-        "AAPOR 处置代码", "话术版本",
+        "AAPOR 处置代码", "话术版本", "被叫省份", "被叫城市", "被叫运营商",
     ]  # fmt: skip
     unhappy = by_phone(rows, "13900000002")  # retried, then answered 3 (score 1)
     assert unhappy["姓名"] == "客户02" and unhappy["不早于（时:分）"] == "18:00"

@@ -48,7 +48,7 @@ def test_csv_rows_match_the_calls(staff_client, running_campaign, results):
     assert rows[0] == [
         "number", "name", "product", "final status", "attempts", "last call time (Asia/Shanghai, UTC+08:00)",
         "call duration (s)", "keys pressed", "answer key", "answer", "AAPOR disposition", "script variant",
-        "province", "city", "carrier",
+        "callee's province", "callee's city", "callee's carrier",
     ]  # fmt: skip
     assert rows[1] == [
         "13800130000", "张三0", "宽带", "answered", "1", "2026-11-02 10:01:00 +08:00", "", "1", "1", "满意",
