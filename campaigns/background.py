@@ -75,11 +75,16 @@ def ensure_queued(queue: str, func: Callable, *args: Any, job_id: str, **options
     return True
 
 
+def once_per(name: str, every_seconds: int) -> bool:
+    """True for the first caller in each `every_seconds` across all processes (a Redis lock
+    expiring with the period): the dispatchers' ticks use it to do something once a period."""
+    return bool(get_queue("default").connection.set(f"ivrsite:{name}:lock", "1", nx=True, ex=every_seconds))
+
+
 def run_periodically(name: str, every_seconds: int, queue: str, func: Callable, **options: Any) -> bool:
     """Queue `func()` as job `name` at most once per `every_seconds` across all processes that
-    call this (a Redis lock expiring with the period); returns whether this call queued it."""
-    rq_queue = get_queue(queue)
-    if not rq_queue.connection.set(f"ivrsite:{name}:lock", "1", nx=True, ex=every_seconds):
+    call this (`once_per`); returns whether this call queued it."""
+    if not once_per(name, every_seconds):
         return False
-    rq_queue.enqueue(func, job_id=name, **options)
+    get_queue(queue).enqueue(func, job_id=name, **options)
     return True

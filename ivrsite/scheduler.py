@@ -81,8 +81,7 @@ HEALTH_EVERY_SECONDS = 60
 def check_caller_health(now: dt.datetime) -> dict | None:
     """At most once a minute across all dispatchers: flag (and rest) caller numbers whose answer
     rate dropped (campaigns.health); None when another tick did it this minute."""
-    redis = background.get_queue("default").connection
-    if not redis.set("ivrsite:caller-health:lock", "1", nx=True, ex=HEALTH_EVERY_SECONDS):
+    if not background.once_per("caller-health", HEALTH_EVERY_SECONDS):
         return None
     return health.check(now)
 

@@ -59,7 +59,7 @@ def first_campaign(suffix: str) -> Campaign:
             contact_list=contact_list,
             phone=f"138{n:08d}",
             name=f"客户{n:02d}",
-            variables={"city": CITIES[n % 3], "product": "宽带"},
+            variables={"城市": CITIES[n % 3], "product": "宽带"},
         )
         for n in range(CONTACTS)
     )
@@ -111,7 +111,7 @@ def test_followup_journey(lang, stack, chromium_browser, results_dir):
     # Its dashboard: segments with counts, the breakdown by city, scores.
     j.go(f"/receipts/campaigns/{source.pk}/dashboard/")
     page.wait_for_selector(".results-segments")
-    page.select_option("#by-filter", "city")
+    page.select_option("#by-filter", "城市")
     page.wait_for_selector('[data-chart="crosstab"] canvas')
     page.wait_for_function("() => Chart.getChart(document.querySelector('[data-chart=\"crosstab\"] canvas'))")
     values = page.locator('[data-chart="crosstab"] tbody tr').evaluate_all(
