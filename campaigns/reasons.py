@@ -90,6 +90,10 @@ MESSAGES = {
     "phone.invalid": _("not a valid mainland China number: %(value)s"),
     "import.name_too_long": _("the name is longer than %(max)d characters"),
     "import.bad_contact_hour": _("%(column)s “%(value)s” is not a time of day like 18:00"),
+    "import.bad_contact_hour_dropped": _(
+        "imported without its own hours: %(column)s “%(value)s” is not a time of day like 18:00, so the contact "
+        "is called at the campaign's hours"
+    ),
     # Why an item of an API upsert was rejected (`api.upsert`).
     "contact.unknown_external_id": _("no contact of the list has the external id %(value)s and no phone is given"),
     "contact.external_id_taken": _("external id %(value)s belongs to another number of the list"),
