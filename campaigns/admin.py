@@ -23,6 +23,7 @@ from campaigns import (
     admin_design,  # noqa: F401  (quotas, sample release, script variants)
     admin_followups,
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
+    admin_test_calls,  # noqa: F401  (test calls: "Call me")
     consent,
     retention,
 )

@@ -31,6 +31,7 @@ from campaigns.models.menus import (
     render_tts_params,
 )
 from campaigns.models.quotas import Quota, SampleRelease
+from campaigns.models.test_calls import TestCall
 
 __all__ = [
     "BUILTIN_CONTACT_FIELDS",
@@ -54,6 +55,7 @@ __all__ = [
     "Quota",
     "SampleRelease",
     "ScriptVariant",
+    "TestCall",
     "VoiceAccount",
     "code_kind",
     "default_retry_outcomes",
