@@ -22,6 +22,9 @@ from campaigns.models import Campaign
 from campaigns.permissions import may_export_results, refusal
 from campaigns.privacy import shown_data
 from results import aggregates, analysis, chain_exports, crosstab, exports, rates
+from results import wallboard as board
+
+WALLBOARD_REFRESH_SECONDS = 5
 
 
 def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
@@ -165,3 +168,17 @@ def export_crosstab(request: HttpRequest, campaign_id: int) -> HttpResponse:
     if chart["pending"]:
         return HttpResponse(_("The breakdown is being computed; try again in a moment."), status=503)
     return crosstab.csv_response(campaign, shown_data(request.user, chart), Actor.of_request(request))
+
+
+@campaign_viewer
+@require_GET
+def wallboard(request: HttpRequest) -> HttpResponse:
+    """Every running or paused campaign on one page (`results.wallboard`); it polls `wallboard_data`."""
+    context = {"data": board.data(), "title": _("Wallboard"), "refresh_seconds": WALLBOARD_REFRESH_SECONDS}
+    return render(request, "results/wallboard.html", context)
+
+
+@campaign_viewer
+@require_GET
+def wallboard_data(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(board.data())
