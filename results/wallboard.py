@@ -14,7 +14,9 @@ calls in flight: the page polls `data()` without scanning the calls.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,7 +106,10 @@ def data(now: dt.datetime | None = None) -> dict:
     )
     rows = [_campaign_row(campaign, opt_outs.get(campaign.pk, 0), now) for campaign in campaigns]
     return {
-        "as_of": timezone.localtime(now).isoformat(timespec="seconds"),
+        # In the campaigns' default zone, with its offset (issue 23 item 1 gives operators one zone).
+        "as_of": timezone.localtime(now, zoneinfo.ZoneInfo(settings.DEFAULT_CAMPAIGN_TIMEZONE)).strftime(
+            "%Y-%m-%d %H:%M:%S (UTC%z)"
+        ),
         "campaigns": rows,
         "caller_numbers": _caller_rows(campaigns, now),
         "running": sum(row["state"] == Campaign.State.RUNNING for row in rows),
