@@ -85,6 +85,7 @@ def test_the_login_comes_last_and_the_addresses_are_kept(monkeypatch):
     FakeHoncho.out, FakeHoncho.started = out, []
     monkeypatch.setattr(rundemo.subprocess, "Popen", FakeHoncho)
     monkeypatch.setattr(rundemo.Command, "wait_for_web", lambda self, host, port, process: None)
+    monkeypatch.setattr(rundemo.Command, "wait_for_workers", lambda self, url, expected, since, process: None)
     monkeypatch.setattr(rundemo.time, "sleep", lambda seconds: None)
     monkeypatch.setenv("WEB_BIND", "0.0.0.0:8123")
     monkeypatch.setenv("SIMULATOR_RECEIPT_URL", "http://demo.example:9000/receipts/aliyun/given/")
@@ -104,6 +105,7 @@ def test_port_sets_the_bind_when_web_bind_is_not_given(monkeypatch):
     FakeHoncho.out, FakeHoncho.started = io.StringIO(), []
     monkeypatch.setattr(rundemo.subprocess, "Popen", FakeHoncho)
     monkeypatch.setattr(rundemo.Command, "wait_for_web", lambda self, host, port, process: None)
+    monkeypatch.setattr(rundemo.Command, "wait_for_workers", lambda self, url, expected, since, process: None)
     monkeypatch.setattr(rundemo.time, "sleep", lambda seconds: None)
     with pytest.raises(SystemExit):
         call_command("rundemo", stdout=io.StringIO())

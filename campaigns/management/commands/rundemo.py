@@ -6,9 +6,11 @@ is printed last, once the web server answers, below the processes' start-up logs
 `PORT` and `SIMULATOR_RECEIPT_URL` from the environment are used as given.
 """
 
+import datetime as dt
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -97,9 +99,10 @@ class Command(BaseCommand):
         demo_login(password)
         campaign = load_demo_data(second_account=second and (*second, env["ALIYUN_VOICE_ENDPOINT"]))
         base = f"http://{host}:{port}"
+        where_kept = f"from {PASSWORD_ENV}" if env.get(PASSWORD_ENV) else f"kept in {DEMO_PASSWORD_FILE}"
         banner = self.style.SUCCESS(
             f"\n  ivrsite demo: {base}/admin/\n"
-            f"  login: demo / {password}   (kept in {DEMO_PASSWORD_FILE.name}; {PASSWORD_ENV} overrides)\n"
+            f"  login: demo / {password}   ({where_kept})\n"
             f"  demo campaign: {base}/admin/campaigns/campaign/{campaign.pk}/change/\n"
         )
         if no_serve:
@@ -110,16 +113,41 @@ class Command(BaseCommand):
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         self.stdout.flush()
         # honcho in this process group: Ctrl-C reaches it (and what it started) as it reaches us.
+        started = time.time()
         honcho_process = subprocess.Popen(command, env=env)  # noqa: S603 - our own command line
+        # A TERM or HUP meant for the demo (not the terminal's Ctrl-C, which honcho gets itself) is
+        # passed on: honcho stops what it started.
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, lambda number, _frame: honcho_process.send_signal(number))
         try:
             self.wait_for_web(host, port, honcho_process)
-            time.sleep(1.0)  # the workers' start-up lines come in the same second or so
+            expected = workers * int(env.get("WORKER_PROCESSES") or 2)
+            self.wait_for_workers(env["REDIS_URL"], expected, started, honcho_process)
+            time.sleep(0.5)  # their last start-up lines
             self.stdout.write(banner)  # last: below the processes' start-up logs
             self.stdout.flush()
             code = honcho_process.wait()
         except KeyboardInterrupt:
             code = honcho_process.wait()
         sys.exit(code)
+
+    def wait_for_workers(self, redis_url: str, expected: int, since: float, processes: subprocess.Popen) -> None:
+        """Until `expected` RQ workers born after `since` are registered (or honcho ended, or
+        WEB_WAIT_SECONDS passed): then their start-up lines are out."""
+        import redis
+        from rq import Worker
+
+        deadline = time.monotonic() + WEB_WAIT_SECONDS
+        connection = redis.Redis.from_url(redis_url)
+        while time.monotonic() < deadline and processes.poll() is None:
+            try:
+                born = [w.birth_date for w in Worker.all(connection=connection) if w.birth_date]
+            except redis.RedisError:
+                born = []
+            stamps = [b.replace(tzinfo=b.tzinfo or dt.UTC).timestamp() for b in born]
+            if sum(stamp >= since - 1 for stamp in stamps) >= expected:
+                return
+            time.sleep(0.3)
 
     def wait_for_web(self, host: str, port: int, processes: subprocess.Popen) -> None:
         """Until the web server accepts connections (or honcho ended, or WEB_WAIT_SECONDS passed)."""
