@@ -102,7 +102,9 @@ class ImportViews:
             error = _("Choose a CSV or XLSX file.") if request.method == "POST" else ""
             return TemplateResponse(request, FORM, self._context(request, contact_list, error=error))
 
-        if import_files.expanded_size(upload, upload.size) > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES:
+        if import_files.expanded_size(upload, upload.size) > settings.IMPORT_BACKGROUND_THRESHOLD_BYTES and (
+            self._phone_column_known(upload, contact_list)
+        ):
             job = ImportJob(
                 contact_list=contact_list, original_name=upload.name, total_bytes=upload.size, created_by=request.user
             )
@@ -114,6 +116,17 @@ class ImportViews:
 
         data = {"list": contact_list.pk, "path": uploads.save_preview(upload), "name": upload.name, "size": upload.size}
         return self._preview(request, contact_list, data, None)
+
+    def _phone_column_known(self, upload, contact_list: ContactList) -> bool:
+        """Whether a big file can go straight to the background: its phone column is known (by
+        title, or as the list remembers it); else it takes the mapping step first."""
+        try:
+            header = import_files.read_table(upload, upload.name).header
+        except import_files.ImportFileError:
+            return True  # the job reports it
+        finally:
+            upload.seek(0)
+        return bool(import_files.guess_mapping(header, contact_list.column_mapping)["phone"])
 
     def _preview_data(self, request: HttpRequest, contact_list: ContactList) -> dict:
         """The stored upload a preview's token names (404 when forged, for another list, or gone)."""

@@ -29,7 +29,12 @@ from campaigns.privacy import shown_phone
 PLACE_PERMISSION = "campaigns.place_test_call"
 
 
+def _id(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() else None
+
+
 class TestCallForm(forms.Form):
+    __test__ = False  # not a pytest test class
     phone = forms.CharField(
         label=gettext_lazy("Your phone number"),
         max_length=32,
@@ -64,8 +69,9 @@ class TestCallAdmin(ReadOnlyAdmin):
         if not request.user.has_perm(PLACE_PERMISSION):
             raise PermissionDenied
         source = request.GET if request.method == "GET" else request.POST
-        campaign = get_object_or_404(Campaign, pk=source["campaign"]) if source.get("campaign") else None
-        menu = campaign.menu if campaign is not None else get_object_or_404(MenuTemplate, pk=source.get("menu") or 0)
+        campaign_id, menu_id = (_id(source.get(name)) for name in ("campaign", "menu"))
+        campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id else None
+        menu = campaign.menu if campaign is not None else get_object_or_404(MenuTemplate, pk=menu_id or 0)
         form = TestCallForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:

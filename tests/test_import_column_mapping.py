@@ -150,3 +150,22 @@ def test_the_download_needs_the_export_permissions(staff_with, empty_list):
         {"token": preview.context["token"]},
     )
     assert download.status_code == 403
+
+
+def test_a_big_file_without_a_known_phone_column_takes_the_mapping_step_first(staff_client, empty_list, settings):
+    settings.IMPORT_BACKGROUND_THRESHOLD_BYTES = 100
+    lines = ["客户,号"] + [f"客户{n},137{n:08d}" for n in range(50)]
+    preview = upload(staff_client, empty_list, "\n".join(lines).encode())
+    assert preview.status_code == 200 and "Choose which column holds the phone numbers." in preview.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_the_command_line_and_the_api_path_use_the_right_mapping(empty_list):
+    from campaigns.contacts.importing import import_contacts
+
+    empty_list.column_mapping = {"phone": "号", "name": "", "ignore": ["备注"]}
+    empty_list.save()
+    summary = import_contacts(empty_list, io.BytesIO("号,姓名,备注\n13900139000,甲,x\n".encode()), "a.csv")
+    assert summary.created == 1
+    contact = empty_list.contacts.get()
+    assert (contact.name, contact.variables) == ("甲", {})  # 姓名 found by its title; 备注 ignored as remembered

@@ -323,8 +323,8 @@ def guess_mapping(header: list[str], remembered: dict | None = None) -> dict:
     phone = _mapped(keys, remembered.get("phone"))
     if phone is None:
         phone = _find(keys, PHONE_ALIASES)
-    name = _mapped(keys, remembered.get("name")) if remembered.get("name") else None
-    if name is None and "name" not in remembered:
+    name = _mapped(keys, remembered.get("name"))
+    if name is None:
         name = _find(keys, NAME_ALIASES)
     ignored = {_header_key(str(t)) for t in remembered.get("ignore", ())} | set(IGNORED_COLUMNS)
     return {
@@ -352,7 +352,11 @@ def map_columns(header: list[str], mapping: dict | None = None) -> Columns:
         raise ImportFileError(
             "import.no_phone_column", header=", ".join(header) or "—", aliases=", ".join(PHONE_ALIASES[:10])
         )
-    name = _mapped(keys, mapping.get("name")) if "name" in mapping else _find(keys, NAME_ALIASES)
+    # A name the mapping names but this header lacks: found by its aliases, like the phone;
+    # a mapping's empty name means "no name column".
+    name = _mapped(keys, mapping.get("name"))
+    if name is None and mapping.get("name", None) != "":
+        name = _find(keys, NAME_ALIASES)
     name = None if name == phone else name
     ignored = set(IGNORED_COLUMNS) | {_header_key(str(t)) for t in mapping.get("ignore", ())}
     variables: list[tuple[int, str]] = []

@@ -41,7 +41,7 @@ from typing import IO
 from django.db import transaction
 
 from campaigns import reasons
-from campaigns.contacts.import_files import Table, map_columns, read_table
+from campaigns.contacts.import_files import Table, guess_mapping, map_columns, read_table
 from campaigns.contacts.import_rows import Row, merge, parsed_batches, read_ahead
 from campaigns.contacts.import_writer import DryWriter, Writer
 from campaigns.contacts.variables import remember_variables
@@ -120,9 +120,12 @@ def import_table(
 ) -> ImportSummary:
     """Merge the table's rows into the list, batch by batch (each batch its own transaction).
     With max_rows, stop after that many data rows (a preview's share of a big file). The columns
-    are read as `mapping` says (default: the one the list remembers, `ContactList.column_mapping`)."""
+    are read as `mapping` says (default: `guess_mapping` from what the list remembers,
+    `ContactList.column_mapping`, as the admin's mapping step starts)."""
     started = time.monotonic()
-    columns = map_columns(table.header, contact_list.column_mapping if mapping is None else mapping)
+    if mapping is None:  # what the admin's mapping step would start from
+        mapping = guess_mapping(table.header, contact_list.column_mapping)
+    columns = map_columns(table.header, mapping)
     summary = ImportSummary(
         header=list(table.header),
         encoding=table.encoding,
