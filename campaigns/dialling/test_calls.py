@@ -64,7 +64,8 @@ def _new_out_id() -> str:
 
 
 def _refuse(test_call: TestCall, code: str, note: reasons.Reason) -> TestCall:
-    test_call.status, test_call.code, test_call.note = S.REFUSED, code, note
+    test_call.status = TestCall.Status.REFUSED
+    test_call.code, test_call.note = code, note
     test_call.save()
     return test_call
 
@@ -111,7 +112,7 @@ def place(
         return _refuse(test_call, "SecretUnreadable", reasons.reason("test_call.account_unreadable"))
     snapshot = campaign.menu_snapshot if campaign is not None and campaign.menu_snapshot else menu.snapshot()
     test_call.out_id = _new_out_id()
-    test_call.status = S.SENDING
+    test_call.status = TestCall.Status.SENDING
     test_call.save()  # OutId and `sending` before the request (design rule 1)
     signed = client.prepare_ivr_call(ivr_request(caller.number, phone, test_call.out_id, snapshot, context))
     route = accounts.routes_by_account({caller.account_id})[caller.account_id]
@@ -124,15 +125,16 @@ def place(
     test_call.code = result.code
     test_call.note = reasons.reason(result.reason or f"api.{result.outcome}", code=result.code)
     if result.outcome == aliyun.Outcome.PLACED:
-        test_call.status, test_call.call_id = S.PLACED, result.call_id or ""
+        test_call.status = TestCall.Status.PLACED
+        test_call.call_id = result.call_id or ""
     elif result.outcome == aliyun.Outcome.UNKNOWN:
-        test_call.status = S.UNKNOWN
+        test_call.status = TestCall.Status.UNKNOWN
     else:
-        test_call.status = S.FAILED
+        test_call.status = TestCall.Status.FAILED
         if result.outcome != aliyun.Outcome.FREQUENCY_LIMITED:
             guard.forget([probe])  # refused before dialling: it does not count against the callee
     TestCall.objects.filter(pk=test_call.pk, status=S.SENDING).update(
-        status=test_call.status, call_id=test_call.call_id, code=test_call.code, note=test_call.note
+        status=TestCall.Status(test_call.status), call_id=test_call.call_id, code=test_call.code, note=test_call.note
     )
     test_call.refresh_from_db()  # a receipt may have settled it meanwhile
     log.info("test call %s: %s", test_call.out_id, result.code)
@@ -147,7 +149,8 @@ def settle(test_call: TestCall, receipts: list) -> None:
     (`receipts.models.Receipt`, in time order): a replayed or late receipt changes nothing."""
     if test_call.status not in RECEIPT_STATES:
         return
-    test_call.status = S.PLACED if test_call.status in (S.ANSWERED, S.NOT_ANSWERED) else test_call.status
+    if test_call.status in (S.ANSWERED, S.NOT_ANSWERED):  # derived afresh below
+        test_call.status = TestCall.Status.PLACED
     presses = "".join(r.dtmf for r in receipts if r.kind == "key_press" and r.dtmf)
     records = [r for r in receipts if r.kind == "call_record"]
     record = records[-1] if records else None
@@ -158,9 +161,10 @@ def settle(test_call: TestCall, receipts: list) -> None:
         test_call.status_code, test_call.duration = record.status_code, record.duration
         final = status_for_receipt(record.status_code, answered=bool(record.start_time or test_call.dtmf))
         if final is not None:
-            test_call.status = S.ANSWERED if final == Call.Status.ANSWERED else S.NOT_ANSWERED
+            answered = final == Call.Status.ANSWERED
+            test_call.status = TestCall.Status.ANSWERED if answered else TestCall.Status.NOT_ANSWERED
     elif test_call.dtmf:
-        test_call.status = S.ANSWERED  # somebody pressed a key
+        test_call.status = TestCall.Status.ANSWERED  # somebody pressed a key
     test_call.save()
 
 
