@@ -176,7 +176,7 @@ def upsert_contacts(contact_list: ContactList, items: list, *, actor: Actor) -> 
             claimed[external_id] = phone
     table = Table(header=header, rows=rows(), encoding="json", delimiter="", bytes_read=lambda: 0)
     with transaction.atomic():
-        summary = import_table(contact_list, table, batch_size=len(items) or 1)
+        summary = import_table(contact_list, table, batch_size=len(items) or 1, mapping={})  # our own header
         _set_external_ids(contact_list, external)
         result = UpsertResult(summary, sorted(refused.items()))
         counts = result.as_dict()

@@ -17,6 +17,7 @@ EVENTS = {
     "survey.started": _("survey started"),
     # calls
     "calls.settled_by_operator": _("unknown calls settled by an operator"),
+    "test_call.placed": _("test call placed to one's own number"),
     # do-not-call
     "donotcall.added": _("number put on the do-not-call list"),
     "donotcall.removed": _("number taken off the do-not-call list"),

@@ -24,6 +24,7 @@ from campaigns import (
     admin_followups,
     admin_menus,
     admin_reference,  # noqa: F401  (caller numbers, no-call days, do-not-call list)
+    admin_test_calls,  # noqa: F401  (test calls: "Call me")
     consent,
     costs,
     menu_variables,

@@ -42,6 +42,14 @@ MESSAGES = {
     ),
     "call.callee_limit": _("This number was called too recently (callee limits)."),
     "call.opted_out": _("The callee opted out."),
+    # Why a test call was not dialled (campaigns.dialling.test_calls).
+    "test_call.do_not_call": _("Not dialled: this number is on the do-not-call list."),
+    "test_call.no_caller_number": _("Not dialled: no active caller number has room for a call now."),
+    "test_call.callee_limit": _(
+        "Not dialled: this number was called too recently (callee limits); try after %(time)s."
+    ),
+    "test_call.account_unreadable": _("Not dialled: the caller number's Aliyun account secret cannot be decrypted."),
+    "test_call.no_slot": _("Not dialled: the account's request rate is taken; try again in a moment."),
     "refusal.over_concurrency": _("The caller number was over its concurrency (%(code)s); retried shortly."),
     "refusal.callee_frequency": _("The callee's frequency limit was reached (%(code)s); deferred."),
     "refusal.carrier_window": _("The carrier refused calls at this time (%(code)s); deferred to the next calling day."),
@@ -97,6 +105,10 @@ MESSAGES = {
     "phone.invalid": _("not a valid mainland China number: %(value)s"),
     "import.name_too_long": _("the name is longer than %(max)d characters"),
     "import.bad_contact_hour": _("%(column)s “%(value)s” is not a time of day like 18:00"),
+    "import.bad_contact_hour_dropped": _(
+        "imported without its own hours: %(column)s “%(value)s” is not a time of day like 18:00, so the contact "
+        "is called at the campaign's hours"
+    ),
     # Why an item of an API upsert was rejected (`api.upsert`).
     "contact.unknown_external_id": _("no contact of the list has the external id %(value)s and no phone is given"),
     "contact.external_id_taken": _("external id %(value)s belongs to another number of the list"),

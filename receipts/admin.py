@@ -28,7 +28,9 @@ class LinkedFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(matched_call__isnull=False)
         if self.value() == "no":
-            return queryset.filter(matched_call__isnull=True).exclude(kind=Receipt.Kind.MALFORMED)
+            return queryset.filter(matched_call__isnull=True, matched_test_call__isnull=True).exclude(
+                kind=Receipt.Kind.MALFORMED
+            )
         return queryset
 
 

@@ -32,6 +32,7 @@ from campaigns.experiments import snapshot_for
 from campaigns.models import Call, with_campaigns
 from campaigns.outcomes import KEY_PRESS_STATUS, answer_for_keys, status_for_receipt
 from campaigns.transitions import RECEIPT_FIELDS, do_settle_by_receipts
+from receipts import test_calls
 from receipts.models import Receipt
 
 log = logging.getLogger(__name__)
@@ -174,12 +175,16 @@ def ingest(elements: list, now: dt.datetime | None = None) -> IngestResult:
     with transaction.atomic():
         calls = lock_calls(receipts)
         touched, filled = link(receipts, calls)
+        tests = test_calls.link(receipts)
         # In identity order: two pushes sharing receipts that lock no call (unknown calls, malformed
         # elements) would otherwise each wait for the other's uncommitted unique-index entries.
         in_order = sorted(receipts, key=lambda receipt: receipt.dedupe_key)
         Receipt.objects.bulk_create(in_order, ignore_conflicts=True, batch_size=500)
         settled = settle_calls(touched, now, dirty=filled)
-    result.unmatched = sum(1 for r in receipts if r.kind != K.MALFORMED and r.matched_call_id is None)
+        test_calls.settle(tests)
+    result.unmatched = sum(
+        1 for r in receipts if r.kind != K.MALFORMED and r.matched_call_id is None and r.matched_test_call_id is None
+    )
     result.settled = len(settled)
     return result
 

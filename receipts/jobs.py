@@ -106,7 +106,7 @@ def relink_orphans(now: dt.datetime | None = None, limit: int = 1000) -> int:
     with transaction.atomic():
         orphans = list(
             Receipt.objects.select_for_update(skip_locked=True)
-            .filter(matched_call__isnull=True, received_at__gte=now - RECONCILE_WITHIN)
+            .filter(matched_call__isnull=True, matched_test_call__isnull=True, received_at__gte=now - RECONCILE_WITHIN)
             .exclude(kind=Receipt.Kind.MALFORMED)
             .order_by("pk")[:limit]
         )

@@ -31,6 +31,15 @@ class Receipt(models.Model):
         related_name="receipts",
         verbose_name=_("call"),
     )
+    # A test call's receipts (`receipts.test_calls`): not a campaign's call, not unmatched either.
+    matched_test_call = models.ForeignKey(
+        "campaigns.TestCall",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="receipt_set",
+        verbose_name=_("test call"),
+    )
     call_id = models.CharField(_("CallId"), max_length=64, blank=True, db_index=True)
     out_id = models.CharField(_("OutId"), max_length=64, blank=True, db_index=True)
     status_code = models.CharField(_("status code"), max_length=16, blank=True)

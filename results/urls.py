@@ -5,6 +5,8 @@ from results import views
 app_name = "results"
 
 urlpatterns = [
+    path("wallboard/", views.wallboard, name="wallboard"),
+    path("wallboard/data/", views.wallboard_data, name="wallboard-data"),
     path("campaigns/<int:campaign_id>/dashboard/", views.dashboard, name="dashboard"),
     path("campaigns/<int:campaign_id>/dashboard/data/", views.dashboard_data, name="dashboard-data"),
     path("campaigns/<int:campaign_id>/export/<str:fmt>/", views.export_results, name="export"),

@@ -24,6 +24,9 @@ from campaigns.models import Campaign
 from campaigns.permissions import may_export_results, refusal
 from campaigns.privacy import shown_data
 from results import aggregates, analysis, best_hours, chain_exports, crosstab, exports, rates
+from results import wallboard as board
+
+WALLBOARD_REFRESH_SECONDS = 5
 
 
 def _filters(request: HttpRequest, campaign: Campaign) -> int | None:
@@ -224,3 +227,17 @@ def best_hours_page(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "results/best_hours.html", context)
+
+
+@campaign_viewer
+@require_GET
+def wallboard(request: HttpRequest) -> HttpResponse:
+    """Every running or paused campaign on one page (`results.wallboard`); it polls `wallboard_data`."""
+    context = {"data": board.data(), "title": _("Wallboard"), "refresh_seconds": WALLBOARD_REFRESH_SECONDS}
+    return render(request, "results/wallboard.html", context)
+
+
+@campaign_viewer
+@require_GET
+def wallboard_data(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(board.data())

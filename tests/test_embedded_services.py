@@ -77,13 +77,16 @@ def test_embedded_postgres_keeps_chinese_text_and_is_removed_on_stop():
 
 
 @pytest.mark.django_db
-def test_rundemo_starts_the_wheels_redis_when_none_answers(monkeypatch, no_system_redis_server):
+def test_rundemo_starts_the_wheels_redis_when_none_answers(monkeypatch, no_system_redis_server, tmp_path):
     """On a Unix socket in a private folder of its own (0700, a fresh name): no TCP port, no
     fixed folder another local user could have created first."""
     import re
     import stat
     from pathlib import Path
 
+    from campaigns.management.commands import rundemo
+
+    monkeypatch.setattr(rundemo, "DEMO_PASSWORD_FILE", tmp_path / ".demo-password")  # not the checkout's
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{CLOSED}/0")
     out = io.StringIO()
     call_command("rundemo", "--no-serve", stdout=out)

@@ -90,7 +90,7 @@ def test_a_dry_run_sees_its_own_earlier_batches(db):
 def test_the_preview_of_a_long_file_covers_its_first_rows_and_confirming_imports_all_in_the_background(
     staff_client, contact_list, monkeypatch
 ):
-    from campaigns.admin_contacts import PREVIEW_ROWS
+    from campaigns.admin_import import PREVIEW_ROWS
     from campaigns.contacts.import_jobs import run_import_job
 
     rows = PREVIEW_ROWS + 5

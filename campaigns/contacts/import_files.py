@@ -2,7 +2,8 @@
 delimiter, its header, and which column holds the phone, the name and each variable.
 
     read_table(stream, filename) -> Table           # encoding, delimiter, header
-    map_columns(table.header) -> Columns            # phone and name by alias, the rest variables
+    map_columns(table.header, mapping) -> Columns   # phone and name as mapped or by alias, the rest variables
+    guess_mapping(table.header) -> dict             # what the admin's mapping step starts from
 
 A file that cannot be imported at all raises `ImportFileError`, whose message is shown to
 the user. What happens to the rows is `campaigns.contacts.importing`.
@@ -27,8 +28,12 @@ from campaigns.contacts.contact_hours import HOURS_ALIASES
 PHONE_ALIASES = (
     "phone", "mobile", "手机号码", "手机号", "手机", "联系电话", "电话号码", "电话", "号码", "tel",
     "telephone", "phone number", "phonenumber", "mobile number", "mobile phone", "cell", "移动电话", "number",
+    "联系方式", "联系号码", "客户电话", "客户手机", "客户手机号", "电话号", "手机电话", "mobile no", "phone no",
+    "tel no", "contact number", "cellphone", "cell phone",
 )  # fmt: skip
-NAME_ALIASES = ("name", "姓名", "名字", "客户姓名", "客户名称", "联系人", "full name", "contact name", "customer")
+NAME_ALIASES = (
+    "name", "姓名", "名字", "客户姓名", "客户名称", "联系人", "full name", "contact name", "customer", "客户", "称呼",
+)  # fmt: skip
 # Columns our own export writes that are not contact data (do-not-call comes from the DNC list).
 IGNORED_COLUMNS = ("do_not_call", "do not call", "免打扰")
 DETECT_BYTES = 1 << 16
@@ -294,33 +299,71 @@ def _header_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def map_columns(header: list[str]) -> Columns:
-    """Find the phone and name columns (case-insensitive aliases); every other column is a
-    variable, named after its title (repeated titles get _2, _3...; linear in the columns)."""
+def _find(keys: list[str], aliases: tuple[str, ...]) -> int | None:
+    for alias in aliases:
+        if alias in keys:
+            return keys.index(alias)
+    return None
+
+
+def _mapped(keys: list[str], title: object) -> int | None:
+    """The index of the column a mapping names by its title, None when the header lacks it."""
+    if not title:
+        return None
+    key = _header_key(str(title))
+    return keys.index(key) if key in keys else None
+
+
+def guess_mapping(header: list[str], remembered: dict | None = None) -> dict:
+    """The column mapping the admin's mapping step starts from: what the list remembers, where
+    this header has those columns, else the phone and name columns found by their usual titles.
+    `{"phone": title or "", "name": title or "", "ignore": [titles]}` (titles as in the file)."""
+    keys = [_header_key(h) for h in header]
+    remembered = remembered or {}
+    phone = _mapped(keys, remembered.get("phone"))
+    if phone is None:
+        phone = _find(keys, PHONE_ALIASES)
+    name = _mapped(keys, remembered.get("name"))
+    if name is None:
+        name = _find(keys, NAME_ALIASES)
+    ignored = {_header_key(str(t)) for t in remembered.get("ignore", ())} | set(IGNORED_COLUMNS)
+    return {
+        "phone": header[phone] if phone is not None else "",
+        "name": header[name] if name is not None and name != phone else "",
+        "ignore": [h for i, h in enumerate(header) if keys[i] in ignored and i not in (phone, name)],
+    }
+
+
+def map_columns(header: list[str], mapping: dict | None = None) -> Columns:
+    """Find the phone and name columns (as `mapping` names them by title, else by case-insensitive
+    aliases); every other column not ignored is a variable, named after its title (repeated titles
+    get _2, _3...; linear in the columns)."""
     width = len(header)
     while width and not str(header[width - 1]).strip():
         width -= 1  # trailing blank titles: a sheet's formatting, not columns
     if width > MAX_COLUMNS:
         raise ImportFileError("import.too_many_columns", count=width, max=MAX_COLUMNS)
     keys = [_header_key(h) for h in header]
-
-    def find(aliases: tuple[str, ...]) -> int | None:
-        for alias in aliases:
-            if alias in keys:
-                return keys.index(alias)
-        return None
-
-    phone = find(PHONE_ALIASES)
+    mapping = mapping or {}
+    phone = _mapped(keys, mapping.get("phone"))
+    if phone is None:
+        phone = _find(keys, PHONE_ALIASES)
     if phone is None:
         raise ImportFileError(
             "import.no_phone_column", header=", ".join(header) or "—", aliases=", ".join(PHONE_ALIASES[:10])
         )
-    name = find(NAME_ALIASES)
+    # A name the mapping names but this header lacks: found by its aliases, like the phone;
+    # a mapping's empty name means "no name column".
+    name = _mapped(keys, mapping.get("name"))
+    if name is None and mapping.get("name", None) != "":
+        name = _find(keys, NAME_ALIASES)
+    name = None if name == phone else name
+    ignored = set(IGNORED_COLUMNS) | {_header_key(str(t)) for t in mapping.get("ignore", ())}
     variables: list[tuple[int, str]] = []
     seen: set[str] = {"name", "phone"}
     next_suffix: dict[str, int] = {}  # per title, where to resume counting: no quadratic rescans
     for index, title in enumerate(header):
-        if index in (phone, name) or keys[index] in IGNORED_COLUMNS:
+        if index in (phone, name) or keys[index] in ignored:
             continue
         label = (
             HOURS_ALIASES.get(keys[index])

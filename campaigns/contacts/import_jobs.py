@@ -81,6 +81,7 @@ def finish_job(
             skipped=summary.skipped,
             rejected_count=summary.rejected_count,
             rejected=summary.rejected[:MAX_STORED_REJECTED],
+            header=summary.header,
             file=stored_file,
         )
         webhook_events.import_finished(job.contact_list_id, summary.as_dict(), "file")

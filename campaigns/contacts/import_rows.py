@@ -30,6 +30,7 @@ class Row:
     phone: str
     name: str
     variables: dict
+    note: reasons.Reason | None = None  # kept, with something dropped (an unreadable contact hour)
 
 
 def _parse_row(number: int, cells: list, columns: Columns) -> Row | reasons.Reason | None:
@@ -52,13 +53,18 @@ def _parse_row(number: int, cells: list, columns: Columns) -> Row | reasons.Reas
         variables = {key: drop_controls(cells[i]).strip() for i, key in columns.variables}
     else:
         variables = {key: (drop_controls(cells[i]).strip() if i < width else "") for i, key in columns.variables}
+    note = None
     for key in (CALL_AFTER, CALL_BEFORE):
         if variables.get(key):
             try:
                 variables[key] = parse_hour(variables[key])
             except ValueError:
-                return reasons.reason("import.bad_contact_hour", column=key, value=variables[key][:20])
-    return Row(number, phone, name, variables)
+                note = note or reasons.reason("import.bad_contact_hour_dropped", column=key, value=variables[key][:20])
+    if note is not None:  # the hours are dropped, not the contact: called at the campaign's hours
+        for key in (CALL_AFTER, CALL_BEFORE):
+            if key in variables:
+                variables[key] = ""
+    return Row(number, phone, name, variables, note)
 
 
 def merge(current: tuple[str, dict, bool], row: Row, dnc: bool) -> tuple[str, dict, bool]:
@@ -74,8 +80,10 @@ def merge(current: tuple[str, dict, bool], row: Row, dnc: bool) -> tuple[str, di
 @dataclass
 class Batch:
     rows: list[Row]
-    rejected: list[tuple[int, reasons.Reason, str]]  # (row number, reason, phone cell as written)
+    # (row number, reason, phone cell as written, the row's cells as read)
+    rejected: list[tuple[int, reasons.Reason, str, list]]
     bytes_read: int
+    noted: int = 0  # rows kept with a note (`Row.note`)
     truncated: bool = False  # the last batch, cut at max_rows with more rows in the file
 
 
@@ -92,9 +100,11 @@ def parsed_batches(table: Table, columns: Columns, batch_size: int, max_rows: in
         rows_read += 1
         if not isinstance(parsed, Row):
             raw = cells[columns.phone] if columns.phone < len(cells) else ""
-            batch.rejected.append((number, parsed, str(raw)))
+            batch.rejected.append((number, parsed, str(raw), cells))
             continue
         batch.rows.append(parsed)
+        if parsed.note is not None:
+            batch.noted += 1
         if len(batch.rows) >= batch_size:
             batch.bytes_read = table.bytes_read()
             yield batch

@@ -41,7 +41,7 @@ from typing import IO
 from django.db import transaction
 
 from campaigns import reasons
-from campaigns.contacts.import_files import Table, map_columns, read_table
+from campaigns.contacts.import_files import Table, guess_mapping, map_columns, read_table
 from campaigns.contacts.import_rows import Row, merge, parsed_batches, read_ahead
 from campaigns.contacts.import_writer import DryWriter, Writer
 from campaigns.contacts.variables import remember_variables
@@ -61,6 +61,9 @@ class RowResult:
     phone: str = ""
     name: str = ""
     reason: reasons.Reason = field(default_factory=dict)
+    variables: dict = field(default_factory=dict)
+    do_not_call: bool = False
+    note: reasons.Reason | None = None
 
 
 @dataclass
@@ -69,7 +72,10 @@ class ImportSummary:
     updated: int = 0
     skipped: int = 0
     rejected_count: int = 0
-    rejected: list[dict] = field(default_factory=list)  # {"row": n, "reason": a reason (campaigns.reasons)}
+    # {"row": n, "reason": a reason (campaigns.reasons), "cells": the row as read}
+    rejected: list[dict] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # the file's header, as read
+    noted: int = 0  # rows imported with a note (contact hours dropped)
     rows: list[RowResult] = field(default_factory=list)  # per-row results, when asked for
     encoding: str = ""
     delimiter: str = ""
@@ -110,12 +116,18 @@ def import_table(
     max_rejected: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary, int], None] | None = None,
+    mapping: dict | None = None,
 ) -> ImportSummary:
     """Merge the table's rows into the list, batch by batch (each batch its own transaction).
-    With max_rows, stop after that many data rows (a preview's share of a big file)."""
+    With max_rows, stop after that many data rows (a preview's share of a big file). The columns
+    are read as `mapping` says (default: `guess_mapping` from what the list remembers,
+    `ContactList.column_mapping`, as the admin's mapping step starts)."""
     started = time.monotonic()
-    columns = map_columns(table.header)
+    if mapping is None:  # what the admin's mapping step would start from
+        mapping = guess_mapping(table.header, contact_list.column_mapping)
+    columns = map_columns(table.header, mapping)
     summary = ImportSummary(
+        header=list(table.header),
         encoding=table.encoding,
         delimiter=table.delimiter,
         columns=[table.header[columns.phone]]
@@ -126,11 +138,12 @@ def import_table(
     writer = DryWriter(contact_list, keys) if dry_run else Writer(contact_list, keys)
     for batch in read_ahead(parsed_batches(table, columns, batch_size, max_rows)):
         summary.truncated = summary.truncated or batch.truncated
+        summary.noted += batch.noted
         report = len(summary.rows) < keep_rows
-        for number, reason, raw in batch.rejected:
+        for number, reason, raw, cells in batch.rejected:
             summary.rejected_count += 1
             if max_rejected is None or len(summary.rejected) < max_rejected:
-                summary.rejected.append({"row": number, "reason": reason})
+                summary.rejected.append({"row": number, "reason": reason, "cells": [str(c) for c in cells]})
             if report:
                 summary.rows.append(RowResult(number, INVALID, phone=raw, reason=reason))
         with contextlib.nullcontext() if dry_run else transaction.atomic():
@@ -191,7 +204,17 @@ def _merge_batch(batch: list[Row], writer: Writer | DryWriter, summary: ImportSu
                 summary.updated += 1
         state[row.phone] = merged
         if report:
-            summary.rows.append(RowResult(row.number, outcome, phone=row.phone, name=merged[0]))
+            summary.rows.append(
+                RowResult(
+                    row.number,
+                    outcome,
+                    phone=row.phone,
+                    name=merged[0],
+                    variables=merged[1],
+                    do_not_call=merged[2],
+                    note=row.note,
+                )
+            )
     writer.write({phone: value for phone, value in state.items() if existing.get(phone) != value})
 
 
@@ -206,9 +229,11 @@ def import_contacts(
     max_rejected: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary, int], None] | None = None,
+    mapping: dict | None = None,
 ) -> ImportSummary:
     """Import a CSV/XLSX stream into the list. A dry run reads and classifies every row the same
     way and writes nothing: it holds no write lock, so a preview never blocks receipts."""
     kwargs = {"keep_rows": keep_rows, "max_rows": max_rows, "max_rejected": max_rejected, "batch_size": batch_size}
     kwargs["progress"] = progress
-    return import_table(contact_list, read_table(stream, filename), dry_run=dry_run, **kwargs)
+    table = read_table(stream, filename)
+    return import_table(contact_list, table, dry_run=dry_run, mapping=mapping, **kwargs)

@@ -70,12 +70,16 @@ def new_out_id(call_id: int) -> str:
 
 
 def build_request(call: Call, snapshot: dict) -> aliyun.IvrCallRequest:
-    context = call.contact.tts_context()
+    return ivr_request(call.caller_number.number, call.phone, call.out_id, snapshot, call.contact.tts_context())
+
+
+def ivr_request(caller: str, phone: str, out_id: str, snapshot: dict, context: dict) -> aliyun.IvrCallRequest:
+    """The IvrCall request of a frozen menu for one number, its TTS params filled from `context`."""
     return aliyun.IvrCallRequest(
-        called_show_number=call.caller_number.number,
-        called_number=call.phone,
+        called_show_number=caller,
+        called_number=phone,
         start_code=snapshot["start_code"],
-        out_id=call.out_id,
+        out_id=out_id,
         start_tts_params=render_tts_params(snapshot.get("start_tts_params", ""), context),
         play_times=snapshot.get("play_times"),
         timeout_ms=snapshot.get("timeout_ms"),

@@ -32,6 +32,7 @@ from campaigns.models.menus import (
 )
 from campaigns.models.quotas import Quota, SampleRelease
 from campaigns.models.stats import CallStats
+from campaigns.models.test_calls import TestCall
 from campaigns.models.tts import TtsTemplate
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Quota",
     "SampleRelease",
     "ScriptVariant",
+    "TestCall",
     "TtsTemplate",
     "VoiceAccount",
     "code_kind",

@@ -15,6 +15,9 @@ class ContactList(models.Model):
     # contacts so that no page reads the contacts to list them (`campaigns.contacts.variables`). NULL for
     # a list from before this column: worked out from its contacts on first use.
     variable_columns = models.JSONField(_("variable columns"), null=True, default=list, blank=True, editable=False)
+    # How its files' columns were last mapped, by title: {"phone": title, "name": title,
+    # "ignore": [titles]}; the next upload starts from it (`import_files.guess_mapping`).
+    column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

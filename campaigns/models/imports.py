@@ -27,9 +27,11 @@ class ImportJob(BackgroundTask):
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
-    # {"row": n, "reason": a reason (campaigns.reasons)}; older versions stored the reason worded.
+    # {"row": n, "reason": a reason (campaigns.reasons), "cells": the row as read}; older versions
+    # stored the reason worded, and no cells.
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    header = models.JSONField(_("header"), default=list, blank=True, editable=False)  # the file's, for `rejected`
 
     class Meta:
         verbose_name = _("import")
