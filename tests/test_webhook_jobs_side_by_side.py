@@ -22,6 +22,7 @@ def no_redis_kick(monkeypatch):
     monkeypatch.setattr(delivery, "_kick_slots", lambda endpoint_id, slots: None)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="jobs side by side need their own PostgreSQL sessions")
 @pytest.mark.django_db(transaction=True)
 def test_jobs_side_by_side_deliver_each_message_once(monkeypatch):
     monkeypatch.setattr(delivery, "BATCH", 40)  # many small leases, so the jobs interleave
