@@ -222,9 +222,18 @@ def _note_failure(endpoint: WebhookEndpoint, now: dt.datetime) -> None:
         log.warning("webhook endpoint %s disabled after failing since %s", endpoint.pk, endpoint.failing_since)
 
 
+def careful_batch() -> int:
+    """The batch for an endpoint that fails or answers slowly: small enough that, even with
+    every request waiting out `WEBHOOK_TIMEOUT_SECONDS`, it is sent within half its lease (the
+    next batch is leased while one is in flight), so a lease rarely runs out mid-batch."""
+    per_thread = settings.WEBHOOK_LEASE_SECONDS / (2 * max(settings.WEBHOOK_TIMEOUT_SECONDS, 0.001))
+    return max(1, min(BATCH, int(settings.WEBHOOK_CONCURRENCY * per_thread)))
+
+
 def deliver(endpoint_id: int, slot: int = 0, max_seconds: float = JOB_SECONDS) -> int:
     """Deliver an endpoint's due messages for up to `max_seconds`; returns how many were tried.
-    A job that finds a full batch due queues its siblings (other slots, up to
+    Full batches (`BATCH`) while the endpoint answers 2xx promptly, `careful_batch()` once it
+    fails or is slow. A job that finds a full batch due queues its siblings (other slots, up to
     `WEBHOOK_JOBS_PER_ENDPOINT`) to drain the backlog beside it; it queues itself again when
     messages are still due at its deadline."""
     try:
@@ -237,21 +246,25 @@ def deliver(endpoint_id: int, slot: int = 0, max_seconds: float = JOB_SECONDS) -
     if endpoint is None:
         return 0
     deadline = time.monotonic() + max_seconds
-    tried = 0
+    tried, slow = 0, False
     pool = http_pool(settings.WEBHOOK_CONCURRENCY)
     with ThreadPoolExecutor(settings.WEBHOOK_CONCURRENCY) as threads:
-        messages = _lease(endpoint_id, timezone.now())
+        size = BATCH if endpoint.failing_since is None else careful_batch()
+        messages = _lease(endpoint_id, timezone.now(), size)
         if len(messages) == BATCH:
             _kick_slots(endpoint_id, [n for n in range(settings.WEBHOOK_JOBS_PER_ENDPOINT) if n != slot])
         # While one batch is in flight, the previous one is recorded and the next one leased.
         previous: list[Outcome] = []
         while messages:
+            started = time.monotonic()
             in_flight = [threads.submit(_post, pool, endpoint, message) for message in messages]
             if previous:
                 _record(endpoint, previous, timezone.now())
+                size = BATCH if all(o.ok for o in previous) and not slow else careful_batch()
             more = endpoint.active and time.monotonic() < deadline
-            messages = _lease(endpoint_id, timezone.now()) if more else []
+            messages = _lease(endpoint_id, timezone.now(), size) if more else []
             previous = [future.result() for future in in_flight]
+            slow = time.monotonic() - started > settings.WEBHOOK_LEASE_SECONDS / 4
             tried += len(previous)
         if previous:
             _record(endpoint, previous, timezone.now())
