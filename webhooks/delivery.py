@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import requests.certs
 import urllib3
 from django.conf import settings
 from django.db import connection, transaction
@@ -67,6 +68,7 @@ def http_pool(connections: int) -> urllib3.PoolManager:
     """One job's HTTP client: keep-alive connections shared by its threads, no retries or
     redirects of its own (a failed try is the outbox's to retry), a timeout on every request."""
     return urllib3.PoolManager(
+        ca_certs=requests.certs.where(),  # the CA bundle requests uses (certifi), as before
         num_pools=4,
         maxsize=connections,
         block=True,
