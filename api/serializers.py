@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from campaigns.models import Campaign, ContactList, MenuTemplate
+from campaigns.accounts import VoiceAccount
+from campaigns.models import CallerNumber, Campaign, ContactList, MenuTemplate
 from campaigns.segments import SEGMENT_STATUSES
 from webhooks.events import EVENT_TYPES
 from webhooks.models import WebhookEndpoint
@@ -29,6 +30,12 @@ class ContactItemSerializer(serializers.Serializer):
     variables = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     call_after = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="HH:MM")
     call_before = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="HH:MM")
+    consent_source = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Where consent was given (marketing: only these)."
+    )
+    consent_time = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="When consent was given."
+    )
 
 
 class UpsertSerializer(serializers.Serializer):
@@ -45,18 +52,51 @@ class UpsertResultSerializer(serializers.Serializer):
 
 
 class CampaignSerializer(serializers.ModelSerializer):
+    """A campaign; on create, its caller numbers, or an Aliyun account (by name) whose active
+    caller numbers it uses — both: the numbers, created under that account if new."""
+
     contact_lists = serializers.PrimaryKeyRelatedField(many=True, queryset=ContactList.objects.all())
     menu = serializers.SlugRelatedField(slug_field="name", queryset=MenuTemplate.objects.all())
-    caller_numbers = serializers.ListField(child=serializers.CharField(max_length=32), write_only=True)
+    caller_numbers = serializers.ListField(
+        child=serializers.CharField(max_length=32), write_only=True, required=False, allow_empty=True
+    )
+    account = serializers.SlugRelatedField(
+        slug_field="name", queryset=VoiceAccount.objects.all(), write_only=True, required=False, allow_null=True
+    )
 
     class Meta:
         model = Campaign
         fields = [
-            "id", "name", "state", "contact_lists", "menu", "caller_numbers", "timezone", "starts_at", "ends_at",
-            "daily_start", "daily_end", "weekdays", "max_qps", "max_attempts", "retry_delay_seconds",
-            "retry_outcomes", "followup_of", "created_at", "started_at", "finished_at",
+            "id", "name", "purpose", "state", "contact_lists", "menu", "caller_numbers", "account", "timezone",
+            "starts_at", "ends_at", "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps",
+            "max_attempts", "retry_delay_seconds", "retry_outcomes", "expected_call_seconds", "followup_of",
+            "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = ["id", "state", "followup_of", "created_at", "started_at", "finished_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        numbers, account = attrs.get("caller_numbers") or [], attrs.get("account")
+        if not numbers and account is None:
+            raise serializers.ValidationError(
+                {"caller_numbers": [_("Give caller numbers, or an account whose caller numbers the campaign uses.")]}
+            )
+        if account is not None and not numbers:
+            attrs["caller_numbers"] = list(
+                CallerNumber.objects.filter(account=account, active=True).values_list("number", flat=True)
+            )
+            if not attrs["caller_numbers"]:
+                raise serializers.ValidationError({"account": [_("This account has no active caller numbers.")]})
+        elif account is not None:
+            elsewhere = list(
+                CallerNumber.objects.filter(number__in=numbers)
+                .exclude(account=account)
+                .values_list("number", flat=True)
+            )
+            if elsewhere:
+                raise serializers.ValidationError(
+                    {"caller_numbers": [_("Of another account: %(numbers)s.") % {"numbers": ", ".join(elsewhere)}]}
+                )
+        return attrs
 
 
 class FollowupSerializer(serializers.Serializer):
@@ -104,3 +144,22 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         model = WebhookEndpoint
         fields = ["id", "url", "description", "events", "active", "disabled_reason", "secret", "created_at"]
         read_only_fields = ["id", "active", "disabled_reason", "secret", "created_at"]
+
+
+class WebhookEndpointChangeSerializer(serializers.ModelSerializer):
+    """PATCH: any of these; `active: true` turns a disabled endpoint back on."""
+
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPES), allow_empty=False)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events", "active"]
+
+
+class WebhookEndpointShownSerializer(serializers.ModelSerializer):
+    """An endpoint as it is shown after it was created: without its secret."""
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "description", "events", "active", "disabled_reason", "created_at"]
+        read_only_fields = fields

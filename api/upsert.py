@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from audit.actors import Actor
 from audit.record import record
 from campaigns import reasons, webhook_events
+from campaigns.consent import CONSENT_SOURCE, CONSENT_TIME
 from campaigns.contacts.contact_hours import CALL_AFTER, CALL_BEFORE
 from campaigns.contacts.import_files import Table
 from campaigns.contacts.importing import ImportSummary, import_table
@@ -43,7 +44,12 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-TEXT_FIELDS = {"phone": 64, "external_id": 100, "name": 400, "call_after": 20, "call_before": 20}
+TEXT_FIELDS = {
+    "phone": 64, "external_id": 100, "name": 400, "call_after": 20, "call_before": 20,
+    "consent_source": 200, "consent_time": 40,
+}  # fmt: skip
+# Fields that are reserved variables of the contact (its own hours; its consent, for marketing).
+RESERVED = (CALL_AFTER, CALL_BEFORE, CONSENT_SOURCE, CONSENT_TIME)
 SCALARS = (str, int, float, bool)
 
 
@@ -131,7 +137,8 @@ def _set_external_ids(contact_list: ContactList, pairs: dict[str, str]) -> None:
 def upsert_contacts(contact_list: ContactList, items: list, *, actor: Actor) -> UpsertResult:
     """Merge the items into the list, in one transaction with its audit event and the
     import.finished webhook. Items: {"phone"?, "external_id"?, "name"?, "variables"?, "call_after"?,
-    "call_before"?}; a rejected item is reported by its index, the others are written."""
+    "call_before"?, "consent_source"?, "consent_time"?}; a rejected item is reported by its index,
+    the others are written."""
     from campaigns.contacts.phones import InvalidNumber, is_plain_mobile, normalize
 
     items, refused = check_items(items)
@@ -139,9 +146,9 @@ def upsert_contacts(contact_list: ContactList, items: list, *, actor: Actor) -> 
     keys: dict[str, None] = {}
     for item in items:
         keys.update(dict.fromkeys(str(k) for k in (item.get("variables") or {})))
-    for hour in (CALL_AFTER, CALL_BEFORE):
-        if any(item.get(hour) for item in items):
-            keys[hour] = None
+    for name in RESERVED:
+        if any(item.get(name) for item in items):
+            keys[name] = None
     variable_keys = [key for key in keys if key not in FIXED]
     header = ["phone", "name", *variable_keys]
 
@@ -150,9 +157,9 @@ def upsert_contacts(contact_list: ContactList, items: list, *, actor: Actor) -> 
             if index in refused:
                 continue
             variables = {**(item.get("variables") or {})}
-            for hour in (CALL_AFTER, CALL_BEFORE):
-                if item.get(hour):
-                    variables[hour] = item[hour]
+            for name in RESERVED:
+                if item.get(name):
+                    variables[name] = item[name]
             yield (
                 index,
                 [_cell(item.get("phone")), _cell(item.get("name")), *(_cell(variables.get(k)) for k in variable_keys)],

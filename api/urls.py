@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from api.views import campaigns, donotcall, lists, results, webhooks
+from api.views import campaigns, chain, donotcall, lists, results, webhooks
 
 app_name = "api"
 
@@ -19,8 +19,11 @@ urlpatterns = [
     ),
     path("campaigns/<int:pk>/followups/", campaigns.FollowupView.as_view(), name="followups"),
     path("campaigns/<int:pk>/results/", results.ResultsView.as_view(), name="results"),
+    path("campaigns/<int:pk>/chain/", chain.ChainView.as_view(), name="chain"),
     path("campaigns/<int:pk>/aggregates/", results.AggregatesView.as_view(), name="aggregates"),
     path("do-not-call/", donotcall.DoNotCallBulkView.as_view(), name="donotcall-bulk"),
     path("do-not-call/<str:phone>/", donotcall.DoNotCallNumberView.as_view(), name="donotcall"),
     path("webhooks/", webhooks.WebhookEndpointsView.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks.WebhookEndpointView.as_view(), name="webhook"),
+    path("webhooks/<int:pk>/rotate-secret/", webhooks.RotateSecretView.as_view(), name="webhook-rotate"),
 ]

@@ -39,6 +39,9 @@ EVENTS = {
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
     "webhook.added": _("webhook endpoint added"),
+    "webhook.changed": _("webhook endpoint changed"),
+    "webhook.secret_rotated": _("webhook endpoint's signing secret replaced"),
+    "webhook.deleted": _("webhook endpoint deleted"),
     "webhook.replayed": _("webhook messages sent again"),
     # everything the admin's forms change
     "object.added": _("added in the admin"),

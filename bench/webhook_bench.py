@@ -1,21 +1,31 @@
 """Webhook delivery: how fast a backlog drains to one endpoint, and the lag of a fresh event.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/webhook_bench.py [--messages N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/webhook_bench.py \
+        [--messages N] [--jobs J] [--receivers R] [--profile]
 
-Creates a throwaway database, an endpoint at a local receiver (its own process, HTTP/1.1
-keep-alive, answers 204), writes N call.settled messages to the outbox as settling writes
-them (`webhooks.outbox.emit`, one INSERT), then runs the delivery job a worker runs
-(`webhooks.delivery.deliver`) until all are delivered: deliveries/s. Then emits single events
-one at a time and delivers each as a kicked job would: the lag from emit to the receiver.
-Baseline in the same run: unsigned POSTs of the same bodies from the same thread pool.
+Creates a throwaway database and an endpoint at a local receiver: R processes of a small
+asyncio HTTP/1.1 keep-alive server (stdlib only) sharing one listening socket, answering 204,
+so the receiver is not what is measured. Baseline first, in the same run: unsigned POSTs of the
+same bodies from the same shape of pool (J processes of `WEBHOOK_CONCURRENCY` threads, the
+delivery's own HTTP client) to the same receiver, no database. Then writes N call.settled
+messages to the outbox as settling writes them (`webhooks.outbox.emit`) and runs J delivery
+jobs side by side (`webhooks.delivery.deliver`, what J workers run) until all are delivered:
+deliveries/s, and every message received exactly once. Then emits single events one at a time
+and delivers each as a kicked job would: the lag from emit to the receiver. `--profile` runs
+one job under cProfile instead of the J processes and prints where its time goes.
 Targets (issue 24): >= 2,000 deliveries/s draining a backlog; p99 lag < 2 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import cProfile
+import json
 import multiprocessing
 import os
+import pstats
+import socket
 import statistics
 import sys
 import time
@@ -29,39 +39,113 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivrsite.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
+NO_CONTENT = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
 
-def receive(port, ready, count) -> None:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class Hook(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive and pipelining, just enough for POSTs with a content-length."""
 
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length", 0)))
-            with count.get_lock():
-                count.value += 1
-            self.send_response(204)
-            self.send_header("content-length", "0")
-            self.end_headers()
+    def __init__(self, counts, slot: int) -> None:
+        self.counts, self.slot, self.buffer = counts, slot, b""
 
-        def log_message(self, *args) -> None:
-            pass
+    def connection_made(self, transport) -> None:
+        self.transport = transport
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port.value = server.server_address[1]
-    ready.set()
-    server.serve_forever()
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer + data
+        answered = 0
+        while True:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                break
+            head = buffer[:end].lower()
+            at = head.find(b"content-length:")
+            line_end = head.find(b"\r\n", at)
+            length = 0 if at < 0 else int(head[at + 15 : line_end if line_end > 0 else None])
+            if len(buffer) < end + 4 + length:
+                break
+            buffer = buffer[end + 4 + length :]
+            answered += 1
+        self.buffer = buffer
+        if answered:
+            self.counts[self.slot] += answered
+            self.transport.write(NO_CONTENT * answered)
+
+
+def receive(listener: socket.socket, counts, slot: int) -> None:
+    async def serve() -> None:
+        server = await asyncio.get_running_loop().create_server(lambda: Hook(counts, slot), sock=listener)
+        await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+def received(counts) -> int:
+    return sum(counts)
+
+
+def post_unsigned(url: str, bodies: list[bytes], threads: int) -> None:
+    """The baseline: the delivery's HTTP client, no signature, no database."""
+    from webhooks.delivery import http_pool
+
+    pool = http_pool(threads)
+    with ThreadPoolExecutor(threads) as executor:
+        codes = list(
+            executor.map(
+                lambda body: (
+                    pool.request(
+                        "POST", url, body=body, headers={"content-type": "application/json"}, retries=False
+                    ).status
+                ),
+                bodies,
+            )
+        )
+    if any(code != 204 for code in codes):
+        raise SystemExit("baseline: the receiver refused a POST")
+
+
+def quiet(delivery) -> None:
+    """The bench runs the jobs itself: nothing is queued in Redis."""
+    delivery.kick = lambda endpoint_ids: None
+    delivery._kick_slots = lambda endpoint_id, slots: None
+
+
+def drain(endpoint_id: int) -> None:
+    from webhooks import delivery
+
+    quiet(delivery)
+    delivery.deliver(endpoint_id, max_seconds=3600)
+
+
+def side_by_side(jobs: int, target, args_for) -> float:
+    """Run `target` in `jobs` forked processes at once; seconds until the last one ends."""
+    from django.db import connections
+
+    connections.close_all()  # each child opens its own connection
+    processes = [multiprocessing.Process(target=target, args=args_for(n)) for n in range(jobs)]
+    started = time.monotonic()
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    seconds = time.monotonic() - started
+    if any(process.exitcode != 0 for process in processes):
+        raise SystemExit(f"a process failed: exit codes {[p.exitcode for p in processes]}")
+    return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--single", type=int, default=100, help="Events emitted one at a time for the lag.")
+    parser.add_argument("--jobs", type=int, default=2, help="Delivery jobs side by side (worker processes).")
+    parser.add_argument("--receivers", type=int, default=2, help="Receiver processes.")
+    parser.add_argument("--profile", action="store_true", help="One job in this process, under cProfile.")
     args = parser.parse_args()
+    multiprocessing.set_start_method("fork")
     import django
 
     django.setup()
-    import requests
     from django.conf import settings
     from django.db import connection, transaction
 
@@ -71,63 +155,93 @@ def main() -> None:
 
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at PostgreSQL.")
-    port, ready, count = multiprocessing.Value("i", 0), multiprocessing.Event(), multiprocessing.Value("l", 0)
-    receiver = multiprocessing.Process(target=receive, args=(port, ready, count), daemon=True)
-    receiver.start()
-    ready.wait(30)
-    url = f"http://127.0.0.1:{port.value}/hook"
-    delivery.kick = lambda endpoint_ids: None  # the bench runs the job itself
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    listener.setblocking(False)
+    counts = multiprocessing.Array("q", args.receivers, lock=False)
+    receivers = [
+        multiprocessing.Process(target=receive, args=(listener, counts, n), daemon=True) for n in range(args.receivers)
+    ]
+    for process in receivers:
+        process.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    quiet(delivery)
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    threads = settings.WEBHOOK_CONCURRENCY
     try:
         endpoint = WebhookEndpoint.objects.create(url=url, events=["call.settled"])
         payload = {"call_id": 1, "campaign_id": 1, "status": "answered", "answer_label": "满意", "answer_key": "1"}
         payload |= {"variables": {"product": "宽带", "city": "杭州"}, "external_id": "crm-1", "attempt": 1}
+        payload |= {"score": 5, "duration": 37, "contact_id": 1, "list_id": 1, "settled_at": "2026-12-06T09:00:00Z"}
+        event = {"type": "call.settled", "timestamp": "2026-12-06T09:00:00+00:00", "data": payload}
+        body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
 
-        body = b'{"type":"call.settled","data":{}}'
-        with requests.Session() as session, ThreadPoolExecutor(settings.WEBHOOK_CONCURRENCY) as pool:
-            started = time.monotonic()
-            list(pool.map(lambda _n: session.post(url, data=body, timeout=5), range(min(args.messages, 5000))))
-            plain_rate = min(args.messages, 5000) / (time.monotonic() - started)
+        share = -(-args.messages // args.jobs)
+        before = received(counts)
+        plain = side_by_side(args.jobs, post_unsigned, lambda n: (url, [body] * share, threads))
+        plain_count = received(counts) - before
+        if plain_count != share * args.jobs:
+            raise SystemExit(f"baseline: {plain_count} POSTs received of {share * args.jobs}")
+        plain_rate = plain_count / plain
 
         with transaction.atomic():
             for start in range(0, args.messages, 1000):
                 emit("call.settled", [payload] * min(1000, args.messages - start))
-        started = time.monotonic()
-        delivered = 0
-        while delivered < args.messages:
-            delivered += delivery.deliver(endpoint.pk, max_seconds=3600)
-        drain = time.monotonic() - started
+        before = received(counts)
+        if args.profile:
+            profiler = cProfile.Profile()
+            started = time.monotonic()
+            profiler.runcall(delivery.deliver, endpoint.pk, max_seconds=3600)
+            seconds = time.monotonic() - started
+        else:
+            seconds = side_by_side(args.jobs, drain, lambda n: (endpoint.pk,))
+        got = received(counts) - before
         left = WebhookMessage.objects.exclude(status="delivered").count()
         if left:
             raise SystemExit(f"{left} messages not delivered")
+        if got != args.messages:
+            raise SystemExit(f"the receiver got {got} POSTs for {args.messages} messages")
+        rate = args.messages / seconds
+        if args.profile:
+            stats = pstats.Stats(profiler).strip_dirs().sort_stats("tottime")
+            stats.print_stats(25)
 
         lags = []
         for _ in range(args.single):
-            before = count.value
+            before = received(counts)
             started = time.monotonic()
             with transaction.atomic():
                 emit("call.settled", [payload])
             delivery.deliver(endpoint.pk)
-            while count.value == before:
+            while received(counts) == before:
                 time.sleep(0.0005)
             lags.append(time.monotonic() - started)
         lags.sort()
         p99 = lags[min(len(lags) - 1, int(0.99 * len(lags)))]
-        rate = args.messages / drain
-        print(f"backlog of {args.messages:,} drained in {drain:.1f} s = {rate:,.0f} deliveries/s (signed, logged)")
-        print(f"baseline: unsigned POSTs from the same {settings.WEBHOOK_CONCURRENCY} threads {plain_rate:,.0f}/s")
+        jobs = 1 if args.profile else args.jobs
+        print(f"receiver: {args.receivers} asyncio processes, HTTP/1.1 keep-alive, 204")
+        print(
+            f"backlog of {args.messages:,} drained by {jobs} job(s) of {threads} threads in {seconds:.2f} s "
+            f"= {rate:,.0f} deliveries/s (signed, logged, each received once)"
+        )
+        print(
+            f"baseline: unsigned POSTs of the same {len(body)}-byte bodies, {args.jobs} process(es) of {threads} "
+            f"threads, same client and receiver, no database: {plain_rate:,.0f}/s"
+        )
         print(f"ratio: {rate / plain_rate:.2f}x")
         print(
-            f"lag emit -> received, one event at a time: median {statistics.median(lags) * 1000:.0f} ms, "
-            f"p99 {p99 * 1000:.0f} ms (the job runs at once here; a worker adds its pickup time)"
+            f"lag emit -> received, one event at a time: median {statistics.median(lags) * 1000:.1f} ms, "
+            f"p99 {p99 * 1000:.1f} ms (the job runs at once here; a worker adds its pickup time)"
         )
         print(f"targets: >= 2,000/s, p99 < 2 s -> {'met' if rate >= 2000 and p99 < 2 else 'MISSED'}")
         print(f"machine load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
-        receiver.terminate()
+        for process in receivers:
+            process.terminate()
 
 
 if __name__ == "__main__":

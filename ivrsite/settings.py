@@ -343,6 +343,8 @@ WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 8)
 WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 5)
 # A delivery job's hold on the messages it took: a job killed mid-batch leaves them due after this.
 WEBHOOK_LEASE_SECONDS = envint("WEBHOOK_LEASE_SECONDS", 60)
+# Delivery jobs that may drain one endpoint's backlog side by side (each never takes another's messages).
+WEBHOOK_JOBS_PER_ENDPOINT = envint("WEBHOOK_JOBS_PER_ENDPOINT", 2)
 
 # The REST API (api/): Django REST framework, tokens from the admin, errors in one shape.
 REST_FRAMEWORK = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -40,15 +40,7 @@ def chain_rows(campaign: Campaign) -> Iterator[list]:
     header = [_("number"), str(exports.PERSON_NAME), *map(exports.variable_header, variable_names)]
     header += [f"{member.name} (#{member.pk})" for member in members]
     yield header
-    calls = Call.objects.filter(campaign=root, is_latest=True).select_related("contact").order_by("pk")
-    for member in members[1:]:
-        latest = Call.objects.filter(campaign=member, is_latest=True, phone=OuterRef("phone"))
-        calls = calls.annotate(
-            **{
-                f"status_{member.pk}": Subquery(latest.values("status")[:1]),
-                f"label_{member.pk}": Subquery(latest.values("answer_label")[:1]),
-            }
-        )
+    calls = chain_calls(members).select_related("contact").order_by("pk")
     for call in calls.iterator(chunk_size=2000):
         variables = call.contact.variables or {}
         row = [call.phone, call.contact.name]
@@ -57,6 +49,21 @@ def chain_rows(campaign: Campaign) -> Iterator[list]:
         for member in members[1:]:
             row.append(_cell(getattr(call, f"status_{member.pk}"), getattr(call, f"label_{member.pk}"), statuses))
         yield row
+
+
+def chain_calls(members: list[Campaign]) -> QuerySet[Call]:
+    """The latest call of each contact of the chain's first campaign, annotated per follow-up
+    with its latest call to the same number: `status_<id>` and `label_<id>` (None: not called)."""
+    calls = Call.objects.filter(campaign=members[0], is_latest=True)
+    for member in members[1:]:
+        latest = Call.objects.filter(campaign=member, is_latest=True, phone=OuterRef("phone"))
+        calls = calls.annotate(
+            **{
+                f"status_{member.pk}": Subquery(latest.values("status")[:1]),
+                f"label_{member.pk}": Subquery(latest.values("answer_label")[:1]),
+            }
+        )
+    return calls
 
 
 def _cell(status: str | None, label: str | None, statuses: dict) -> str:

@@ -4,10 +4,12 @@ the key being the base64 after `whsec_`. Free of Django: a receiver can copy it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 
 
+@functools.lru_cache(maxsize=64)
 def secret_bytes(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix("whsec_"))
 

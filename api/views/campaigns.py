@@ -61,13 +61,15 @@ class CampaignsView(APIView):
         serializer = CampaignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        lists, numbers = data.pop("contact_lists"), data.pop("caller_numbers")
+        lists, numbers, account = data.pop("contact_lists"), data.pop("caller_numbers"), data.pop("account", None)
         campaign = Campaign(**data)
         campaign.full_clean(exclude=["menu_snapshot"])
         with transaction.atomic():
             campaign.save()
             campaign.contact_lists.set(lists)
-            campaign.caller_numbers.set([CallerNumber.objects.get_or_create(number=n)[0] for n in numbers])
+            campaign.caller_numbers.set(
+                [CallerNumber.objects.get_or_create(number=n, defaults={"account": account})[0] for n in numbers]
+            )
             record(actor_of(request), "campaign.created", campaign)
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
