@@ -32,11 +32,11 @@ from campaigns.models import CallerNumber, ContactList, MenuTemplate
 from surveys.models import Survey, SurveyQuestion
 
 
-def _fail(message: str, code: str, **params: object) -> None:
-    """The first problem, worded in the reader's language; `code` names the field it is about
+def _fail(message: str, field: str, /, **params: object) -> None:
+    """The first problem, worded in the reader's language; `field` names what it is about
     (name, lists, callers, timezone, window, questions) and `params["question"]` the question, so
-    the designer shows it in place."""
-    raise ValidationError(message, code=code, params=params)
+    the designer shows it in place (the error's code is the field)."""
+    raise ValidationError(message, code=field, params=params)
 
 
 def window(text: str) -> tuple[dt.time, dt.time]:
