@@ -19,9 +19,16 @@ class SurveyQuestionInline(admin.TabularInline):
     model = SurveyQuestion
     fk_name = "survey"
     extra = 0
-    fields = ["code", "menu", "parent", "parent_answer", "delay_seconds", "max_attempts", "campaign"]
+    fields = ["code", "menu", "parent", "parent_answer", "delay_seconds", "max_attempts", "campaign_link"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=gettext_lazy("campaign"))
+    def campaign_link(self, question: SurveyQuestion) -> str:
+        if question.campaign_id is None:
+            return "—"
+        url = reverse("admin:campaigns_campaign_change", args=[question.campaign_id])
+        return format_html('<a href="{}">{}</a>', url, question.campaign)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
