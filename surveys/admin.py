@@ -139,6 +139,9 @@ class SurveyAdmin(admin.ModelAdmin):
         if not self.may_start(request, survey):
             raise PermissionDenied
         change_url = reverse("admin:surveys_survey_change", args=[pk])
+        if survey.state != Survey.State.DRAFT:
+            self.message_user(request, _("Only a draft survey can be started."), messages.ERROR)
+            return HttpResponseRedirect(change_url)
         if request.method == "POST":
             try:
                 scheduling.start_survey(survey, Actor.of_request(request))

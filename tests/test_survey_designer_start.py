@@ -38,3 +38,5 @@ def test_a_draft_changed_in_the_designer_then_started(staff_client, staff_user, 
     started = AuditEvent.objects.get(event="survey.started")
     assert started.actor_user_id == staff_user.pk
     assert staff_client.get(designer_url).status_code == 302  # a running survey is not changed
+    assert staff_client.post(f"/admin/surveys/survey/{survey.pk}/start/").status_code == 302  # nor started again
+    assert AuditEvent.objects.filter(event="survey.started").count() == 1
