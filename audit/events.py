@@ -14,6 +14,8 @@ EVENTS = {
     "campaign.completed": _("campaign completed"),
     "followup.created": _("follow-up created"),
     "survey.loaded": _("survey loaded from a file"),
+    "survey.designed": _("survey saved in the designer"),
+    "survey.changed": _("draft survey changed in the designer"),
     "survey.started": _("survey started"),
     # calls
     "calls.settled_by_operator": _("unknown calls settled by an operator"),
