@@ -6,8 +6,10 @@ PYTHON ?= python3
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 # pytest-xdist workers for `make test`: each has its own test database and Redis database; the
-# tests that start the whole multi-process stack share one worker (xdist_group "stack"). 0: none.
-TEST_WORKERS ?= 2
+# stack's fault tests share one worker (xdist_group "stack"), the browser journeys another
+# ("browser"), and a third takes the rest: those two wait on processes and pages more than they
+# compute, so three overlap on two cores (4:49 against 5:33 with two). 0: none.
+TEST_WORKERS ?= 3
 
 .PHONY: run test test-quick lint bench bench-smoke messages clean
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
@@ -11,13 +10,7 @@ from campaigns.models import CallerNumber
 
 
 def flag_text(number: CallerNumber) -> str:
-    """The warning, and the rest if it is resting; "" when healthy."""
-    if number.is_rested():
-        until = timezone.localtime(number.rested_until).strftime("%Y-%m-%d %H:%M")
-        return _("Resting until %(until)s. %(why)s") % {"until": until, "why": number.health_flag_text}
-    if number.health_flag:
-        return _("Answer rate dropped: %(why)s") % {"why": number.health_flag_text}
-    return ""
+    return health.flag_text(number)
 
 
 def figures_html(number: CallerNumber) -> str:

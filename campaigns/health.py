@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.actors import DISPATCHER
 from campaigns import reasons
@@ -159,3 +160,13 @@ def _act(
     if do_flag_caller_number(number, reason, actor=DISPATCHER, rest_until=rest_until):
         return [("rested" if rest_until else "flagged", 1)]
     return []
+
+
+def flag_text(number: CallerNumber) -> str:
+    """The warning, and the rest if it is resting; "" when healthy."""
+    if number.is_rested():
+        until = timezone.localtime(number.rested_until).strftime("%Y-%m-%d %H:%M")
+        return _("Resting until %(until)s. %(why)s") % {"until": until, "why": number.health_flag_text}
+    if number.health_flag:
+        return _("Answer rate dropped: %(why)s") % {"why": number.health_flag_text}
+    return ""

@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import forecast
+from campaigns import forecast, health
 from campaigns.dialling.claiming import CONCURRENCY_HORIZON
 from campaigns.models import Call, CallerNumber, Campaign, DoNotCall
 from campaigns.privacy import mask_phone
@@ -89,6 +89,7 @@ def _caller_rows(campaigns: list[Campaign], now: dt.datetime) -> list[dict]:
                 "active": number.active,
                 "lowered": lowered,
                 "why": number.inactive_reason_text if not number.active else "",
+                "health": health.flag_text(number),  # answer rate dropped; resting
             }
         )
     return rows

@@ -80,3 +80,29 @@ def test_campaign_viewers_only(client, staff_with, board):
         assert client.get(url).status_code == 403
     client = staff_with("view_campaign")
     assert client.get(reverse("results:wallboard-data")).status_code == 200
+
+
+def test_a_caller_number_whose_answers_dropped_is_flagged_on_the_board(staff_client, board, caller):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from campaigns import reasons
+    from campaigns.actions.callers import do_flag_caller_number
+    from tests.actors import OPERATOR
+
+    why = reasons.reason(
+        "caller_number.answer_rate_dropped",
+        rate="2%",
+        calls=120,
+        baseline="31%",
+        basis=reasons.reason("caller_number.basis_own"),
+    )
+    do_flag_caller_number(caller, why, actor=OPERATOR, rest_until=timezone.now() + dt.timedelta(hours=1))
+    data = staff_client.get(reverse("results:wallboard-data")).json()
+    hangzhou = {row["name"]: row for row in data["caller_numbers"]}["杭州一号"]
+    assert (
+        hangzhou["health"].startswith("Resting until ")
+        and "Answer rate 2% over its last 120 calls" in hangzhou["health"]
+    )
+    assert "Resting until" in staff_client.get(reverse("results:wallboard")).content.decode()

@@ -46,6 +46,7 @@
       tr.className = row.at_cap ? "at-cap" : row.near_cap ? "near-cap" : "";
       var note = row.at_cap ? table.dataset.atCap : row.near_cap ? table.dataset.nearCap : "";
       if (!row.active) { note = (note + " " + row.why).trim(); }
+      if (row.health) { note = (note + " " + row.health).trim(); }
       var cap = row.lowered ? row.concurrency + " / " + row.configured : row.concurrency;
       [row.name, row.in_flight, cap, note].forEach(function (value) { tr.appendChild(cell(value)); });
       body.appendChild(tr);
