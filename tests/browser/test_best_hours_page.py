@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.models import CallerNumber, CallStats, Campaign, MenuTemplate
-from tests.browser.test_journey import PASSWORD, Journey
+from tests.browser.test_journey import PASSWORD, signed_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -47,20 +47,8 @@ def cube() -> None:
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_the_heat_map_and_suggested_window(cube, lang, live_server, chromium_browser, results_dir):
-    context = chromium_browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    j = Journey(page, live_server.url, lang, results_dir)
-    j.go("/admin/")
-    page.wait_for_url("**/admin/login/**")
-    switch = page.locator(f".language-switch button[value={lang}]")
-    if switch.is_enabled():  # English is the default: its button is the current one
-        switch.click()
-        page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "ops")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(live_server.url + "/admin/")
+    j = signed_in(chromium_browser, live_server.url, lang, results_dir)
+    page, context = j.page, j.page.context
 
     j.go("/admin/best-hours/")
     j.look("best-hours")

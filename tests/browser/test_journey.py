@@ -133,6 +133,26 @@ class Journey:
         return chinese if self.lang != "en" else english
 
 
+def signed_in(browser, base_url: str, lang: str, folder: Path, username: str = "ops") -> Journey:
+    """A fresh 1366 px browser context, the language chosen on the login page, signed in as
+    `username` (password PASSWORD): the journey starts on the admin's index."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    journey = Journey(page, base_url, lang, folder)
+    journey.go("/admin/")
+    page.wait_for_url("**/admin/login/**")
+    switch = page.locator(f".language-switch button[value={lang}]")
+    if switch.is_enabled():  # the current language's button is disabled
+        switch.click()
+        page.wait_for_url("**/admin/login/**")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(base_url + "/admin/")
+    return journey
+
+
 @pytest.fixture
 def stack(tmp_path, results_dir):
     get_user_model().objects.create_superuser("ops", "ops@example.com", PASSWORD)

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from campaigns.dialling import aliyun
 from campaigns.models import DoNotCall, TestCall
 from receipts.ingest import ingest
-from tests.browser.test_journey import PASSWORD, Journey
+from tests.browser.test_journey import PASSWORD, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,17 +33,8 @@ class PlacingClient:
 def operator(live_server, chromium_browser, results_dir, redis_conn, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     get_user_model().objects.create_superuser("ops", "ops@example.com", PASSWORD)
-    context = chromium_browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    j = Journey(page, live_server.url, "zh-hans", results_dir)
-    j.go("/admin/")
-    page.locator(".language-switch button[value=zh-hans]").click()
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "ops")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(live_server.url + "/admin/")
+    j = signed_in(chromium_browser, live_server.url, "zh-hans", results_dir)
+    context = j.page.context
     yield j
     context.close()
 

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from campaigns.models import CallerNumber, Contact, ContactList
 from surveys.models import Survey
-from tests.browser.test_journey import PASSWORD, Journey
+from tests.browser.test_journey import PASSWORD, signed_in
 from tests.designer_forms import three_menus
 
 pytestmark = [
@@ -33,18 +33,8 @@ def ready(db) -> None:
 
 
 def test_the_survey_designer_in_chinese(ready, live_server, chromium_browser, results_dir):
-    context = chromium_browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    j = Journey(page, live_server.url, "zh-hans", results_dir)
-
-    j.go("/admin/")
-    page.locator(".language-switch button[value=zh-hans]").click()
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "ops")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(live_server.url + "/admin/")
+    j = signed_in(chromium_browser, live_server.url, "zh-hans", results_dir)
+    page, context = j.page, j.page.context
 
     j.go("/admin/surveys/survey/add/")
     page.fill("#id_name", "满意度回访")

@@ -16,7 +16,7 @@ from django.core.management import call_command
 
 from campaigns.models import Call, CallerNumber, Contact, ContactList, MenuOption, MenuTemplate
 from surveys.models import Survey
-from tests.browser.test_journey import PASSWORD, Journey
+from tests.browser.test_journey import PASSWORD, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -73,18 +73,8 @@ def survey(tmp_path) -> Survey:
 
 
 def test_the_survey_tree_in_chinese(survey, live_server, chromium_browser, results_dir):
-    context = chromium_browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    j = Journey(page, live_server.url, "zh-hans", results_dir)
-
-    j.go("/admin/")
-    page.locator(".language-switch button[value=zh-hans]").click()
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "ops")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(live_server.url + "/admin/")
+    j = signed_in(chromium_browser, live_server.url, "zh-hans", results_dir)
+    page, context = j.page, j.page.context
 
     j.go("/admin/surveys/survey/")
     j.look("survey-list")
