@@ -111,13 +111,19 @@ class FollowupSerializer(serializers.Serializer):
         return attrs
 
 
-class ResultSerializer(serializers.Serializer):
+class ContactFieldsSerializer(serializers.Serializer):
+    """Who a result row is about (the phone masked, the name and variables left out, for a
+    user without the permissions to see them: `campaigns.privacy`)."""
+
     contact_id = serializers.IntegerField()
     external_id = serializers.CharField(allow_null=True)
     phone = serializers.CharField()
     name = serializers.CharField(allow_null=True)
     variables = serializers.DictField(allow_null=True)
     contact_list_id = serializers.IntegerField()
+
+
+class ResultSerializer(ContactFieldsSerializer):
     attempt = serializers.IntegerField()
     status = serializers.CharField()
     answer_key = serializers.CharField()

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import sees_contacts
+from api.serializers import ContactFieldsSerializer
 from campaigns.followups import chain
 from campaigns.models import Campaign
 from campaigns.privacy import mask_phone, may_see_numbers
@@ -38,13 +39,7 @@ class ChainOutcomeSerializer(serializers.Serializer):
     answer_label = serializers.CharField(allow_null=True)
 
 
-class ChainRowSerializer(serializers.Serializer):
-    contact_id = serializers.IntegerField()
-    external_id = serializers.CharField(allow_null=True)
-    phone = serializers.CharField()
-    name = serializers.CharField(allow_null=True)
-    variables = serializers.DictField(allow_null=True)
-    contact_list_id = serializers.IntegerField()
+class ChainRowSerializer(ContactFieldsSerializer):
     outcomes = ChainOutcomeSerializer(many=True)
 
 
