@@ -17,17 +17,16 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import forecast, health
-from campaigns.dialling.claiming import CONCURRENCY_HORIZON
-from campaigns.models import Call, CallerNumber, Campaign, DoNotCall
+from campaigns.dialling.claiming import calls_in_flight
+from campaigns.models import CallerNumber, Campaign, DoNotCall
 from campaigns.privacy import mask_phone
 from results.aggregates import progress
 
-S = Call.Status
 SHOWN_STATES = (Campaign.State.RUNNING, Campaign.State.PAUSED, Campaign.State.STARTING)
 NEAR_SHARE = 0.8  # a number carrying this share of its concurrency is "near" it
 
@@ -64,15 +63,7 @@ def _campaign_row(campaign: Campaign, opt_outs: int, now: dt.datetime) -> dict:
 
 def _caller_rows(campaigns: list[Campaign], now: dt.datetime) -> list[dict]:
     numbers = list(CallerNumber.objects.filter(campaigns__in=campaigns).distinct().order_by("label", "pk"))
-    busy = dict(
-        Call.objects.filter(caller_number__in=numbers)
-        .filter(
-            Q(status=S.CLAIMED) | Q(status__in=[S.SENDING, S.PLACED, S.UNKNOWN], sent_at__gte=now - CONCURRENCY_HORIZON)
-        )
-        .values_list("caller_number_id")
-        .annotate(n=Count("id"))
-        .values_list("caller_number_id", "n")
-    )
+    busy = calls_in_flight([number.pk for number in numbers], now)
     rows = []
     for number in numbers:
         cap = number.concurrency(now)

@@ -114,6 +114,16 @@ def test_a_do_not_call_number_is_not_dialled(staff_client, campaign, fake):
     assert "do-not-call" in live.content.decode()
 
 
+def test_an_entry_past_its_expiry_stops_no_test_call(staff_client, campaign, fake):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    DoNotCall.objects.create(phone="13912345678", expires_at=timezone.now() - dt.timedelta(days=1))
+    place(staff_client, campaign=campaign)
+    assert TestCall.objects.get().status == "placed" and len(fake.requests) == 1
+
+
 def test_the_callee_frequency_guard_holds_a_second_call_back(staff_client, campaign, fake, settings):
     settings.CALLEE_LIMITS = [(1, 60)]
     place(staff_client, campaign=campaign)

@@ -32,8 +32,15 @@ def caller_capacity(campaign: Campaign, now: dt.datetime, numbers: list[CallerNu
         resting = Q(rested_until__gt=now)
         numbers = list(campaign.caller_numbers.filter(active=True).exclude(resting))
     caps = [(number.pk, number.concurrency(now)) for number in numbers]
-    busy = dict(
-        Call.objects.filter(caller_number_id__in=[n for n, _cap in caps])
+    busy = calls_in_flight([n for n, _cap in caps], now)
+    return {number: cap - busy.get(number, 0) for number, cap in caps if cap > busy.get(number, 0)}
+
+
+def calls_in_flight(number_ids: list[int], now: dt.datetime) -> dict[int, int]:
+    """Calls holding a slot of each of these caller numbers (every campaign's): claimed, or sent
+    within CONCURRENCY_HORIZON and not yet settled. Numbers with none are left out."""
+    return dict(
+        Call.objects.filter(caller_number_id__in=number_ids)
         .filter(
             Q(status=S.CLAIMED) | Q(status__in=[S.SENDING, S.PLACED, S.UNKNOWN], sent_at__gte=now - CONCURRENCY_HORIZON)
         )
@@ -41,7 +48,6 @@ def caller_capacity(campaign: Campaign, now: dt.datetime, numbers: list[CallerNu
         .annotate(n=Count("id"))
         .values_list("caller_number_id", "n")
     )
-    return {number: cap - busy.get(number, 0) for number, cap in caps if cap > busy.get(number, 0)}
 
 
 # `claim(account=ANY)`: the numbers of every account (a number's account None: the environment's).

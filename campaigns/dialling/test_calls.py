@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import string
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +23,7 @@ from audit.record import record
 from campaigns import accounts, reasons
 from campaigns.contacts.phones import InvalidNumber, normalize
 from campaigns.dialling import aliyun, claiming, guard, pacing
-from campaigns.dialling.dispatch import ivr_request
+from campaigns.dialling.dispatch import OUT_ID_ALPHABET, ivr_request
 from campaigns.models import Call, CallerNumber, Campaign, Contact, DoNotCall, MenuTemplate, TestCall
 from campaigns.models.test_calls import OUT_ID_PREFIX
 from campaigns.outcomes import answer_for_keys, status_for_receipt
@@ -32,7 +31,6 @@ from campaigns.privacy import mask_phone
 
 log = logging.getLogger(__name__)
 S = TestCall.Status
-OUT_ID_ALPHABET = string.ascii_lowercase + string.digits
 # The guard's members name calls by id; a test call's entry must never replace a real call's.
 GUARD_ID_OFFSET = -1
 
@@ -94,7 +92,7 @@ def place(
             campaign_id=campaign.pk if campaign is not None else None,
             changes={"number": [None, mask_phone(phone)], "menu": [None, str(menu)]},
         )
-    if DoNotCall.objects.filter(phone=phone).exists() or DoNotCall.erased_among([phone]):
+    if DoNotCall.objects.blocking().filter(phone=phone).exists() or DoNotCall.erased_among([phone]):
         return _refuse(test_call, "DoNotCall", reasons.reason("test_call.do_not_call"))
     caller = _caller_number(campaign)
     if caller is None:
