@@ -14,14 +14,12 @@ calls in flight: the page polls `data()` without scanning the calls.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
-from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import forecast, health
+from campaigns import forecast, health, times
 from campaigns.dialling.claiming import calls_in_flight
 from campaigns.models import CallerNumber, Campaign, DoNotCall
 from campaigns.privacy import mask_phone
@@ -98,10 +96,7 @@ def data(now: dt.datetime | None = None) -> dict:
     )
     rows = [_campaign_row(campaign, opt_outs.get(campaign.pk, 0), now) for campaign in campaigns]
     return {
-        # In the campaigns' default zone, with its offset (issue 23 item 1 gives operators one zone).
-        "as_of": timezone.localtime(now, zoneinfo.ZoneInfo(settings.DEFAULT_CAMPAIGN_TIMEZONE)).strftime(
-            "%Y-%m-%d %H:%M:%S (UTC%z)"
-        ),
+        "as_of": times.stamp(now, seconds=True),  # the operator's zone, with its offset
         "campaigns": rows,
         "caller_numbers": _caller_rows(campaigns, now),
         "running": sum(row["state"] == Campaign.State.RUNNING for row in rows),
