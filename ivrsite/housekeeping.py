@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.retention import purge_expired
 from campaigns.contacts.uploads import delete_expired_uploads
+from campaigns.dialling.test_calls import delete_expired_test_calls
 from campaigns.do_not_call import release_expired
 from campaigns.retention import remove_expired_personal_data
 from receipts.retention import prune_webhook_leftovers
@@ -25,6 +26,7 @@ TASKS: list[Callable[[dt.datetime], object]] = [
     prune_webhook_leftovers,
     remove_expired_personal_data,
     release_expired,
+    delete_expired_test_calls,
 ]
 
 

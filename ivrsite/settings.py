@@ -261,6 +261,7 @@ RECEIPT_MAX_ELEMENTS = envint("RECEIPT_MAX_ELEMENTS", 1000)
 # Receipts that found no call (unmatched, malformed) and rejected pushes are deleted after this
 # many days, and beyond these counts the oldest go first (receipts/retention.py, hourly).
 WEBHOOK_RETENTION_DAYS = envint("WEBHOOK_RETENTION_DAYS", 30)
+TEST_CALL_RETENTION_DAYS = envint("TEST_CALL_RETENTION_DAYS", 30)
 UNMATCHED_RECEIPTS_MAX = envint("UNMATCHED_RECEIPTS_MAX", 100_000)
 REJECTED_PUSHES_MAX = envint("REJECTED_PUSHES_MAX", 1000)
 

@@ -144,3 +144,20 @@ def test_it_needs_its_own_permission(login_with, campaign, fake):
     assert reverse("admin:campaigns_testcall_place") not in page
     assert place(client, campaign=campaign).status_code == 403
     assert TestCall.objects.count() == 0 and fake.requests == []
+
+
+def test_test_calls_are_deleted_after_their_retention_period(staff_client, campaign, fake, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ivrsite import housekeeping
+
+    place(staff_client, campaign=campaign)
+    old = TestCall.objects.get()
+    TestCall.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=settings.TEST_CALL_RETENTION_DAYS + 1)
+    )
+    place(staff_client, "13912345679", campaign=campaign)
+    assert housekeeping.run()["delete_expired_test_calls"] == 1
+    assert list(TestCall.objects.values_list("phone", flat=True)) == ["13912345679"]

@@ -11,6 +11,7 @@ what Aliyun answered recorded on it. Its receipts arrive through the receipt web
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 
@@ -167,3 +168,10 @@ def settle(test_call: TestCall, receipts: list) -> None:
 
 
 __all__ = ["InvalidNumber", "place", "sample_contact", "settle"]
+
+
+def delete_expired_test_calls(now: dt.datetime | None = None) -> int:
+    """Test calls (a staff member's own number, its receipt's answer) are kept for
+    TEST_CALL_RETENTION_DAYS, then deleted by the hourly housekeeping; returns how many went."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.TEST_CALL_RETENTION_DAYS)
+    return TestCall.objects.filter(created_at__lt=cutoff).delete()[0]
