@@ -113,7 +113,10 @@ def test_followup_journey(lang, stack, chromium_browser, results_dir):
     page.wait_for_selector(".results-segments")
     page.select_option("#by-filter", "城市")
     page.wait_for_selector('[data-chart="crosstab"] canvas')
-    page.wait_for_function("() => Chart.getChart(document.querySelector('[data-chart=\"crosstab\"] canvas'))")
+    # Chart.js loads after the canvas is in the page: wait for both (a bare `Chart` throws until then).
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.querySelector('[data-chart=\"crosstab\"] canvas'))"
+    )
     values = page.locator('[data-chart="crosstab"] tbody tr').evaluate_all(
         "rows => rows.map(row => row.cells[0].textContent.trim())"
     )
