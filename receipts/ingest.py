@@ -196,7 +196,7 @@ def lock_calls(receipts: Iterable[Receipt]) -> list[Call]:
     if not call_ids and not out_ids:
         return []
     query = Q(call_id__in=among(call_ids)) | Q(out_id__in=among(out_ids))
-    return with_campaigns(Call.objects.select_for_update().filter(query).order_by("pk"))
+    return with_campaigns(Call.objects.select_for_update(no_key=True).filter(query).order_by("pk"))
 
 
 def link(receipts: Iterable[Receipt], calls: list[Call]) -> tuple[dict[int, Call], set[int]]:

@@ -21,7 +21,7 @@ def do_flag_caller_number(
     Accepts: an active number. Lock: its row, with the audit event in the same transaction.
     Returns whether it changed (a number gone inactive meanwhile is left alone)."""
     with transaction.atomic():
-        locked = CallerNumber.objects.select_for_update().filter(pk=number.pk, active=True).first()
+        locked = CallerNumber.objects.select_for_update(no_key=True).filter(pk=number.pk, active=True).first()
         if locked is None:
             return False
         before = {"health_flag": locked.health_flag, "rested_until": jsonable(locked.rested_until)}
@@ -41,7 +41,7 @@ def do_flag_caller_number(
 def do_clear_caller_number_flag(number: CallerNumber, *, actor: Actor) -> bool:
     """Its answer rate recovered (or staff say so): clear the flag. Returns whether it was set."""
     with transaction.atomic():
-        locked = CallerNumber.objects.select_for_update().filter(pk=number.pk).first()
+        locked = CallerNumber.objects.select_for_update(no_key=True).filter(pk=number.pk).first()
         if locked is None or not locked.health_flag:
             return False
         before = locked.health_flag

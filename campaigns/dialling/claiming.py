@@ -120,7 +120,7 @@ def _claim(
             return None if partial else []
         due = Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at__lte=now).order_by("due_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            due = due.select_for_update(skip_locked=True, no_key=True)
         weights = account_weights(numbers) if len({n.account_id for n in numbers}) > 1 else None
         if localised:
             only = campaign.local_presence == Campaign.LocalPresence.ONLY
@@ -168,12 +168,12 @@ def lock_caller_numbers(
                 )
                 cities, provinces = local.regions_wanted(phones.values_list("phone", flat=True)[:local_for])
                 nearby = active.filter(Q(city__in=cities) | Q(province__in=provinces))
-                free = list(nearby.select_for_update(skip_locked=True).order_by("?")[:local_for])
-            others = active.exclude(pk__in=[n.pk for n in free]).select_for_update(skip_locked=True)
+                free = list(nearby.select_for_update(skip_locked=True, no_key=True).order_by("?")[:local_for])
+            others = active.exclude(pk__in=[n.pk for n in free]).select_for_update(skip_locked=True, no_key=True)
             free += list(others.order_by("?")[:NUMBERS_PER_CLAIM])
             if free:
                 return free, True
-    return list(active.select_for_update().order_by("pk")), False
+    return list(active.select_for_update(no_key=True).order_by("pk")), False
 
 
 def spread(

@@ -112,7 +112,7 @@ def act_on_caller_number(
 def lower_concurrency(caller_number_id: int, code: str, now: dt.datetime, actor: Actor = DISPATCHER) -> int:
     """One call fewer at once (at least one) for LOWERED_FOR; returns the new figure."""
     with transaction.atomic():
-        number = CallerNumber.objects.select_for_update().get(pk=caller_number_id)
+        number = CallerNumber.objects.select_for_update(no_key=True).get(pk=caller_number_id)
         before = number.concurrency(now)
         lowered = max(1, before - 1)
         CallerNumber.objects.filter(pk=number.pk).update(lowered_concurrency=lowered, lowered_until=now + LOWERED_FOR)

@@ -92,7 +92,7 @@ def do_place_calls(placed: list[tuple[Call, str | None]]) -> int:
         return 0
     # By id alone, the status checked once locked: a status condition in the statement invites the
     # planner to combine the status index, whose entries for `sending` grow with every call made.
-    locked = Call.objects.filter(pk__in=[call.pk for call, _id in placed]).select_for_update().order_by("pk")
+    locked = Call.objects.filter(pk__in=[call.pk for call, _id in placed]).select_for_update(no_key=True).order_by("pk")
     sending = [pk for pk, status in locked.values_list("pk", "status") if status in _from("place")]
     if not sending:
         return 0

@@ -153,7 +153,7 @@ def do_withdraw_retries(call_ids: list[int], now: dt.datetime) -> int:
     """
     withdrawn = list(
         Call.objects.filter(pk__in=call_ids, status__in=_from("withdraw_retry"), is_latest=True, attempt__gt=1)
-        .select_for_update()
+        .select_for_update(no_key=True)
         .order_by("pk")
         .values_list("pk", "campaign_id", "phone", "attempt")
     )
@@ -202,7 +202,7 @@ def do_settle_by_operator(call_ids: list[int], placed: bool, actor: Actor, now: 
     now = now or timezone.now()
     unknown = Call.objects.filter(pk__in=call_ids, status__in=_from("settle_by_operator"))
     # FOR UPDATE waits for a receipt settling one of them and re-checks its status after.
-    settled = list(unknown.select_for_update().order_by("pk").values_list("pk", "campaign_id"))
+    settled = list(unknown.select_for_update(no_key=True).order_by("pk").values_list("pk", "campaign_id"))
     ids = [pk for pk, _campaign in settled]
     if not placed:
         Call.objects.filter(pk__in=ids).update(
@@ -290,7 +290,7 @@ def do_retry_calls(calls: Iterable[Call], now: dt.datetime) -> list[Call]:
     if not due:
         return []
     still_latest = list(
-        Call.objects.select_for_update()
+        Call.objects.select_for_update(no_key=True)
         .filter(pk__in=among(due, "bigint"), is_latest=True, status__in=Call.FINAL)
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -77,4 +77,4 @@ def lock_in_id_order(calls) -> list[int]:
     """Lock these calls in id order, the order settling locks them in (`receipts.ingest.lock_calls`):
     an UPDATE naming several rows locks them in the order its plan meets them (the heap's, in a
     bitmap scan), so two writers of overlapping calls could each hold a row the other waits for."""
-    return list(calls.select_for_update().order_by("pk").values_list("pk", flat=True))
+    return list(calls.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
