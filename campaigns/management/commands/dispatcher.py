@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from campaigns import vacuum
+from ivrsite.gc_tuning import freeze_startup_heap
 from ivrsite.scheduler import tick
 
 log = logging.getLogger("campaigns.dispatcher")
@@ -20,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval: float, once: bool, **options):
         vacuum.warn_if_autovacuum_off()
+        freeze_startup_heap()
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         while not stopping:
