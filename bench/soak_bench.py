@@ -67,6 +67,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--floor", type=float, default=0.95, help="Share of the limit each full interval must reach.")
     parser.add_argument("--max-memory-growth-mb", type=float, default=150.0, help="Per role, start to end.")
     parser.add_argument("--call-duration-scale", type=float, default=0.02, help="Simulated call length factor.")
+    parser.add_argument(
+        "--job-seconds", type=int, default=None, help="DIAL_JOB_SECONDS for the stack (default: as shipped)."
+    )
     parser.add_argument("--database", default="soak_bench", help="Database dropped and recreated each run.")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL.")
     parser.add_argument(
@@ -228,7 +231,7 @@ def run(args: argparse.Namespace) -> dict:
         database_url,
         workers=1,
         simulator_args=("--qps", str(args.qps), "--call-duration-scale", str(args.call_duration_scale)),
-        env={"VOICE_QPS": str(args.qps)},
+        env={"VOICE_QPS": str(args.qps)} | ({"DIAL_JOB_SECONDS": str(args.job_seconds)} if args.job_seconds else {}),
         log_dir=args.log_dir,
         procfile=True,
     )

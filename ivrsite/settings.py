@@ -243,6 +243,9 @@ RECEIPT_TOKEN = os.environ.get("RECEIPT_TOKEN", "")
 DIAL_JOBS_PER_CAMPAIGN = envint("DIAL_JOBS_PER_CAMPAIGN", 0)
 # Requests each dial job keeps in flight (threads, each with its own database connection).
 DIAL_THREADS = envint("DIAL_THREADS", 4)
+# Seconds a dial job dials before it ends and the dispatcher queues the next (well under the
+# dial queue's DEFAULT_TIMEOUT): routes and accounts are read afresh at each job.
+DIAL_JOB_SECONDS = envint("DIAL_JOB_SECONDS", 300)
 # The forecast's share of attempts expected to be retried, until a campaign's own calls measure it.
 FORECAST_RETRY_SHARE = envfloat("FORECAST_RETRY_SHARE", 0.3)
 # Caller-number health (campaigns.health): a number whose answer rate over the last

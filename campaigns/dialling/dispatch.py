@@ -200,18 +200,19 @@ def others_waiting(campaign_id: int) -> bool:
 
 def dial_campaign(
     campaign_id: int,
-    max_seconds: float = 300.0,
+    max_seconds: float | None = None,
     client: aliyun.VoiceClient | None = None,
     threads: int | None = None,
 ) -> dict:
-    """RQ job: dial due calls of one campaign for up to `max_seconds`, paced across all workers.
+    """RQ job: dial due calls of one campaign for up to `max_seconds` (DIAL_JOB_SECONDS), paced
+    across all workers.
 
     Several threads send at once (each claims its own batches), so a slow request or a
     busy CPU delays one call, not the whole job's share of the account's rate. Each call
     goes through the account of its caller number (`client` overrides that, for tests).
     """
     threads = threads or settings.DIAL_THREADS
-    deadline = time.monotonic() + max_seconds
+    deadline = time.monotonic() + (max_seconds or settings.DIAL_JOB_SECONDS)
     if threads == 1:
         return _dial_loop(campaign_id, deadline, client, lane=0, stride=1).__dict__
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dial") as pool:
