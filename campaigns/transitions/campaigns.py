@@ -83,7 +83,9 @@ def do_enrol_contacts(campaign: Campaign, low: int, high: int, now: dt.datetime 
     when the campaign is not starting any more.
     """
     now = now or timezone.now()
-    if not list(Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk, state=State.STARTING).values("pk")):
+    if not list(
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk, state=State.STARTING).values("pk")
+    ):
         return None
     with connection.cursor() as cursor:
         anyone = campaign.purpose != Campaign.Purpose.MARKETING
@@ -138,7 +140,9 @@ def do_cancel_campaign(campaign: Campaign, actor: Actor, now: dt.datetime | None
     Returns how many calls were cancelled, None when the campaign was already over.
     """
     now = now or timezone.now()
-    before = Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("state", flat=True).first()
+    before = (
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("state", flat=True).first()
+    )
     cancelled = Campaign.objects.filter(pk=campaign.pk, state__in=_from("cancel", CAMPAIGN_TRANSITIONS)).update(
         state=State.CANCELLED, finished_at=now
     )
