@@ -26,8 +26,6 @@ from django.conf import settings
 from rq import worker_registration
 from rq.worker import Worker
 
-from ivrsite.gc_tuning import freeze_startup_heap
-
 log = logging.getLogger(__name__)
 REDIS_UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
@@ -37,7 +35,6 @@ class HeartbeatWorker(Worker):
         kwargs["job_monitoring_interval"] = settings.WORKER_HEARTBEAT_SECONDS
         kwargs["worker_ttl"] = min(kwargs.get("worker_ttl") or 420, 15 + settings.WORKER_HEARTBEAT_SECONDS)
         super().__init__(*args, **kwargs)
-        freeze_startup_heap()  # nor do the work horses it forks walk (and copy) its heap
 
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None:  # queued on the caller's pipeline: the caller runs it
