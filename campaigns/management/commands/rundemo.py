@@ -78,7 +78,7 @@ class Command(BaseCommand):
         env.setdefault("RECEIPT_TOKEN", "demo-" + secrets.token_urlsafe(16))
         env["REDIS_URL"] = self.ensure_redis(env)
 
-        processes = ["web", "worker", "dispatcher"]
+        processes = ["web", "worker", "webhooks", "dispatcher"]
         if not env.get("ALIYUN_ACCESS_KEY_ID"):
             simulator_port = int(env.get("SIMULATOR_PORT", 8010))
             env["SIMULATOR_PORT"] = str(simulator_port)
@@ -121,7 +121,7 @@ class Command(BaseCommand):
             signal.signal(stop, lambda number, _frame: honcho_process.send_signal(number))
         try:
             self.wait_for_web(host, port, honcho_process)
-            expected = workers * int(env.get("WORKER_PROCESSES") or 2)
+            expected = workers * int(env.get("WORKER_PROCESSES") or 2) + 1  # and the webhooks worker
             self.wait_for_workers(env["REDIS_URL"], expected, started, honcho_process)
             time.sleep(0.5)  # their last start-up lines
             self.stdout.write(banner)  # last: below the processes' start-up logs
