@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import dispatch_bench as machinery  # noqa: E402
+import webhook_lag  # noqa: E402
 
 from tests.actors import OPERATOR  # noqa: E402
 from tests.stack import Stack  # noqa: E402
@@ -70,6 +71,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--job-seconds", type=int, default=None, help="DIAL_JOB_SECONDS for the stack (default: as shipped)."
     )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="Subscribe a local receiver to call.settled; print each event's lag from its receipt's 200.",
+    )
+    parser.add_argument("--max-webhook-lag", type=float, default=2.0, help="Floor for the lag's p99, in seconds.")
     parser.add_argument("--database", default="soak_bench", help="Database dropped and recreated each run.")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL.")
     parser.add_argument(
@@ -246,13 +253,17 @@ def run(args: argparse.Namespace) -> dict:
 
     django.setup()
     from campaigns.actions import campaigns as actions
-    from campaigns.models import CallerNumber
+    from campaigns.models import Call, CallerNumber
 
     machinery.note(f"creating {args.contacts:,} contacts and {args.callers} caller numbers")
     campaign = machinery.create_campaign(args.contacts)
     for i in range(1, args.callers):
         campaign.caller_numbers.add(CallerNumber.objects.create(number=f"0571777{i:05d}", max_concurrent_calls=5000))
     settings_before = pg_settings(database_url)
+    receiver = None
+    if args.webhook:
+        receiver = webhook_lag.Receiver(args.log_dir).start()
+        webhook_lag.subscribe(database_url, receiver.url)
 
     machinery.note(f"starting the stack as the Procfile ships it (logs in {args.log_dir})")
     timeout = 3.0 * args.contacts / args.qps + 180
@@ -266,10 +277,17 @@ def run(args: argparse.Namespace) -> dict:
         machinery.note(f"campaign started: {enrolled:,} calls enrolled")
         done, finished = machinery.wait_for_campaign(campaign, enrolled, timeout)
         time.sleep(2)  # the last receipts settle
+        if receiver:
+            settled = campaign.calls.filter(status__in=Call.FINAL, sent_at__isnull=False).count()
+            webhook_lag.wait_for_deliveries(settled, timeout=60)
         sampler.stopping.set()
         sampler.join(timeout=10)
         stats, cpu_after = stack.simulator_stats(), machinery.cpu_by_role(stack)
 
+    webhooks = None
+    if receiver:
+        receiver.stop()
+        webhooks = webhook_lag.measure(database_url, receiver, campaign)
     calls = campaign.calls.filter(sent_at__isnull=False)
     sent = sorted(calls.values_list("sent_at", flat=True))
     claimed = sorted(t for t in calls.values_list("claimed_at", flat=True) if t)
@@ -296,6 +314,11 @@ def run(args: argparse.Namespace) -> dict:
             not judged or all(row["share_of_limit"] >= args.floor for row in full)
         ),
     }
+    if webhooks is not None:
+        floors["every settled call's event received, one webhook-id each"] = (
+            webhooks["calls_without_event"] == 0 and webhooks["calls_with_two_ids"] == 0
+        )
+        floors[f"webhook lag p99 < {args.max_webhook_lag} s"] = webhooks.get("lag_p99_s", 1e9) < args.max_webhook_lag
     return {
         "contacts": args.contacts,
         "callers": args.callers,
@@ -326,6 +349,7 @@ def run(args: argparse.Namespace) -> dict:
         "memory_growth_mb": growth,
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "postgresql": settings_before,
+        "webhooks": webhooks,
         "floors": floors,
         "floors_met": all(floors.values()),
     }
@@ -362,6 +386,16 @@ def report(result: dict) -> None:
         f"PostgreSQL: {pg['server']}; campaigns_call reloptions {pg['campaigns_call_reloptions']}",
         f"load average at the end {result['load_average_end']}",
     ]
+    if result["webhooks"]:
+        hooks = result["webhooks"]
+        lines.append(
+            f"webhooks: {hooks['webhook_ids']:,} call.settled events for {hooks['settled_calls']:,} settled calls "
+            f"({hooks['calls_without_event']} without one, {hooks['calls_with_two_ids']} with two ids, "
+            f"{hooks['repeated_posts_same_id']} repeated POSTs of one id); lag from the receipt's 200 to the "
+            f"receiver: p50 {hooks.get('lag_p50_s')} s, p90 {hooks.get('lag_p90_s')} s, "
+            f"p99 {hooks.get('lag_p99_s')} s, "
+            f"max {hooks.get('lag_max_s')} s over {hooks['lags_measured']:,}"
+        )
     missed = [name for name, met in result["floors"].items() if not met]
     lines.append("floors: " + ("met" if not missed else "MISSED: " + ", ".join(missed)))
     if not result["rate_judged"]:
