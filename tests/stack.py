@@ -180,7 +180,8 @@ class Stack:
         for n in range(self.workers):
             self.start_worker(n)
         if self.procfile:
-            self.spawn_procfile("webhooks", "webhooks")
+            if "webhooks" in procfile_commands():
+                self.spawn_procfile("webhooks", "webhooks")
             self.spawn_procfile("dispatcher", "dispatcher")
         else:
             self.spawn("dispatcher", self.manage("dispatcher", "--interval", "0.5"))
