@@ -79,7 +79,7 @@ bench-smoke: $(VENV)/.installed
 	--redis $(REDIS_URL_TEST)
 	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB_PREFIX)guard_bench REDIS_URL=$(REDIS_URL_TEST) \
 	$(PY) bench/guard_bench.py --batches 20
-	$(PY) bench/soak_bench.py --contacts 1000 --interval 10 --webhook --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)soak_bench
+	$(PY) bench/soak_bench.py --contacts 1000 --interval 10 --webhook --max-webhook-lag 5 --pg $(BENCH_PG) --database $(BENCH_DB_PREFIX)soak_bench
 	TEST_DATABASE_NAME=$(BENCH_DB_PREFIX)api_upsert_bench $(PY) bench/api_upsert_bench.py 3000 --batch 1000
 	TEST_DATABASE_NAME=$(BENCH_DB_PREFIX)webhook_bench $(PY) bench/webhook_bench.py --messages 500 --single 10
 
