@@ -96,13 +96,14 @@ def parse_args() -> argparse.Namespace:
 
 
 def pss_mb(stack: Stack) -> dict[str, float]:
-    """Proportional set size of the workers (pool, its workers and their work horses) and of web,
+    """Proportional set size of the workers (pool, its workers and their work horses), of the
+    webhooks worker and of web,
     in MB: pages a fork shares with its parent are counted once, not once per process."""
     table = machinery.process_table()
     totals: dict[str, float] = {}
     for name, process in stack.processes.items():
         role = "worker" if name.startswith("worker") else name
-        if role not in ("worker", "web"):
+        if role not in ("worker", "web", "webhooks"):
             continue
         for pid in machinery.descendants(process.pid, table):
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import signal
 import socket
 import statistics
 import time
@@ -63,6 +64,7 @@ class Recorder(asyncio.Protocol):
 
 
 def _serve(listener: socket.socket, path: Path) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the bench's handler, inherited by the fork
     with path.open("a", buffering=1 << 16) as log:
 
         async def serve() -> None:
