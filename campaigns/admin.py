@@ -314,6 +314,7 @@ class CampaignAdmin(AuditedAdmin):
             "forecast_text": forecast_text,
             "cost": costs.forecast_estimate(campaign, forecast) if forecast else None,
             "consent": consent_counts,
+            "consent_warnings": consent.warnings(campaign) if action == "start" and not problems else [],
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "campaign": campaign,

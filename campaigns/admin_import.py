@@ -33,6 +33,7 @@ from campaigns.actions.lists import record_import
 from campaigns.contacts import import_files, import_jobs, importing, mapping, rejected_file, resources, uploads
 from campaigns.models import ContactList, ImportJob
 from campaigns.permissions import may_export_contacts, may_import_contacts, refusal
+from campaigns.privacy import shown_text
 
 PREVIEW_ROWS = 1000
 PREVIEW_SALT = "campaigns.import-preview"
@@ -181,9 +182,13 @@ class ImportViews:
             {
                 **vars(r),
                 "label": resources.outcome_label(r.outcome),
-                "reason": reasons.describe(r.reason),
-                "note": reasons.describe(r.note) if r.note else "",
-                "variables": ", ".join(f"{key}={value}" for key, value in r.variables.items() if value),
+                # Masked like the rest of the page for who may not see numbers (a variable or a
+                # rejected cell may be a number; the stored contact's values are shown for updates).
+                "reason": shown_text(request.user, reasons.describe(r.reason)),
+                "note": shown_text(request.user, reasons.describe(r.note)) if r.note else "",
+                "variables": shown_text(
+                    request.user, ", ".join(f"{key}={value}" for key, value in r.variables.items() if value)
+                ),
             }
             for r in summary.rows
         ]

@@ -5,15 +5,27 @@ contact's consent is two reserved variables, like its own hours (`campaigns.cont
 `consent_source` (where it was given: a form, a call, a contract) and `consent_time`, imported from
 columns of those names or their aliases (`CONSENT_ALIASES`, Chinese too). A marketing campaign
 enrols only contacts with one of them recorded (`transitions._ENROL_SQL`); the others are left out,
-and the Start page says how many (`counts`). Its menu must offer an opt-out key (`problems`).
+and the Start page, `campaign start`, `campaign status` and the API's status say how many
+(`counts`, `counts_text`).
+
+Its menus (its own and every script variant's) must offer an opt-out key, and the first message
+must say so (`problems`, checked at Start). A menu is one level (IvrCall's MenuKeyMap: every key
+answers the first prompt), so an option marked "opt out" is always reachable from it. What the
+first message says is known when its start code is a TTS template in the registry: its text, with
+the menu's own TTS params filled in, must name an opt-out key (the digit, or 九, 星号, 井号…). A voice
+file or an unregistered template cannot be read: Start warns instead (`warnings`).
 """
 
 from __future__ import annotations
 
+import json
+import re
+
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from campaigns.models import Campaign, Contact
+from campaigns.models import Campaign, Contact, MenuTemplate, TtsTemplate, code_kind
 
 CONSENT_SOURCE, CONSENT_TIME = "consent_source", "consent_time"
 # Column titles as the importer compares them (casefolded, "_" and "-" as spaces).
@@ -48,14 +60,103 @@ def counts(campaign: Campaign) -> dict[str, int] | None:
     return {"with": with_consent, "without": total - with_consent}
 
 
+def counts_text(numbers: dict[str, int], started: bool) -> str:
+    """The counts as a sentence: before Start (what will happen) or after (what happens)."""
+    values = {"with": numbers["with"], "without": numbers["without"]}
+    if not started:
+        # The Start page's sentence (its template words it the same).
+        return (
+            _(
+                "Marketing: %(with)s numbers have recorded consent and will be called; "
+                "%(without)s without consent will be skipped."
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "Marketing: %(with)s number with recorded consent is called; %(without)s without consent is skipped.",
+            "Marketing: %(with)s numbers with recorded consent are called; %(without)s without consent are skipped.",
+            numbers["with"],
+        )
+        % values
+    )
+
+
+# How a TTS text may name a key besides the key itself.
+KEY_WORDS = {
+    "0": "零〇", "1": "一幺", "2": "二两", "3": "三", "4": "四", "5": "五", "6": "六", "7": "七", "8": "八",
+    "9": "九", "*": "星", "#": "井",
+}  # fmt: skip
+
+
+def mentions_key(text: str, key: str) -> bool:
+    """Whether `text` names `key`: the key not inside a longer number, or its Chinese word."""
+    if re.search(rf"(?<!\d){re.escape(key)}(?!\d)", text):
+        return True
+    return any(word in text for word in KEY_WORDS.get(key, ""))
+
+
+def first_message(menu: MenuTemplate) -> str | None:
+    """What the menu's first prompt says, its own TTS params filled in (placeholders for contact
+    fields stay as written); None when it cannot be read (a voice file, a template not in the registry)."""
+    code = (menu.start_code or "").strip()
+    template = TtsTemplate.objects.filter(code=code).first() if code_kind(code) == "tts" else None
+    if template is None:
+        return None
+    try:
+        params = json.loads(menu.start_tts_params) if (menu.start_tts_params or "").strip() else {}
+    except ValueError:
+        params = {}
+    values = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
+    return template.render(values)
+
+
+def _menus(campaign: Campaign) -> list[MenuTemplate]:
+    variants = [v.menu for v in campaign.script_variants.select_related("menu")]
+    return list({menu.pk: menu for menu in [campaign.menu, *variants]}.values())
+
+
 def problems(campaign: Campaign) -> list[str]:
     """What stops a marketing campaign from starting (empty for other purposes)."""
     if campaign.purpose != Campaign.Purpose.MARKETING:
         return []
     found = []
-    if not campaign.menu.options.filter(opt_out=True).exists():
-        found.append(_("A marketing campaign's menu must offer an opt-out key (a key option marked “opt out”)."))
+    for menu in _menus(campaign):
+        keys = list(menu.options.filter(opt_out=True).order_by("position", "key").values_list("key", flat=True))
+        if not keys:
+            found.append(
+                _("A marketing campaign's menu must offer an opt-out key (a key option marked “opt out”): %(menu)s.")
+                % {"menu": menu.name}
+            )
+            continue
+        heard = first_message(menu)
+        if heard is not None and not any(mentions_key(heard, key) for key in keys):
+            found.append(
+                _(
+                    "The first message of menu %(menu)s (%(code)s) must tell callees how to opt out, but its text "
+                    "does not name the opt-out key %(keys)s: “%(text)s”."
+                )
+                % {"menu": menu.name, "code": menu.start_code, "keys": " / ".join(keys), "text": heard}
+            )
     numbers = counts(campaign)
     if numbers and numbers["with"] == 0:
         found.append(_("No contact of the lists has recorded consent: a marketing campaign calls only those who do."))
+    return found
+
+
+def warnings(campaign: Campaign) -> list[str]:
+    """What Start cannot check for a marketing campaign: a first message it cannot read."""
+    if campaign.purpose != Campaign.Purpose.MARKETING:
+        return []
+    found = []
+    for menu in _menus(campaign):
+        keys = list(menu.options.filter(opt_out=True).values_list("key", flat=True))
+        if keys and first_message(menu) is None:
+            found.append(
+                _(
+                    "The first message of menu %(menu)s plays %(code)s, whose text is not in the TTS template "
+                    "registry: make sure it tells callees to press %(keys)s to opt out."
+                )
+                % {"menu": menu.name, "code": menu.start_code, "keys": " / ".join(sorted(keys))}
+            )
     return found

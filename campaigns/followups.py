@@ -109,6 +109,13 @@ def create_followup(
         max_attempts=source.max_attempts if max_attempts is None else max_attempts,
         retry_delay_seconds=source.retry_delay_seconds if retry_delay_seconds is None else retry_delay_seconds,
         retry_outcomes=source.retry_outcomes,
+        # What the calls are for, and what the callees were promised: a follow-up of a marketing
+        # campaign is marketing (consent, opt-out key), and keeps its source's retention period.
+        purpose=source.purpose,
+        retention_days=source.retention_days,
+        dial_on_no_call_days=source.dial_on_no_call_days,
+        local_presence=source.local_presence,
+        rest_unhealthy_numbers=source.rest_unhealthy_numbers,
         followup_of=source,
         followup_segments=[s.code for s in segments],
     )

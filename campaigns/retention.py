@@ -6,13 +6,22 @@ A campaign's period runs from when it ended (completed or cancelled) for `retent
 - its calls' numbers become their keyed hash (`campaigns.privacy.hashed_phone`): counts,
   segments and the callee guard's history still add up, since a number always hashes alike;
 - receipts of its calls lose their raw bodies (the callee's number is in them);
-- contacts of its lists lose names and variables and their numbers become the hash, where every
-  campaign using the list is past its period too (a list still in use by another campaign stays);
+- contacts of its lists lose names and variables and their numbers become the hash (an external
+  id that is the number goes too), where every campaign using the list is past its period too (a
+  list still in use by another campaign stays); so do those lists' import reports (rejected rows
+  quote the file's cells) and any upload file still kept for them;
+- outbound webhook messages about its calls (`call.settled`, `contact.opted_out`, in whatever
+  state) get the hash for the number and lose the contact's variables;
+- its cross-tabs keep their counts, but a value quoting a number (a variable such as a
+  referrer's phone) becomes its keyed hash;
 - the campaign notes when (its page says "personal data removed on …"), in an audit event too.
 
-What it leaves: the result cube and cross-tabs already computed (figures stay identical), the
-do-not-call list (opt-outs must be honoured for good), audit events (kept three years).
-Rejected pushes, unmatched receipts and uploads follow their own periods (README "Personal data").
+What it leaves: the result cube and cross-tab counts (figures stay identical), the do-not-call
+list (opt-outs must be honoured for good), audit events (kept unaltered three years: the trail
+is append-only and only erasing one person on request may rewrite it, `audit.retention`; an event
+names a number only where staff typed one into an admin form, and shows it masked to those who
+may not see numbers). Rejected pushes, unmatched receipts, uploads, test calls and delivered
+webhook messages follow their own periods (README "Personal data").
 """
 
 from __future__ import annotations
@@ -20,14 +29,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit.actors import HOUSEKEEPING, Actor
 from audit.record import record
-from campaigns.models import Call, Campaign, Contact
-from campaigns.privacy import HASH_PREFIX, hash_key, hashed_phone
-from receipts.models import Receipt
+from campaigns.models import Call, Campaign, Contact, ImportJob
+from campaigns.privacy import HASH_PREFIX, hash_key, hashed_phone, is_hashed, mask_text
+from receipts.models import CrosstabSnapshot, Receipt
+from webhooks.models import WebhookMessage
 
 ENDED = (Campaign.State.COMPLETED, Campaign.State.CANCELLED)
 BATCH = 5000
@@ -57,10 +68,13 @@ def remove_personal_data(campaign: Campaign, now: dt.datetime | None = None, act
     """Hash its calls' numbers, drop its receipts' raw bodies, clear contacts of lists only it (and
     other expired campaigns) used. Lock: the campaign row."""
     now = now or timezone.now()
+    key = hash_key()
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     calls = Call.objects.filter(campaign=campaign)
-    counts = {"calls": _rehash(calls, "campaign_id = %s", [campaign.pk])}
+    counts = {"calls": _rehash(calls, "campaign_id = %s", [campaign.pk], key)}
     counts["receipts"] = Receipt.objects.filter(matched_call__campaign=campaign).exclude(raw={}).update(raw={})
+    counts["webhook_messages"] = _webhook_messages(campaign, key)
+    counts["crosstabs"] = _crosstabs(campaign, key)
     lists = [
         contact_list.pk
         for contact_list in campaign.contact_lists.prefetch_related("campaigns")
@@ -68,14 +82,62 @@ def remove_personal_data(campaign: Campaign, now: dt.datetime | None = None, act
     ]
     contacts = Contact.objects.filter(contact_list_id__in=lists)
     counts["contacts"] = contacts.exclude(name="", variables={}).update(name="", variables={}, updated_at=now)
+    contacts.filter(external_id=F("phone")).update(external_id=None)
     for list_id in lists:
-        _rehash(Contact.objects.filter(contact_list_id=list_id), "contact_list_id = %s", [list_id])
+        _rehash(Contact.objects.filter(contact_list_id=list_id), "contact_list_id = %s", [list_id], key)
+    counts["import_reports"] = _import_reports(lists)
     campaign.personal_data_removed_at = now
     campaign.save(update_fields=["personal_data_removed_at"])
     record(actor, "personal_data.removed", campaign, rows=counts["calls"] + counts["contacts"], changes={
         kind: [count, 0] for kind, count in counts.items() if count
     })  # fmt: skip
     return counts
+
+
+def _webhook_messages(campaign: Campaign, key: bytes) -> int:
+    """Its outbox messages: the number becomes its hash, the contact's variables go."""
+    changed = []
+    for message in WebhookMessage.objects.filter(payload__data__campaign_id=campaign.pk).iterator(chunk_size=BATCH):
+        data = message.payload.get("data") or {}
+        phone = str(data.get("phone") or "")
+        if not (phone and not is_hashed(phone)) and not data.get("variables"):
+            continue
+        if phone:
+            data["phone"] = hashed_phone(phone, key)
+            if data.get("external_id") == phone:
+                data["external_id"] = None
+        if "variables" in data:
+            data["variables"] = {}
+        changed.append(message)
+    WebhookMessage.objects.bulk_update(changed, ["payload"], batch_size=BATCH)
+    return len(changed)
+
+
+def _crosstabs(campaign: Campaign, key: bytes) -> int:
+    """Its cross-tabs' values that quote a number (or any long run of digits): their keyed hash.
+    Counts stay, and so do groups: distinct values hash apart."""
+    changed = 0
+    for snapshot in CrosstabSnapshot.objects.filter(campaign=campaign):
+        values = (snapshot.table or {}).get("values") or []
+        hashed = [[_hashed_value(value, key), counts] for value, counts in values]
+        if hashed != values:
+            snapshot.table = {**snapshot.table, "values": hashed}
+            snapshot.save(update_fields=["table"])
+            changed += 1
+    return changed
+
+
+def _hashed_value(value, key: bytes):
+    return hashed_phone(value, key) if isinstance(value, str) and mask_text(value) != value else value
+
+
+def _import_reports(lists: list[int]) -> int:
+    """Imports into the cleared lists: their rejected rows (the file's cells) and any kept file go."""
+    jobs = ImportJob.objects.filter(contact_list_id__in=lists)
+    for job in jobs.exclude(file=""):
+        job.file.delete(save=False)
+    jobs.exclude(file="").update(file="")
+    return jobs.exclude(rejected=[]).update(rejected=[])
 
 
 def _rehash(queryset: models.QuerySet, where: str, params: list, key: bytes | None = None) -> int:

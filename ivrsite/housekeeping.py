@@ -16,6 +16,7 @@ from campaigns.dialling.test_calls import delete_expired_test_calls
 from campaigns.do_not_call import release_expired
 from campaigns.retention import remove_expired_personal_data
 from receipts.retention import prune_webhook_leftovers
+from webhooks.retention import delete_old_messages
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ TASKS: list[Callable[[dt.datetime], object]] = [
     remove_expired_personal_data,
     release_expired,
     delete_expired_test_calls,
+    delete_old_messages,
 ]
 
 

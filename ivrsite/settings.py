@@ -345,6 +345,9 @@ LOGGING = {
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 8)
 WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# Messages delivered (or given up) longer ago than this are deleted with their delivery log
+# (webhooks/retention.py, hourly): they hold callees' numbers and contacts' variables.
+WEBHOOK_MESSAGE_RETENTION_DAYS = envint("WEBHOOK_MESSAGE_RETENTION_DAYS", 7)
 # A delivery job's hold on the messages it took: a job killed mid-batch leaves them due after this.
 WEBHOOK_LEASE_SECONDS = envint("WEBHOOK_LEASE_SECONDS", 60)
 # Delivery jobs that may drain one endpoint's backlog side by side (each never takes another's messages).

@@ -1,9 +1,9 @@
 """A campaign's status as `campaign status --json` and the API print it: the figures (from the
-stored cube, refreshed first), the follow-up links and the forecast."""
+stored cube, refreshed first), the follow-up links, the consent counts (marketing) and the forecast."""
 
 from __future__ import annotations
 
-from campaigns import costs
+from campaigns import consent, costs
 from campaigns.forecast import Forecast, campaign_forecast
 from campaigns.models import Campaign, FollowupBuild
 from results.aggregates import progress
@@ -22,6 +22,8 @@ def status_report(campaign: Campaign) -> tuple[dict, Forecast]:
             "copy": build.status if build else None,
         }
     figures["followups"] = list(campaign.followups.order_by("pk").values_list("pk", flat=True))
+    # Marketing: distinct numbers with recorded consent (called) and without (skipped); else None.
+    figures["consent"] = consent.counts(campaign)
     forecast = campaign_forecast(campaign)
     figures["forecast"] = forecast.as_json()
     minutes, spent = costs.spend(figures["billed_minutes"])

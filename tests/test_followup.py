@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from campaigns.actions import campaigns as actions
 from campaigns.followups import chain, create_followup, run_followup_build
-from campaigns.models import CallerNumber, Campaign, Contact, DoNotCall, FollowupBuild, MenuTemplate
+from campaigns.models import CallerNumber, Campaign, Contact, DoNotCall, FollowupBuild, MenuOption, MenuTemplate
 from campaigns.segments import parse_all
 from tests.actors import OPERATOR
 from tests.results_fixtures import finished_campaign
@@ -68,6 +68,32 @@ def test_followup_keeps_variables_names_and_the_source_settings(done, menu):
     assert (followup.timezone, followup.max_attempts, followup.retry_delay_seconds) == ("Asia/Urumqi", 4, 900)
     assert list(followup.caller_numbers.all()) == list(done.caller_numbers.all())
     assert list(done.followups.all()) == [followup]
+
+
+def test_followup_keeps_the_purpose_and_the_retention_period(done, menu):
+    """A follow-up of a marketing campaign is marketing: Start checks its (other) menu for an
+    opt-out key and enrols only contacts with recorded consent. Keeping data needs its own reason."""
+    Campaign.objects.filter(pk=done.pk).update(
+        purpose=Campaign.Purpose.MARKETING, retention_days=30, keep_personal_data=True, keep_reason="投诉处理中",
+        dial_on_no_call_days=True, local_presence=Campaign.LocalPresence.FIRST, rest_unhealthy_numbers=True,
+    )  # fmt: skip
+    done.refresh_from_db()
+    Contact.objects.filter(phone="13900000003").update(variables={"consent_source": "官网表单"})
+    no_opt_out = MenuTemplate.objects.create(name="无退订", start_code="TTS_1", play_times=1, timeout_ms=5000)
+
+    followup = create_followup(done, "营销二次", parse_all(["answer:不满意"]), menu=no_opt_out, actor=OPERATOR)
+
+    assert (followup.purpose, followup.retention_days) == (Campaign.Purpose.MARKETING, 30)
+    assert (followup.keep_personal_data, followup.keep_reason) == (False, "")
+    assert (followup.dial_on_no_call_days, followup.local_presence, followup.rest_unhealthy_numbers) == (
+        True, Campaign.LocalPresence.FIRST, True,
+    )  # fmt: skip
+    assert any("opt-out key" in problem for problem in actions.check_ready(followup))
+    Campaign.objects.filter(pk=followup.pk).update(menu=menu)
+    MenuOption.objects.create(template=menu, key="9", label="退订", opt_out=True, position=9)
+    followup.refresh_from_db()
+    assert actions.do_start_campaign(followup, actor=OPERATOR) == 1  # 13900000002 gave no consent
+    assert list(followup.calls.values_list("phone", flat=True)) == ["13900000003"]
 
 
 def test_overrides_replace_the_source_settings(done):

@@ -60,10 +60,25 @@ def test_call_pages_show_phones_to_who_may_view_contacts(login_with, received):
     assert received.phone in client.get(reverse("admin:campaigns_call_change", args=[received.pk])).text
 
 
-def test_follow_up_needs_view_call_and_add_contact(login_with, running_campaign):
-    without = ("view_campaign", "add_campaign", "add_contactlist", "view_contact")
+FOLLOW_UP_NEEDS = ("view_campaign", "add_campaign", "view_call", "add_contactlist", "add_contact", "view_contact")
+FOLLOW_UP_BUTTON = 'name="do" value="followup"'
+
+
+def test_follow_up_with_every_permission_it_uses_shows_the_button_and_the_form(staff_with, running_campaign):
+    client = staff_with(*FOLLOW_UP_NEEDS)
+    dashboard = client.get(reverse("results:dashboard", args=[running_campaign.pk]))
+    assert FOLLOW_UP_BUTTON in dashboard.text
+    assert client.get(reverse("admin:campaigns_campaign_followup", args=[running_campaign.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("missing", FOLLOW_UP_NEEDS)
+def test_follow_up_without_any_one_permission_is_403_and_no_button(staff_with, running_campaign, missing):
+    client = staff_with(*(codename for codename in FOLLOW_UP_NEEDS if codename != missing))
     url = reverse("admin:campaigns_campaign_followup", args=[running_campaign.pk])
-    assert login_with(*without).get(url).status_code == 403
+    assert client.get(url).status_code == 403
+    dashboard = client.get(reverse("results:dashboard", args=[running_campaign.pk]))
+    assert FOLLOW_UP_BUTTON not in dashboard.text
+    assert url not in dashboard.text
 
 
 def test_import_needs_view_contact_and_add_contact(login_with, contact_list):

@@ -37,6 +37,12 @@ StatusSerializer = inline_serializer(
         "pending": serializers.IntegerField(),
         "answers": serializers.DictField(child=serializers.IntegerField()),
         "forecast": serializers.DictField(),
+        "consent": serializers.DictField(
+            child=serializers.IntegerField(),
+            allow_null=True,
+            help_text="Marketing only (else null): distinct numbers with recorded consent (`with`, called) and "
+            "without (`without`, skipped).",
+        ),
     },
 )
 

@@ -2,8 +2,8 @@
 the chain, the outcome of its latest call (`results.chain_exports.chain_calls`, the logic of the
 chain download), cursor-paginated in the order of the first campaign's calls.
 
-Numbers are masked for a user without `campaigns.see_full_phone_numbers` (or without
-`view_contact`, who also gets no names or variables), as on the pages."""
+Numbers are masked, in variables too, for a user without `campaigns.see_full_phone_numbers` (or
+without `view_contact`, who also gets no names or variables), as on the pages."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from api.permissions import sees_contacts
 from api.serializers import ContactFieldsSerializer
 from campaigns.followups import chain
 from campaigns.models import Campaign
-from campaigns.privacy import mask_phone, may_see_numbers
+from campaigns.privacy import mask_phone, may_see_numbers, shown_data
 from results.chain_exports import chain_calls
 
 PAGE = 1000
@@ -97,7 +97,7 @@ class ChainView(APIView):
                 "external_id": r["contact__external_id"],
                 "phone": r["phone"] if contacts and numbers else mask_phone(r["phone"]),
                 "name": r["contact__name"] if contacts else None,
-                "variables": r["contact__variables"] if contacts else None,
+                "variables": shown_data(request.user, r["contact__variables"]) if contacts else None,
                 "contact_list_id": r["contact__contact_list_id"],
                 "outcomes": [{"campaign_id": members[0].pk, "status": r["status"], "answer_label": r["answer_label"]}]
                 + [

@@ -1,8 +1,9 @@
 """Results: each contact's latest settled call, cursor-paginated in the order calls settled
 (filter by `updated_since`, `segment`, `list`), and the dashboard's aggregates.
 
-Numbers, names and variables are contact data: a token whose user lacks `view_contact` (an
-analyst) gets the numbers masked and no names or variables, like the pages it may see."""
+Numbers, names and variables are contact data: a token whose user lacks `view_contact` gets the
+numbers masked and no names or variables; one without `campaigns.see_full_phone_numbers` (an
+Analyst) gets the numbers masked, in variables too, like the pages it may see."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 from api.permissions import sees_contacts
 from api.serializers import ResultPageSerializer
 from campaigns.models import Call, Campaign
+from campaigns.privacy import may_see_numbers, shown_data
 from campaigns.segments import parse_all
 from ivrsite.logging import mask_phones
 from results.aggregates import dashboard_data
@@ -93,14 +95,14 @@ class ResultsView(APIView):
                 "contact__contact_list_id", "attempt", "status", "answer_key", "answer_label", "duration", "settled_at",
             )[: limit + 1]
         )  # fmt: skip
-        clear = sees_contacts(request.user)
+        contacts, numbers = sees_contacts(request.user), may_see_numbers(request.user)
         results = [
             {
                 "contact_id": r["contact_id"],
                 "external_id": r["contact__external_id"],
-                "phone": r["phone"] if clear else mask_phones(r["phone"]),
-                "name": r["contact__name"] if clear else None,
-                "variables": r["contact__variables"] if clear else None,
+                "phone": r["phone"] if contacts and numbers else mask_phones(r["phone"]),
+                "name": r["contact__name"] if contacts else None,
+                "variables": shown_data(request.user, r["contact__variables"]) if contacts else None,
                 "contact_list_id": r["contact__contact_list_id"],
                 "attempt": r["attempt"],
                 "status": r["status"],

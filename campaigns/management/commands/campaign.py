@@ -8,7 +8,7 @@ from django.db import transaction
 
 from audit.actors import Actor, add_actor_argument
 from audit.record import record
-from campaigns import reasons, times
+from campaigns import consent, reasons, times
 from campaigns.accounts import VoiceAccount
 from campaigns.actions import campaigns as actions
 from campaigns.contacts.contact_hours import never_called
@@ -165,12 +165,16 @@ class Command(BaseCommand):
 
     def do_start(self, id, **_):
         campaign = self.get(id)
+        numbers = None
         if campaign.state == Campaign.State.DRAFT:
             never = [{"hours": str(hours), "contacts": n} for hours, n in never_called(campaign)]
-            for message in outside_window_messages(never, campaign.window):
+            for message in outside_window_messages(never, campaign.window) + consent.warnings(campaign):
                 self.stderr.write(f"Warning: {message}")
+            numbers = consent.counts(campaign)
         enrolled = actions.do_start_campaign(campaign, actor=self.actor)
         self.stdout.write(f"Campaign {id} started: {enrolled} contacts enrolled.")
+        if numbers:
+            self.stdout.write(consent.counts_text(numbers, started=True))
 
     def do_pause(self, id, **_):
         actions.do_pause_campaign(self.get(id), actor=self.actor, reason=reasons.reason("paused.command_line"))
@@ -195,6 +199,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key:<10} {figures[key]}")
         for label, count in figures["answers"].items():
             self.stdout.write(f"  answer {label}: {count}")
+        if figures["consent"]:
+            started = campaign.state != Campaign.State.DRAFT
+            self.stdout.write(f"  consent    {consent.counts_text(figures['consent'], started=started)}")
         finish = times.stamp(forecast.finish_at, campaign.zone) if forecast.finish_at else "not within its window"
         if forecast.paused:
             finish = "none while paused"
