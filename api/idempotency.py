@@ -1,13 +1,17 @@
-"""`Idempotency-Key`: a write retried with the same key (by the same user) gets the first answer
-back and changes nothing. The first answer is stored in the write's own transaction, so a
-write that rolled back is not remembered and its retry runs."""
+"""`Idempotency-Key`: a write retried with the same key (by the same user) within
+`API_IDEMPOTENCY_HOURS` gets the first answer back and changes nothing. The first answer is
+stored in the write's own transaction, so a write that rolled back is not remembered and its
+retry runs; after the period the key is forgotten (`delete_expired`, hourly) and may be used again."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
@@ -25,7 +29,9 @@ def idempotent(handler: Callable) -> Callable:
             return handler(view, request, *args, **kwargs)
         if len(key) > 200:
             return error("invalid", _("The Idempotency-Key header is longer than 200 characters."))
-        stored = IdempotentResponse.objects.filter(user=request.user, key=key).first()
+        mine = IdempotentResponse.objects.filter(user=request.user, key=key)
+        mine.filter(created_at__lt=_forgotten_before(timezone.now())).delete()  # before the hourly job
+        stored = mine.first()
         if stored is not None:
             if (stored.method, stored.path) != (request.method, request.path):
                 return error(
@@ -50,3 +56,13 @@ def idempotent(handler: Callable) -> Callable:
         return response
 
     return wrapper
+
+
+def _forgotten_before(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+
+
+def delete_expired(now: dt.datetime) -> int:
+    """Housekeeping: forget the answers older than API_IDEMPOTENCY_HOURS."""
+    deleted, _by_model = IdempotentResponse.objects.filter(created_at__lt=_forgotten_before(now)).delete()
+    return deleted

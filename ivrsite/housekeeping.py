@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from api.idempotency import delete_expired as forget_idempotency_keys
 from audit.retention import purge_expired
 from campaigns.contacts.uploads import delete_expired_uploads
 from campaigns.dialling.test_calls import delete_expired_test_calls
@@ -29,6 +30,7 @@ TASKS: list[Callable[[dt.datetime], object]] = [
     release_expired,
     delete_expired_test_calls,
     delete_old_messages,
+    forget_idempotency_keys,
 ]
 
 

@@ -383,3 +383,6 @@ SPECTACULAR_SETTINGS = {
 }
 # Contacts one upsert request may carry.
 API_UPSERT_MAX_ITEMS = envint("API_UPSERT_MAX_ITEMS", 10_000)
+# How long an Idempotency-Key's first answer is kept: a retry within it gets that answer back, a
+# later one runs again (the hourly housekeeping deletes older answers: they can quote a request).
+API_IDEMPOTENCY_HOURS = envint("API_IDEMPOTENCY_HOURS", 24)

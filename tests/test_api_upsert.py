@@ -109,3 +109,31 @@ def test_a_malformed_item_is_rejected_alone(staff_user, contact_list):
     assert [(r["index"], r["code"]) for r in body["rejected"]] == [
         (1, "contact.bad_item"), (2, "contact.bad_item"), (3, "contact.bad_item"),
     ]  # fmt: skip
+
+
+def test_an_idempotency_key_is_forgotten_after_its_period(staff_user, contact_list, settings):
+    """The stored answer can quote what was sent: it is deleted after API_IDEMPOTENCY_HOURS, by
+    the hourly housekeeping or by the next request with the key, and a retry then runs again."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from api.models import IdempotentResponse
+    from ivrsite import housekeeping
+
+    settings.API_IDEMPOTENCY_HOURS = 24
+    client, _token = client_for(staff_user)
+    items = [{"phone": "13900000041", "name": "一"}]
+    upsert(client, contact_list, items, HTTP_IDEMPOTENCY_KEY="batch-old")
+    upsert(client, contact_list, items, HTTP_IDEMPOTENCY_KEY="batch-new")
+    IdempotentResponse.objects.filter(key="batch-old").update(created_at=timezone.now() - dt.timedelta(hours=25))
+
+    housekeeping.run()
+    assert list(IdempotentResponse.objects.values_list("key", flat=True)) == ["batch-new"]
+
+    IdempotentResponse.objects.filter(key="batch-new").update(created_at=timezone.now() - dt.timedelta(hours=25))
+    Contact.objects.filter(phone="13900000041").update(name="changed meanwhile")
+    again = upsert(client, contact_list, [{"phone": "13900000041", "name": "二"}], HTTP_IDEMPOTENCY_KEY="batch-new")
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again
+    assert Contact.objects.get(phone="13900000041").name == "二"  # ran again
+    assert IdempotentResponse.objects.filter(key="batch-new").count() == 1
