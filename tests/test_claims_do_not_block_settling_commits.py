@@ -14,7 +14,9 @@ against each other as before but lets key checks through.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection, transaction
@@ -54,12 +56,10 @@ def settled_calls(campaign, numbers: list[CallerNumber]) -> list[Call]:
     )
 
 
-def test_settling_commits_while_a_claim_holds_the_caller_numbers(campaign):
-    numbers = [campaign.caller_numbers.first()]
-    numbers += [CallerNumber.objects.create(number=f"05717770{i:04d}") for i in range(3)]
-    campaign.caller_numbers.add(*numbers[1:])
-    calls = settled_calls(campaign, list(reversed(numbers)))
-    before = deadlocks_so_far()
+@contextlib.contextmanager
+def a_claim_holding_the_caller_numbers(campaign) -> Iterator[threading.Thread]:
+    """A dial job's claim, in another connection, holding every caller number of the campaign
+    until the block ends."""
     holding, done = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
@@ -67,7 +67,7 @@ def test_settling_commits_while_a_claim_holds_the_caller_numbers(campaign):
         try:
             with transaction.atomic():
                 locked, _some = lock_caller_numbers(campaign, few=False)
-                assert len(locked) == len(numbers)
+                assert len(locked) == campaign.caller_numbers.count()
                 holding.set()
                 done.wait(timeout=30)
         except BaseException as exc:
@@ -80,43 +80,35 @@ def test_settling_commits_while_a_claim_holds_the_caller_numbers(campaign):
     claimer.start()
     try:
         assert holding.wait(timeout=10)
+        yield claimer
+    finally:
+        done.set()
+        claimer.join(timeout=30)
+    assert [repr(e) for e in errors] == []
+
+
+def test_settling_commits_while_a_claim_holds_the_caller_numbers(campaign):
+    numbers = [campaign.caller_numbers.first()]
+    numbers += [CallerNumber.objects.create(number=f"05717770{i:04d}") for i in range(3)]
+    campaign.caller_numbers.add(*numbers[1:])
+    calls = settled_calls(campaign, list(reversed(numbers)))
+    before = deadlocks_so_far()
+    with a_claim_holding_the_caller_numbers(campaign) as claimer:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '3s'")  # the old FOR UPDATE waited here
             call_stats.add(calls)
         # Committed (the deferred key checks passed) while the claim still holds every number.
         assert claimer.is_alive()
-    finally:
-        done.set()
-        claimer.join(timeout=30)
-    assert [repr(e) for e in errors] == []
     assert CallStats.objects.filter(campaign=campaign).count() == len(numbers)
     assert deadlocks_so_far() == before
 
 
 def test_claims_still_exclude_each_other(campaign):
     """FOR NO KEY UPDATE conflicts with itself: a second claim of the same numbers waits."""
-    holding, done = threading.Event(), threading.Event()
-
-    def claim():
-        try:
-            with transaction.atomic():
-                lock_caller_numbers(campaign, few=False)
-                holding.set()
-                done.wait(timeout=30)
-        finally:
-            holding.set()
-            connection.close()
-
-    claimer = threading.Thread(target=claim)
-    claimer.start()
-    try:
-        assert holding.wait(timeout=10)
+    with a_claim_holding_the_caller_numbers(campaign):
         with pytest.raises(Exception, match="lock timeout"):
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL lock_timeout = '300ms'")
                 lock_caller_numbers(campaign, few=False)
-    finally:
-        done.set()
-        claimer.join(timeout=30)
