@@ -8,3 +8,7 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+        from api.idempotency import delete_expired
+        from ivrsite import housekeeping
+
+        housekeeping.register(delete_expired)  # nothing below the API imports it: it signs up itself

@@ -63,6 +63,7 @@ def _forgotten_before(now: dt.datetime) -> dt.datetime:
 
 
 def delete_expired(now: dt.datetime) -> int:
-    """Housekeeping: forget the answers older than API_IDEMPOTENCY_HOURS."""
+    """Hourly housekeeping (registered by `ApiConfig.ready`): forget the answers older than
+    API_IDEMPOTENCY_HOURS."""
     deleted, _by_model = IdempotentResponse.objects.filter(created_at__lt=_forgotten_before(now)).delete()
     return deleted
