@@ -34,6 +34,8 @@ def test_nothing_imports_the_api():
 
 
 def test_webhooks_import_no_domain_app():
-    assert [p for p in importers_of("campaigns", ("webhooks",))] == []
+    # Its admin is an interface (the import-linter's top layer, `*.admin*`): it masks numbers in
+    # payloads as every admin page does, through campaigns.privacy.
+    assert [p for p in importers_of("campaigns", ("webhooks",)) if p != "webhooks/admin.py"] == []
     for app in ("receipts", "results", "api"):
         assert importers_of(app, ("webhooks",)) == []
