@@ -1,6 +1,6 @@
 """Adding settled calls to the stored cube (`CallStats`): one statement per batch of calls.
 
-Run where calls first become final (receipts, a query settling an unknown call), inside that
+Run where calls first become final (receipts, a query or an operator settling an unknown call), inside that
 transaction, so the cube counts each dialled call once, by the outcome it first settled with
 (a later receipt that changes a final outcome is rare and is not re-counted).
 """

@@ -226,6 +226,7 @@ def do_settle_by_operator(call_ids: list[int], placed: bool, actor: Actor, now: 
             rows=len(in_campaign),
         )
     if placed:
+        call_stats.add(Call.objects.filter(pk__in=ids))  # made, without an answer: a dialled call
         after_calls_settled(ids, now)
     return len(ids)
 
