@@ -69,8 +69,8 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "purpose", "state", "contact_lists", "menu", "caller_numbers", "account", "timezone",
             "starts_at", "ends_at", "daily_start", "daily_end", "weekdays", "dial_on_no_call_days", "max_qps",
-            "max_attempts", "retry_delay_seconds", "retry_outcomes", "expected_call_seconds", "followup_of",
-            "created_at", "started_at", "finished_at",
+            "max_attempts", "retry_delay_seconds", "retry_outcomes", "expected_call_seconds", "local_presence",
+            "rest_unhealthy_numbers", "retention_days", "followup_of", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = ["id", "state", "followup_of", "created_at", "started_at", "finished_at"]
 

@@ -46,6 +46,22 @@ class Command(BaseCommand):
         create.add_argument(
             "--account", help="Aliyun account of the caller numbers this creates (default: the environment's)."
         )
+        create.add_argument(
+            "--local-presence",
+            choices=[p.value for p in Campaign.LocalPresence],
+            default=Campaign.LocalPresence.OFF.value,
+            help="Call from a caller number in the callee's city or province: first, or only (default off).",
+        )
+        create.add_argument(
+            "--rest-unhealthy",
+            action="store_true",
+            help="Rest caller numbers whose answer rate drops (CALLER_HEALTH_* settings).",
+        )
+        create.add_argument(
+            "--retention-days",
+            type=int,
+            help="Days after it ends before its personal data is removed (default PERSONAL_DATA_RETENTION_DAYS).",
+        )
         followup = sub.add_parser(
             "followup", help="Create a draft follow-up of a segment of a campaign; prints its id on the last line."
         )
@@ -87,7 +103,22 @@ class Command(BaseCommand):
             raise CommandError(f"No campaign with id {campaign_id}.") from None
 
     def do_create(
-        self, name, lists, callers, menu, qps, max_attempts, retry_delay, window, timezone, account, purpose, **_
+        self,
+        name,
+        lists,
+        callers,
+        menu,
+        qps,
+        max_attempts,
+        retry_delay,
+        window,
+        timezone,
+        account,
+        purpose,
+        local_presence=Campaign.LocalPresence.OFF,
+        rest_unhealthy=False,
+        retention_days=None,
+        **_,
     ):
         voice_account = None
         if account:
@@ -112,6 +143,9 @@ class Command(BaseCommand):
             retry_delay_seconds=retry_delay,
             timezone=timezone,
             purpose=purpose,
+            local_presence=local_presence,
+            rest_unhealthy_numbers=rest_unhealthy,
+            retention_days=retention_days,
         )
         if window:
             match = WINDOW_RE.match(window)
