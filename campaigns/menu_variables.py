@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from campaigns.contacts.variables import variable_names_of
 from campaigns.models import Campaign, ContactList, MenuTemplate
 
@@ -31,7 +33,10 @@ def menu_variables(menu: MenuTemplate) -> set[str]:
 
 def gaps(menu: MenuTemplate, lists: Iterable[ContactList]) -> list[Gap]:
     """One `Gap` per list lacking some of the menu's variables, in the lists' order."""
-    used = menu_variables(menu)
+    return _lacking(menu_variables(menu), lists)
+
+
+def _lacking(used: set[str], lists: Iterable[ContactList]) -> list[Gap]:
     if not used:
         return []
     found = []
@@ -43,17 +48,34 @@ def gaps(menu: MenuTemplate, lists: Iterable[ContactList]) -> list[Gap]:
     return found
 
 
+def played_menus(campaign: Campaign) -> list[MenuTemplate]:
+    """The menus a campaign plays: its own and, in an experiment, each script variant's (a
+    contact assigned to a variant hears that menu)."""
+    menus = [campaign.menu]
+    if campaign.pk:
+        menus += [variant.menu for variant in campaign.script_variants.select_related("menu")]
+    return menus
+
+
+def campaign_variables(campaign: Campaign) -> set[str]:
+    """The contact variables any menu the campaign plays uses."""
+    return set().union(*(menu_variables(menu) for menu in played_menus(campaign)))
+
+
 def campaign_gaps(campaign: Campaign) -> list[Gap]:
-    """The gaps between a campaign's menu and its lists."""
-    return gaps(campaign.menu, campaign.contact_lists.order_by("name"))
+    """The gaps between a campaign's lists and the menus it plays (`played_menus`)."""
+    return _lacking(campaign_variables(campaign), campaign.contact_lists.order_by("name"))
 
 
 def drafts_using(menu: MenuTemplate) -> list[tuple[Campaign, list[Gap]]]:
-    """Each draft campaign using the menu whose lists lack some of its variables (a started
-    campaign plays the copy frozen at its Start: editing the menu no longer changes it)."""
+    """Each draft campaign playing the menu (as its own or a script variant's) whose lists lack
+    some of its variables (a started campaign plays the copy frozen at its Start: editing the
+    menu no longer changes it)."""
     found = []
-    for campaign in Campaign.objects.filter(menu=menu, state=Campaign.State.DRAFT).order_by("name"):
-        campaign.menu = menu  # the menu as just saved
+    drafts = Campaign.objects.filter(Q(menu=menu) | Q(script_variants__menu=menu), state=Campaign.State.DRAFT)
+    for campaign in drafts.distinct().order_by("name"):
+        if campaign.menu_id == menu.pk:
+            campaign.menu = menu  # the menu as just saved
         lacking = campaign_gaps(campaign)
         if lacking:
             found.append((campaign, lacking))

@@ -108,3 +108,24 @@ def test_campaign_create_on_the_command_line_warns_too(menu):
     )  # fmt: skip
     assert Campaign.objects.filter(pk=int(out.getvalue().strip().splitlines()[-1])).exists()
     assert "list '命令行名单' has no product, which the menu uses (its variables: city)" in err.getvalue()
+
+
+def test_a_script_variants_menu_is_checked_as_the_campaigns_own(staff_client, campaign, menu, contact_list):
+    """In an experiment a contact may hear a variant's menu instead: its variables count too,
+    at Start, on the campaign page and when the variant's menu is saved."""
+    from campaigns.actions.campaigns import check_ready
+    from campaigns.menu_variables import campaign_gaps
+    from campaigns.models import MenuOption, MenuTemplate, ScriptVariant
+
+    other = MenuTemplate.objects.create(
+        name="B 版", start_code="TTS_100002", start_tts_params='{"city": "${city}"}', play_times=1, timeout_ms=5000
+    )
+    MenuOption.objects.create(template=other, key="1", label="满意", code="TTS_200001", position=0)
+    ScriptVariant.objects.create(campaign=campaign, name="A", menu=menu)
+    ScriptVariant.objects.create(campaign=campaign, name="B", menu=other)
+
+    assert [(gap.contact_list, gap.missing) for gap in campaign_gaps(campaign)] == [(contact_list, ["city"])]
+    assert "The menu uses variables no contact has: city." in check_ready(campaign)
+    url = reverse("admin:campaigns_menutemplate_change", args=[other.pk])
+    response = staff_client.post(url, form_data(staff_client.get(url), play_times="2"), follow=True)
+    assert reverse("admin:campaigns_campaign_change", args=[campaign.pk]) in messages_of(response)

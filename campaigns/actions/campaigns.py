@@ -47,6 +47,7 @@ def check_ready(campaign: Campaign) -> list[str]:
     """What stops a draft from starting, as messages for staff (empty: ready)."""
     from campaigns.consent import problems as consent_problems
     from campaigns.followups import start_problems
+    from campaigns.menu_variables import campaign_variables
 
     problems = start_problems(campaign)
     if problems:
@@ -57,7 +58,7 @@ def check_ready(campaign: Campaign) -> list[str]:
         problems.append(_("The contact lists are empty."))
     if not campaign.caller_numbers.filter(active=True).exists():
         problems.append(_("Add at least one active caller number."))
-    used = campaign.menu.unknown_placeholders(set())
+    used = campaign_variables(campaign)  # its menu's and its script variants'
     unknown = used - carried_variables(campaign, used)
     if unknown:
         problems.append(_("The menu uses variables no contact has: %(names)s.") % {"names": ", ".join(sorted(unknown))})
