@@ -82,7 +82,15 @@ class WebhookMessage(models.Model):
                 fields=["endpoint", "next_attempt_at"],
                 condition=models.Q(status="pending"),
                 name="webhook_message_due",
-            )
+            ),
+            # The hourly retention (`webhooks.retention`) finds old delivered and given-up messages
+            # through these, not by scanning a week of outbox (8.6 M messages a day at 100 calls/s).
+            models.Index(
+                fields=["delivered_at"], condition=models.Q(status="delivered"), name="webhook_message_delivered"
+            ),
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(status="failed"), name="webhook_message_given_up"
+            ),
         ]
 
     def __str__(self) -> str:
