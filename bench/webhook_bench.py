@@ -39,6 +39,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivrsite.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
+JUDGED_FROM = 5_000  # messages in the backlog for the targets to be judged
 NO_CONTENT = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
 
 
@@ -235,7 +236,10 @@ def main() -> None:
             f"lag emit -> received, one event at a time: median {statistics.median(lags) * 1000:.1f} ms, "
             f"p99 {p99 * 1000:.1f} ms (the job runs at once here; a worker adds its pickup time)"
         )
-        print(f"targets: >= 2,000/s, p99 < 2 s -> {'met' if rate >= 2000 and p99 < 2 else 'MISSED'}")
+        if args.messages < JUDGED_FROM:  # a smoke run: start-up dominates a backlog this small
+            print(f"targets: >= 2,000/s, p99 < 2 s -> not judged below {JUDGED_FROM:,} messages")
+        else:
+            print(f"targets: >= 2,000/s, p99 < 2 s -> {'met' if rate >= 2000 and p99 < 2 else 'MISSED'}")
         print(f"machine load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         connection.close()
