@@ -55,6 +55,7 @@ class Forecast:
     outside_window: int  # contacts whose own hours never meet the window: never dialled
     outside_window_hours: list[dict]  # those contacts by their hours: {"hours", "contacts"}
     no_local_number: int = 0  # local only: calls to people with no caller number near them (they wait)
+    held_back: int = 0  # sample release: calls held back until quotas release them (not in calls_left)
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -115,6 +116,7 @@ def estimate(
     outside: Sequence[tuple[DailyHours, int]] = (),
     paused: bool = False,
     no_local_number: int = 0,
+    held_back: int = 0,
 ) -> Forecast:
     """The forecast from plain figures; `calls_left` already includes the expected retries.
 
@@ -167,6 +169,7 @@ def estimate(
         outside_window=sum(n for _hours, n in outside),
         outside_window_hours=[{"hours": str(hours), "contacts": n} for hours, n in outside],
         no_local_number=no_local_number,
+        held_back=held_back,
     )
 
 
@@ -274,7 +277,8 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
             else:
                 outside.append((hours, contacts))
     never = sum(n for _hours, n in outside)
-    calls_left = max(0.0, remaining_dials(campaign, by_status, retry_share) - never * per_contact)
+    held = held_back(campaign)
+    calls_left = max(0.0, remaining_dials(campaign, by_status, retry_share) - (never + held) * per_contact)
     no_local = 0.0
     if campaign.local_presence == campaign.LocalPresence.ONLY:
         no_local = calls_left * share_without_local_number(campaign)
@@ -283,6 +287,7 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
         window=window,
         calls_left=calls_left - no_local,
         no_local_number=math.ceil(no_local),
+        held_back=held,
         account_qps=float(sum(route.qps for route in routes.values())),
         concurrent_calls=sum(cap for _account, cap in numbers),
         holding_seconds=holding or float(campaign.expected_call_seconds),
@@ -295,6 +300,15 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
         outside=outside,
         paused=campaign.state == campaign.State.PAUSED,
     )
+
+
+def held_back(campaign) -> int:
+    """Sample release: queued calls held back (`quotas.HELD`); quotas may fill without them."""
+    from campaigns.models import Call
+    from campaigns.quotas import HELD
+
+    live = campaign.state not in (campaign.State.DRAFT, campaign.State.COMPLETED, campaign.State.CANCELLED)
+    return Call.objects.filter(campaign=campaign, status=Call.Status.QUEUED, due_at=HELD).count() if live else 0
 
 
 def share_without_local_number(campaign) -> float:
@@ -391,6 +405,15 @@ def summary(forecast: Forecast, window: CallingWindow, now: dt.datetime | None =
                 "the campaign calls from local numbers only, so they wait (add numbers there, or choose local first)."
             )
             % {"calls": f"{forecast.no_local_number:,}"}
+        )
+    if forecast.held_back:
+        notes.append(
+            ngettext(
+                "%(calls)s call is held back by sample release and not counted here: quotas release it if needed.",
+                "%(calls)s calls are held back by sample release and not counted here: quotas release them if needed.",
+                forecast.held_back,
+            )
+            % {"calls": f"{forecast.held_back:,}"}
         )
     for group in forecast.own_hours_contacts:
         notes.append(

@@ -124,3 +124,24 @@ def test_the_next_batch_goes_out_when_the_rate_says_the_quota_needs_it(caller, m
     assert quotas.needs_next_batch(campaign)  # 40 wanted, about 5 expected
     assert quotas.enforce_all()["released"] == 20
     assert SampleRelease.objects.get(campaign=campaign).batches == 2
+
+
+def test_the_forecast_leaves_out_the_calls_held_back(caller, menu, settings):
+    """Sample release: only the released calls are counted as calls to make; the held ones are
+    named apart (quotas may fill without them)."""
+    from campaigns.forecast import campaign_forecast, summary
+
+    settings.CALLEE_LIMITS = []
+    campaign = two_cities(caller, menu, release_percent=10)
+    actions.do_start_campaign(campaign, actor=OPERATOR)
+    campaign.refresh_from_db()
+
+    forecast = campaign_forecast(campaign)
+
+    assert forecast.held_back == 2 * PER_CITY - 20
+    assert forecast.calls_left == 20  # one attempt each: max_attempts=1
+    notes = summary(forecast, campaign.window)["notes"]
+    assert any("180 calls are held back by sample release" in note for note in notes)
+    Call.objects.filter(campaign=campaign, due_at=quotas.HELD).update(due_at=timezone.now())  # all released
+    released = campaign_forecast(campaign)
+    assert (released.held_back, released.calls_left) == (0, 2 * PER_CITY)
