@@ -277,6 +277,8 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
             else:
                 outside.append((hours, contacts))
     never = sum(n for _hours, n in outside)
+    from campaigns.quotas import held_back
+
     held = held_back(campaign)
     calls_left = max(0.0, remaining_dials(campaign, by_status, retry_share) - (never + held) * per_contact)
     no_local = 0.0
@@ -300,15 +302,6 @@ def campaign_forecast(campaign, now: dt.datetime | None = None) -> Forecast:
         outside=outside,
         paused=campaign.state == campaign.State.PAUSED,
     )
-
-
-def held_back(campaign) -> int:
-    """Sample release: queued calls held back (`quotas.HELD`); quotas may fill without them."""
-    from campaigns.models import Call
-    from campaigns.quotas import HELD
-
-    live = campaign.state not in (campaign.State.DRAFT, campaign.State.COMPLETED, campaign.State.CANCELLED)
-    return Call.objects.filter(campaign=campaign, status=Call.Status.QUEUED, due_at=HELD).count() if live else 0
 
 
 def share_without_local_number(campaign) -> float:

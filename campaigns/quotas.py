@@ -111,6 +111,16 @@ def release_batch(campaign: Campaign, release: SampleRelease, now: dt.datetime) 
     return released
 
 
+def held_back(campaign: Campaign) -> int:
+    """Calls a live campaign holds back until a batch releases them (the forecast leaves them out:
+    quotas may fill without them). Only a campaign with a sample release counts them: the
+    others' pages read no call."""
+    live = campaign.state not in (Campaign.State.DRAFT, Campaign.State.COMPLETED, Campaign.State.CANCELLED)
+    if not live or not SampleRelease.objects.filter(campaign=campaign).exists():
+        return 0
+    return Call.objects.filter(campaign=campaign, status=S.QUEUED, due_at=HELD).count()
+
+
 def needs_next_batch(campaign: Campaign) -> bool:
     """Whether the released sample will not be enough: worked out, or expected to fall short of
     the open quotas at the rate so far."""
