@@ -1,4 +1,4 @@
-"""A caller number's health on its admin page (`campaigns.health`): the flag and the figures."""
+"""A caller number's health figures on its admin page (`campaigns.health`; its flag: `health.flag_text`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ from django.utils.translation import gettext as _
 
 from campaigns import health
 from campaigns.models import CallerNumber
-
-
-def flag_text(number: CallerNumber) -> str:
-    return health.flag_text(number)
 
 
 def figures_html(number: CallerNumber) -> str:

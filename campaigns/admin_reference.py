@@ -15,7 +15,7 @@ from import_export.formats import base_formats
 from audit.actors import Actor
 from audit.admin_base import AuditedAdmin
 from audit.record import record
-from campaigns import admin_health, do_not_call, reasons
+from campaigns import admin_health, do_not_call, health, reasons
 from campaigns.models import CallerNumber, DoNotCall, NoCallDay
 from campaigns.privacy import may_see_numbers
 from campaigns.privacy_admin import MaskedNumbersAdmin
@@ -67,7 +67,7 @@ class CallerNumberAdmin(ReferenceTableAdmin):
 
     @admin.display(description=gettext_lazy("health"))
     def health(self, obj: CallerNumber) -> str:
-        return admin_health.flag_text(obj)
+        return health.flag_text(obj)
 
     @admin.display(description=gettext_lazy("answer rate"))
     def health_figures(self, obj: CallerNumber) -> str:

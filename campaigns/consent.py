@@ -18,14 +18,14 @@ file or an unregistered template cannot be read: Start warns instead (`warnings`
 
 from __future__ import annotations
 
-import json
 import re
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from campaigns.models import Campaign, Contact, MenuTemplate, TtsTemplate, code_kind
+from campaigns.models import Campaign, Contact, MenuTemplate, TtsTemplate, code_kind, parse_tts_params
 
 CONSENT_SOURCE, CONSENT_TIME = "consent_source", "consent_time"
 # Column titles as the importer compares them (casefolded, "_" and "-" as spaces).
@@ -104,16 +104,14 @@ def first_message(menu: MenuTemplate) -> str | None:
     if template is None:
         return None
     try:
-        params = json.loads(menu.start_tts_params) if (menu.start_tts_params or "").strip() else {}
-    except ValueError:
+        params = parse_tts_params(menu.start_tts_params)
+    except ValidationError:  # saved before the check, or edited outside the form: nothing filled in
         params = {}
-    values = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
-    return template.render(values)
+    return template.render({str(k): str(v) for k, v in params.items()})
 
 
-def _menus(campaign: Campaign) -> list[MenuTemplate]:
-    variants = [v.menu for v in campaign.script_variants.select_related("menu")]
-    return list({menu.pk: menu for menu in [campaign.menu, *variants]}.values())
+def _opt_out_keys(menu: MenuTemplate) -> list[str]:
+    return list(menu.options.filter(opt_out=True).order_by("position", "key").values_list("key", flat=True))
 
 
 def problems(campaign: Campaign) -> list[str]:
@@ -121,8 +119,8 @@ def problems(campaign: Campaign) -> list[str]:
     if campaign.purpose != Campaign.Purpose.MARKETING:
         return []
     found = []
-    for menu in _menus(campaign):
-        keys = list(menu.options.filter(opt_out=True).order_by("position", "key").values_list("key", flat=True))
+    for menu in campaign.played_menus():
+        keys = _opt_out_keys(menu)
         if not keys:
             found.append(
                 _("A marketing campaign's menu must offer an opt-out key (a key option marked “opt out”): %(menu)s.")
@@ -149,8 +147,8 @@ def warnings(campaign: Campaign) -> list[str]:
     if campaign.purpose != Campaign.Purpose.MARKETING:
         return []
     found = []
-    for menu in _menus(campaign):
-        keys = list(menu.options.filter(opt_out=True).values_list("key", flat=True))
+    for menu in campaign.played_menus():
+        keys = _opt_out_keys(menu)
         if keys and first_message(menu) is None:
             found.append(
                 _(

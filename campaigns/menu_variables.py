@@ -48,22 +48,13 @@ def _lacking(used: set[str], lists: Iterable[ContactList]) -> list[Gap]:
     return found
 
 
-def played_menus(campaign: Campaign) -> list[MenuTemplate]:
-    """The menus a campaign plays: its own and, in an experiment, each script variant's (a
-    contact assigned to a variant hears that menu)."""
-    menus = [campaign.menu]
-    if campaign.pk:
-        menus += [variant.menu for variant in campaign.script_variants.select_related("menu")]
-    return menus
-
-
 def campaign_variables(campaign: Campaign) -> set[str]:
     """The contact variables any menu the campaign plays uses."""
-    return set().union(*(menu_variables(menu) for menu in played_menus(campaign)))
+    return set().union(*(menu_variables(menu) for menu in campaign.played_menus()))
 
 
 def campaign_gaps(campaign: Campaign) -> list[Gap]:
-    """The gaps between a campaign's lists and the menus it plays (`played_menus`)."""
+    """The gaps between a campaign's lists and the menus it plays (`Campaign.played_menus`)."""
     return _lacking(campaign_variables(campaign), campaign.contact_lists.order_by("name"))
 
 

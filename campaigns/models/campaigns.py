@@ -226,6 +226,15 @@ class Campaign(models.Model):
         """The menu it plays: the copy frozen at Start, or (a draft) its template as it is now."""
         return self.menu_snapshot or self.menu.snapshot()
 
+    def played_menus(self) -> list[MenuTemplate]:
+        """The menus it plays, each once: its own and, in an experiment, each script variant's (a
+        contact assigned to a variant hears that menu)."""
+        menus = {self.menu.pk: self.menu}
+        if self.pk:
+            for variant in self.script_variants.select_related("menu"):
+                menus.setdefault(variant.menu.pk, variant.menu)
+        return list(menus.values())
+
     @property
     def menu_options(self) -> list[dict]:
         """The options of `frozen_menu` (key, label, code, tts_params, and action/score if set)."""
