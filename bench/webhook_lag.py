@@ -30,37 +30,52 @@ CREATE TRIGGER bench_keep_push AFTER INSERT ON receipts_pendingpush FOR EACH ROW
 NO_CONTENT = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
 
 
-class Recorder(asyncio.Protocol):
-    """HTTP/1.1 with keep-alive, just enough for POSTs with a content-length; one line per POST."""
+class PostReceiver(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive and pipelining, just enough for POSTs with a content-length: each
+    complete request (its head, lower-cased, and its body) goes to `received`, and is answered 204."""
 
-    def __init__(self, log) -> None:
-        self.log, self.buffer = log, b""
+    buffer = b""
 
     def connection_made(self, transport) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        arrived = time.time()
         buffer = self.buffer + data
-        answered = 0
+        requests = []
         while True:
             end = buffer.find(b"\r\n\r\n")
             if end < 0:
                 break
-            head = buffer[:end].decode("latin-1").lower()
-            headers = dict(line.split(":", 1) for line in head.split("\r\n")[1:] if ":" in line)
-            length = int(headers.get("content-length", "0"))
+            head = buffer[:end].lower()
+            at = head.find(b"content-length:")
+            line_end = head.find(b"\r\n", at)
+            length = 0 if at < 0 else int(head[at + 15 : line_end if line_end > 0 else None])
             if len(buffer) < end + 4 + length:
                 break
-            body = json.loads(buffer[end + 4 : end + 4 + length])
-            data_ = body.get("data") or {}
-            self.log.write(f"{arrived:.6f} {headers.get('webhook-id', '').strip()} {data_.get('call_id')}\n")
+            requests.append((head, buffer[end + 4 : end + 4 + length]))
             buffer = buffer[end + 4 + length :]
-            answered += 1
         self.buffer = buffer
-        if answered:
-            self.log.flush()
-            self.transport.write(NO_CONTENT * answered)
+        if requests:
+            self.received(requests)
+            self.transport.write(NO_CONTENT * len(requests))
+
+    def received(self, requests: list[tuple[bytes, bytes]]) -> None:
+        raise NotImplementedError
+
+
+class Recorder(PostReceiver):
+    """One line per POST: when it arrived, its webhook-id and the call it reports."""
+
+    def __init__(self, log) -> None:
+        self.log = log
+
+    def received(self, requests: list[tuple[bytes, bytes]]) -> None:
+        arrived = time.time()
+        for head, body in requests:
+            headers = dict(line.split(":", 1) for line in head.decode("latin-1").split("\r\n")[1:] if ":" in line)
+            data = json.loads(body).get("data") or {}
+            self.log.write(f"{arrived:.6f} {headers.get('webhook-id', '').strip()} {data.get('call_id')}\n")
+        self.log.flush()
 
 
 def _serve(listener: socket.socket, path: Path) -> None:
